@@ -3,6 +3,7 @@ package viewdef
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/fhirql/fhirql/lang/diag"
 	"github.com/fhirql/fhirql/lang/source"
@@ -50,7 +51,12 @@ func errf(code diag.Code, f *source.File, sp source.Span, format string, args ..
 }
 
 func errInvalidJSON(f *source.File, off int, msg string) *diag.Diagnostic {
-	return errf(CodeInvalidJSON, f, source.Span{Start: source.Pos(off), End: source.Pos(off + 1)}, "invalid JSON: %s", msg)
+	end := off
+	if off < len(f.Text) {
+		_, n := utf8.DecodeRuneInString(f.Text[off:])
+		end = off + n
+	}
+	return errf(CodeInvalidJSON, f, source.Span{Start: source.Pos(off), End: source.Pos(end)}, "invalid JSON: %s", msg)
 }
 
 // errNotObject: what is "a view", "bundle entry", ...; got is the JSON kind found.
@@ -60,6 +66,10 @@ func errNotObject(f *source.File, sp source.Span, what string, got jkind) *diag.
 
 func errMissingResource(f *source.File, sp source.Span) *diag.Diagnostic {
 	return errf(CodeMissingResource, f, sp, `view has no "resource"; add "resource": "<FHIR resource type>", e.g. "Patient"`)
+}
+
+func errEmptyResource(f *source.File, sp source.Span) *diag.Diagnostic {
+	return errf(CodeMissingResource, f, sp, `"resource" is empty; name a FHIR resource type, e.g. "Patient"`)
 }
 
 func errMissingSelect(f *source.File, sp source.Span, empty bool) *diag.Diagnostic {
@@ -76,6 +86,11 @@ func errWrongType(f *source.File, sp source.Span, prop, want string, got jkind) 
 		d.WithNote(sp, "wrap the object in [ ] to make a one-element array")
 	}
 	return d
+}
+
+// errWrongElement: an element of an array-of-objects property is not an object.
+func errWrongElement(f *source.File, sp source.Span, prop, noun string, got jkind) *diag.Diagnostic {
+	return errf(CodeWrongType, f, sp, "each element of %q must be a %s object, not %s", prop, noun, got.noun())
 }
 
 // errConflictingIteration: second is the later key, first the one already seen.
@@ -137,8 +152,9 @@ func errNotViewDefinition(f *source.File, sp source.Span, got string) *diag.Diag
 	return errf(CodeNotViewDefinition, f, sp, `resourceType is %q; a view file holds a "ViewDefinition", an array of them, or a Bundle of them`, got)
 }
 
+// warnBundleEntry: i is the 0-based entry index, shown as FHIRPath's entry[i].
 func warnBundleEntry(f *source.File, sp source.Span, i int, why string) *diag.Diagnostic {
-	return diag.New(diag.Warning, CodeNotViewDefinition, f, sp, "bundle entry %d %s; skipped", i, why)
+	return diag.New(diag.Warning, CodeNotViewDefinition, f, sp, "Bundle.entry[%d] %s; skipped", i, why)
 }
 
 func warnUnknownViewProperty(f *source.File, keySpan source.Span, key string, known []string) *diag.Diagnostic {

@@ -63,7 +63,9 @@ type reader struct {
 func (r *reader) report(d *diag.Diagnostic) { r.diags = append(r.diags, d) }
 
 // span is a value's whole raw extent; for a string, quotes included.
-func span(v *jval) source.Span { return source.Span{Start: source.Pos(v.start), End: source.Pos(v.end)} }
+func span(v *jval) source.Span {
+	return source.Span{Start: source.Pos(v.start), End: source.Pos(v.end)}
+}
 
 // inner is a string's extent without its quotes: what an edit replacing the
 // name should cover.
@@ -72,7 +74,9 @@ func inner(v *jval) source.Span {
 }
 
 // brace is an object's opening brace, where "this object lacks X" points.
-func brace(v *jval) source.Span { return source.Span{Start: source.Pos(v.start), End: source.Pos(v.start + 1)} }
+func brace(v *jval) source.Span {
+	return source.Span{Start: source.Pos(v.start), End: source.Pos(v.start + 1)}
+}
 
 // memberSpan runs from the key to the end of its value.
 func memberSpan(m *jmember) source.Span {
@@ -172,6 +176,9 @@ func (r *reader) view(obj *jval) *ast.View {
 			haveResource = true
 			if s, ok := r.str(m, `a string naming a FHIR resource type, e.g. "Patient"`); ok {
 				v.Resource, v.ResourceSpan = s, inner(val)
+				if s == "" {
+					r.report(errEmptyResource(r.f, span(val)))
+				}
 			}
 		case "description":
 			if s, ok := r.str(m, "a string"); ok {
@@ -233,8 +240,7 @@ func (r *reader) objects(m *jmember, noun string) []*jval {
 	out := make([]*jval, 0, len(m.val.elems))
 	for _, e := range m.val.elems {
 		if e.kind != jObject {
-			r.report(errWrongType(r.f, span(e), m.key.text, "an array of "+noun+" objects", e.kind).
-				WithNote(span(e), "this element is %s", e.kind.noun()))
+			r.report(errWrongElement(r.f, span(e), m.key.text, noun, e.kind))
 			continue
 		}
 		out = append(out, e)
@@ -261,6 +267,16 @@ func (r *reader) expr(m *jmember, val *jval) ast.Expr {
 		return source.Pos(offs[i])
 	}
 	e, ds := parse.ParseExprAt(r.f, val.text, pos)
+	for _, d := range ds {
+		// A quick fix's text lands inside the JSON string, so it must be
+		// written the way JSON spells it.
+		for i := range d.Edits {
+			if d.Edits[i].File == nil || d.Edits[i].File == r.f {
+				q := quoteJSON(d.Edits[i].NewText)
+				d.Edits[i].NewText = q[1 : len(q)-1]
+			}
+		}
+	}
 	r.diags = append(r.diags, ds...)
 	if e == nil {
 		e = &ast.Bad{Sp: inner(val)}
@@ -268,13 +284,16 @@ func (r *reader) expr(m *jmember, val *jval) ast.Expr {
 	return e
 }
 
+// The properties each nested object may have, for did-you-mean.
 var (
-	selectKeys   = []string{"column", "select", "forEach", "forEachOrNull", "repeat", "unionAll"}
-	columnKeys   = []string{"name", "path", "description", "collection", "type", "tag"}
-	whereKeys    = []string{"path", "description"}
-	tagKeys      = []string{"name", "value"}
-	elementKeys  = map[string]bool{"id": true, "extension": true, "modifierExtension": true}
-	columnOnlyIn = map[string]bool{"name": true, "path": true, "description": true, "collection": true, "type": true, "tag": true}
+	selectKeys = []string{"column", "select", "forEach", "forEachOrNull", "repeat", "unionAll"}
+	columnKeys = []string{"name", "path", "description", "collection", "type", "tag"}
+	whereKeys  = []string{"path", "description"}
+	tagKeys    = []string{"name", "value"}
+	// elementKeys are allowed on every FHIR element but have no place in the AST.
+	elementKeys = map[string]bool{"id": true, "extension": true, "modifierExtension": true}
+	// columnProps written directly in a select mean a forgotten "column" wrapper.
+	columnProps = map[string]bool{"name": true, "path": true, "description": true, "collection": true, "type": true, "tag": true}
 )
 
 func (r *reader) selects(m *jmember) []*ast.Select {
@@ -341,7 +360,7 @@ func (r *reader) select1(obj *jval) *ast.Select {
 			switch {
 			case elementKeys[key]:
 				r.report(errUnsupportedElement(r.f, span(m.key), "a select", key))
-			case columnOnlyIn[key]:
+			case columnProps[key]:
 				r.report(errMisplacedProperty(r.f, span(m.key), "a select", key, `a column: "column": [{"name": ..., "path": ...}]`))
 			default:
 				r.report(errUnknownProperty(r.f, span(m.key), "a select", key, selectKeys))
@@ -523,7 +542,7 @@ var formats = map[string]struct {
 func (r *reader) constant(obj *jval) *ast.Const {
 	c := &ast.Const{Sp: span(obj)}
 	var value *jmember
-	var haveName bool
+	var haveName, badValueKey bool
 	for _, m := range r.members(obj) {
 		key := m.key.text
 		switch {
@@ -538,6 +557,7 @@ func (r *reader) constant(obj *jval) *ast.Const {
 			kind, ok := valueTypes[typ]
 			if !ok {
 				r.report(errUnknownProperty(r.f, span(m.key), "a constant", key, valueKeys))
+				badValueKey = true
 				continue
 			}
 			if value != nil {
@@ -553,12 +573,13 @@ func (r *reader) constant(obj *jval) *ast.Const {
 			r.report(errUnsupportedElement(r.f, span(m.key), "a constant", key))
 		default:
 			r.report(errUnknownProperty(r.f, span(m.key), "a constant", key, append([]string{"name"}, valueKeys...)))
+			badValueKey = badValueKey || strings.HasPrefix(strings.ToLower(key), "value")
 		}
 	}
 	if !haveName {
 		r.report(errMissingProperty(r.f, brace(obj), "constant", "name", `"<name>" (used in FHIRPath as %name)`))
 	}
-	if value == nil {
+	if value == nil && !badValueKey {
 		r.report(errConstantNoValue(r.f, brace(obj), c.Name))
 	}
 	return c

@@ -15,11 +15,14 @@ import (
 // Write renders a view as a ViewDefinition JSON document, so any view, from
 // .fview or JSON, can be handed to other SQL on FHIR tools.
 //
-// The output is indented with two spaces and its properties follow the spec's
-// element order (resourceType, id, meta, ..., url, identifier, version, name,
-// title, status, ..., resource, profile, fhirVersion, constant, select, where),
-// with properties the spec does not define last, in input order, so the same
-// view always prints the same bytes. Attrs are written back verbatim (number
+// The output is indented with two spaces and its top-level properties follow
+// the spec's element order (resourceType, id, meta, ..., url, identifier,
+// version, name, title, status, ..., resource, profile, fhirVersion, constant,
+// select, where), with properties the spec does not define last, in input
+// order, so the same view always prints the same bytes. Inside a select the
+// iteration (forEach, forEachOrNull, repeat) comes first, then column, select
+// and unionAll; a column starts with name and path, as the spec's examples
+// write them. Attrs are written back verbatim (number
 // lexemes and string escapes included); resourceType appears only if the view
 // carries it in Attrs. FHIRPath is written in format.Expr's canonical form.
 //
@@ -272,28 +275,11 @@ func (w *writer) selects(ss []*ast.Select) (string, error) {
 	return array(items), nil
 }
 
-// select1 writes a select in the spec's element order: column, select,
-// forEach, forEachOrNull, repeat, unionAll.
+// select1 writes a select with its iteration first (forEach, forEachOrNull
+// or repeat), then column, select and unionAll: the order the spec's examples
+// use, because the iteration says what the columns are relative to.
 func (w *writer) select1(s *ast.Select) (string, error) {
 	var ms []member
-	if len(s.Columns) > 0 {
-		cols := make([]string, 0, len(s.Columns))
-		for _, c := range s.Columns {
-			x, err := w.column(c)
-			if err != nil {
-				return "", err
-			}
-			cols = append(cols, x)
-		}
-		ms = append(ms, member{"column", array(cols)})
-	}
-	if len(s.Selects) > 0 {
-		x, err := w.selects(s.Selects)
-		if err != nil {
-			return "", err
-		}
-		ms = append(ms, member{"select", x})
-	}
 	switch s.Kind {
 	case ast.ForEach, ast.ForEachOrNull:
 		x, err := w.expr(s.Iter, s.Kind.String())
@@ -315,6 +301,24 @@ func (w *writer) select1(s *ast.Select) (string, error) {
 		}
 		ms = append(ms, member{"repeat", array(ps)})
 	}
+	if len(s.Columns) > 0 {
+		cols := make([]string, 0, len(s.Columns))
+		for _, c := range s.Columns {
+			x, err := w.column(c)
+			if err != nil {
+				return "", err
+			}
+			cols = append(cols, x)
+		}
+		ms = append(ms, member{"column", array(cols)})
+	}
+	if len(s.Selects) > 0 {
+		x, err := w.selects(s.Selects)
+		if err != nil {
+			return "", err
+		}
+		ms = append(ms, member{"select", x})
+	}
 	if len(s.UnionAll) > 0 {
 		x, err := w.selects(s.UnionAll)
 		if err != nil {
@@ -325,14 +329,14 @@ func (w *writer) select1(s *ast.Select) (string, error) {
 	return object(ms), nil
 }
 
-// column writes a column in the spec's element order: path, name,
+// column writes a column as the spec's examples do: name, path,
 // description, collection, type, tag.
 func (w *writer) column(c *ast.Column) (string, error) {
 	p, err := w.expr(c.Path, fmt.Sprintf("column %q", c.Name))
 	if err != nil {
 		return "", err
 	}
-	ms := []member{{"path", p}, {"name", quoteJSON(c.Name)}}
+	ms := []member{{"name", quoteJSON(c.Name)}, {"path", p}}
 	if c.Doc != "" {
 		ms = append(ms, member{"description", quoteJSON(c.Doc)})
 	}
