@@ -42,7 +42,7 @@ func runViewdef(env *Env, args []string) int {
 		}
 		for _, f := range ns.Files {
 			for _, v := range f.Views {
-				b, err := viewdef.WriteShared(v, dirConsts)
+				b, err := viewdef.WriteShared(asResource(v), dirConsts)
 				if err != nil {
 					fmt.Fprintf(env.Stderr, "fhirql viewdef: %s: %v\n", f.Source.Name, err)
 					return ExitErrors
@@ -87,4 +87,23 @@ func runViewdef(env *Env, args []string) int {
 
 func trimExt(name string) string {
 	return name[:len(name)-len(filepath.Ext(name))]
+}
+
+// asResource returns a copy of v that is a complete ViewDefinition resource:
+// resourceType and the required status are added when the source did not say
+// them (a .fview usually does not), so FHIR servers accept the export.
+func asResource(v *ast.View) *ast.View {
+	has := map[string]bool{}
+	for _, a := range v.Attrs {
+		has[a.Key] = true
+	}
+	c := *v
+	c.Attrs = append([]*ast.Attr(nil), v.Attrs...)
+	if !has["resourceType"] {
+		c.Attrs = append(c.Attrs, &ast.Attr{Key: "resourceType", JSON: `"ViewDefinition"`})
+	}
+	if !has["status"] {
+		c.Attrs = append(c.Attrs, &ast.Attr{Key: "status", JSON: `"draft"`})
+	}
+	return &c
 }
