@@ -1,0 +1,14 @@
+package diag
+
+// Code ranges. Each stage declares its own codes, with one constructor per
+// kind, in its errors.go; this list says where to look.
+//
+//	FQL1000        compiler: a path that names no readable view file
+//	FQL1001-1099   lang/parse: .fview and FHIRPath syntax
+//	FQL1101-1199   lang/viewdef: ViewDefinition JSON structure
+//	FQL2001-2099   compiler/check: names, types, cardinality, value sets
+//	FQL3001-3099   compiler/lower and compiler/sql: lowering and target capabilities
+//	FQL4001-4099   runtime: data errors (bad NDJSON lines, several values in a column)
+//	FQL9999        a recovered internal error (a bug in fhirql)
+//
+// Codes never change meaning once released; only warnings may be re-levelled.
