@@ -91,8 +91,11 @@ func (ch *checker) checkView(f *ast.File, v *ast.View) {
 	for i, c := range cols {
 		c.Index = i
 	}
-	for _, p := range peers {
-		p[0].Index = p[1].Index
+	// Peers are recorded inner unions first; resolve them outermost first so
+	// a column of a union nested in a later branch copies an index that is
+	// already final.
+	for i := len(peers) - 1; i >= 0; i-- {
+		peers[i][0].Index = peers[i][1].Index
 	}
 	cv.Columns = cols
 
@@ -204,6 +207,13 @@ func colSpan(c *Column) source.Span { return nameSpan(c.AST.NameSpan, c.AST.Sp) 
 func systemOf(t types.Type) types.Type {
 	if types.IsPrimitiveName(string(t)) {
 		return types.Primitive(string(t))
+	}
+	switch t {
+	case "Quantity", "Age", "Count", "Distance", "Duration", "SimpleQuantity", "MoneyQuantity":
+		// FHIR Quantity and the R4 types derived from it convert implicitly
+		// to System.Quantity (FHIRPath §"Implicit conversion"), so
+		// value.ofType(Quantity) > 5 'mg' is well-typed.
+		return types.Quantity
 	}
 	return t
 }
