@@ -12,6 +12,8 @@
 package lower
 
 import (
+	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/fhirql/fhirql/catalog"
@@ -48,7 +50,7 @@ func LowerView(c *check.Checked, v *check.View) (*plan.View, diag.List) {
 	}
 	a := v.AST
 	pv := &plan.View{
-		Name:        a.Name,
+		Name:        viewName(v),
 		Resource:    a.Resource,
 		Description: a.Doc,
 		File:        l.file,
@@ -399,4 +401,25 @@ func (l *lowerer) typeOp(e *ast.TypeOp) plan.Expr {
 	}
 	ns, name := e.Type.Namespace, e.Type.Name
 	return &plan.TypeOp{Base: l.base(e), Op: e.Op, X: l.expr(e.X), Namespace: ns, Name: name}
+}
+
+// viewName is the view's name, or for a ViewDefinition without "name" the
+// base name of its file (with the view's position appended when the file holds
+// several), so that every backend names its output the same way.
+func viewName(v *check.View) string {
+	if v.AST.Name != "" || v.File == nil || v.File.Source == nil {
+		return v.AST.Name
+	}
+	base := filepath.Base(filepath.ToSlash(v.File.Source.Name))
+	if i := strings.LastIndexByte(base, '.'); i > 0 {
+		base = base[:i]
+	}
+	if len(v.File.Views) > 1 {
+		for i, fv := range v.File.Views {
+			if fv == v.AST {
+				return fmt.Sprintf("%s_%d", base, i+1)
+			}
+		}
+	}
+	return base
 }

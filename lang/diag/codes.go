@@ -7,7 +7,8 @@ package diag
 //	FQL1001-1099   lang/parse: .fview and FHIRPath syntax
 //	FQL1101-1199   lang/viewdef: ViewDefinition JSON structure
 //	FQL2001-2099   compiler/check: names, types, cardinality, value sets
-//	FQL3001-3099   compiler/lower and compiler/sql: lowering and target capabilities
+//	FQL3001-3099   compiler/lower: lowering
+//	FQL3101-3199   compiler/sql: constructs a SQL target cannot express
 //	FQL4001-4099   runtime: data errors (bad NDJSON lines, several values in a column)
 //	FQL9999        a recovered internal error (a bug in fhirql)
 //

@@ -1,0 +1,387 @@
+// Package tsql holds the Transact-SQL spellings shared by fhirql's three
+// Microsoft targets (Synapse serverless, Synapse dedicated, SQL Server 2022):
+// quoting, JSON access, exact string comparison, safe number conversion.
+//
+// It knows T-SQL, not FHIR: what to compute is the shared emitter's business
+// (compiler/sql), and what differs between the engines — where rows come
+// from, JSON string escaping, recursion — is each target package's. The
+// spellings follow the project's T-SQL mapping research (tsql-mapping.md,
+// pitfalls P1–P12, cited below by number).
+package tsql
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/fhirql/fhirql/compiler/sql"
+)
+
+// BIN2 is the collation used for every string comparison: code-point order,
+// case- and accent-sensitive, whatever the database default (P9).
+const BIN2 = "Latin1_General_100_BIN2"
+
+// Base implements the sql.Dialect methods all three targets spell alike.
+// Targets embed it and add Name, Caps, Source and JSONQuote.
+type Base struct{}
+
+// QuoteIdent delimits an identifier with brackets, doubling "]" (QUOTENAME's rule).
+func (Base) QuoteIdent(name string) string {
+	return "[" + strings.ReplaceAll(name, "]", "]]") + "]"
+}
+
+// QuoteString writes a literal: N'...' (or '...' for non-Unicode contexts
+// such as JSON paths) with "'" doubled. Control characters are written as
+// NCHAR(n) pieces concatenated with +, so a literal never spans lines: no
+// value can forge a GO batch separator or end a comment. Text that is not
+// ASCII always gets the N prefix, so a code page cannot mangle it.
+func (Base) QuoteString(s string, unicode bool) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if !unicode {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= utf8.RuneSelf {
+				unicode = true
+				break
+			}
+		}
+	}
+	prefix := ""
+	if unicode {
+		prefix = "N"
+	}
+	var parts []string
+	var cur strings.Builder
+	flush := func(force bool) {
+		if cur.Len() > 0 || force {
+			parts = append(parts, prefix+"'"+strings.ReplaceAll(cur.String(), "'", "''")+"'")
+			cur.Reset()
+		}
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
+			flush(false)
+			parts = append(parts, fmt.Sprintf("NCHAR(%d)", r))
+			continue
+		}
+		cur.WriteRune(r)
+	}
+	flush(len(parts) == 0)
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "(" + strings.Join(parts, " + ") + ")"
+}
+
+// TypeName spells the abstract column types.
+func (Base) TypeName(t sql.Type) string {
+	switch t {
+	case sql.TText:
+		return "NVARCHAR(4000)"
+	case sql.TInt:
+		return "INT"
+	case sql.TBigInt:
+		return "BIGINT"
+	case sql.TDecimal:
+		return "DECIMAL(38, 18)"
+	case sql.TBool:
+		return "BIT"
+	case sql.TDate:
+		return "DATE"
+	case sql.TDateTime:
+		return "DATETIMEOFFSET(7)"
+	case sql.TTime:
+		return "TIME(7)"
+	}
+	return "NVARCHAR(MAX)"
+}
+
+func call(name string, args ...sql.Expr) sql.Expr { return &sql.Func{Name: name, Args: args} }
+
+func bin2(x sql.Expr) sql.Expr { return &sql.Collate{X: x, Name: BIN2} }
+
+// Fn spells the portable function vocabulary.
+func (b Base) Fn(f sql.Fn, args ...sql.Expr) sql.Expr {
+	arg := func(i int) sql.Expr { return args[i] }
+	switch f {
+	case sql.FnConcat:
+		if len(args) == 1 {
+			args = append(args, &sql.Str{V: ""})
+		}
+		return call("CONCAT", args...)
+	case sql.FnLength:
+		// DATALENGTH counts trailing spaces, which LEN drops; every text the
+		// emitter makes is NVARCHAR (2 bytes per UTF-16 unit).
+		return &sql.Bin{Op: sql.OpDiv, X: call("DATALENGTH", arg(0)), Y: &sql.Num{V: "2"}}
+	case sql.FnSubstring:
+		return call("SUBSTRING", args...)
+	case sql.FnLeft:
+		return call("LEFT", args...)
+	case sql.FnRight:
+		return call("RIGHT", args...)
+	case sql.FnIndexOf:
+		return call("CHARINDEX", arg(0), bin2(arg(1)))
+	case sql.FnReverse:
+		return call("REVERSE", args...)
+	case sql.FnReplicate:
+		return call("REPLICATE", args...)
+	case sql.FnReplace:
+		return call("REPLACE", bin2(arg(0)), arg(1), arg(2))
+	case sql.FnUpper:
+		return call("UPPER", args...)
+	case sql.FnLower:
+		return call("LOWER", args...)
+	case sql.FnTrim:
+		return call("LTRIM", call("RTRIM", arg(0)))
+	case sql.FnEndOfMonth:
+		return call("EOMONTH", args...)
+	case sql.FnAbs:
+		return call("ABS", args...)
+	case sql.FnRound:
+		return call("ROUND", args...)
+	case sql.FnCoalesce:
+		return call("COALESCE", args...)
+	case sql.FnIfNull:
+		return call("ISNULL", args...)
+	case sql.FnNullIf:
+		return call("NULLIF", args...)
+	case sql.FnCount:
+		return call("COUNT", args...)
+	case sql.FnMax:
+		return call("MAX", args...)
+	case sql.FnMin:
+		return call("MIN", args...)
+	case sql.FnRowNumber:
+		return call("ROW_NUMBER")
+	case sql.FnStringAgg:
+		return call("STRING_AGG", args...)
+	case sql.FnIsJSON:
+		return call("ISJSON", args...)
+	case sql.FnDateText:
+		return &sql.Convert{Typ: "NVARCHAR(10)", X: arg(0), Style: 23}
+	case sql.FnParseDate:
+		return &sql.Convert{Typ: "DATE", X: arg(0), Style: 23, Try: true}
+	case sql.FnParseDateTime:
+		return &sql.Convert{Typ: "DATETIMEOFFSET(7)", X: arg(0), Style: 127, Try: true}
+	case sql.FnParseTime:
+		return &sql.Convert{Typ: "TIME(7)", X: arg(0), Try: true}
+	case sql.FnFloor:
+		return call("FLOOR", args...)
+	case sql.FnNowText:
+		return &sql.Convert{Typ: "NVARCHAR(33)", X: call("SYSDATETIMEOFFSET"), Style: 127}
+	case sql.FnTodayText:
+		return &sql.Convert{Typ: "NVARCHAR(10)", X: &sql.Cast{X: call("SYSDATETIMEOFFSET"), Typ: "DATE"}, Style: 23}
+	case sql.FnStrictConcat:
+		return &sql.Bin{Op: sql.OpAdd, X: arg(0), Y: arg(1)}
+	}
+	panic(fmt.Sprintf("tsql: no spelling for function %d", f))
+}
+
+// JSONPath quotes every key ('$."name"."family"'), escaping '"', '\' and
+// control characters the JSON way, so backtick-quoted FHIRPath names with
+// quotes, dollars or dots stay one key (D6: keys with special characters
+// must be quoted). The printer then doubles "'".
+func JSONPath(keys []string) string {
+	var b strings.Builder
+	b.WriteString("$")
+	for _, k := range keys {
+		b.WriteString(`."`)
+		for _, r := range k {
+			switch {
+			case r == '"':
+				b.WriteString(`\"`)
+			case r == '\\':
+				b.WriteString(`\\`)
+			case r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029:
+				fmt.Fprintf(&b, `\u%04x`, r)
+			default:
+				b.WriteRune(r)
+			}
+		}
+		b.WriteString(`"`)
+	}
+	return b.String()
+}
+
+func path(keys []string) sql.Expr { return &sql.ASCII{V: JSONPath(keys)} }
+
+// JSONValue reads a primitive. JSON_VALUE returns NVARCHAR(4000) and gives
+// NULL for longer values (D3, P1), so a value that may be longer is read
+// with OPENJSON ... WITH (... NVARCHAR(MAX) '$."key"') instead.
+func (Base) JSONValue(doc sql.Expr, keys []string, long bool) sql.Expr {
+	if !long {
+		return call("JSON_VALUE", doc, path(keys))
+	}
+	return &sql.Sub{Q: &sql.Select{
+		Items: []sql.Item{{X: &sql.Col{Name: "v"}}},
+		From: []*sql.From{{Src: &sql.TableFunc{
+			Name: "OPENJSON", Args: []sql.Expr{doc},
+			With: []sql.WithCol{{Name: "v", Typ: "NVARCHAR(MAX)", Path: JSONPath(keys)}},
+		}}},
+	}}
+}
+
+// JSONQuery reads an object or array as JSON text.
+func (Base) JSONQuery(doc sql.Expr, keys []string) sql.Expr {
+	return call("JSON_QUERY", doc, path(keys))
+}
+
+// props reads the primitives of one object with OPENJSON(doc) WITH (...):
+// one parse of the object for all its columns, and no 4,000-character limit.
+type props struct {
+	alias string
+	fn    *sql.TableFunc
+	names map[string]string
+	used  map[string]bool
+}
+
+// JSONProps implements sql.Dialect.
+func (Base) JSONProps(doc sql.Expr, alias string) sql.PropReader {
+	return &props{
+		alias: alias,
+		fn:    &sql.TableFunc{Name: "OPENJSON", Args: []sql.Expr{doc}, Optional: true},
+		names: map[string]string{},
+		used:  map[string]bool{},
+	}
+}
+
+// Source implements sql.PropReader.
+func (p *props) Source() sql.Source { return p.fn }
+
+// Read names the column after the path ([period.start]) when it can.
+func (p *props) Read(keys []string, long bool) sql.Expr {
+	k := strings.Join(keys, "\x00")
+	name, ok := p.names[k]
+	if !ok {
+		name = strings.Join(keys, ".")
+		for n := len(p.names) + 1; !sql.ValidIdent(name) || p.used[name]; n++ {
+			name = fmt.Sprintf("c%d", n)
+		}
+		p.names[k] = name
+		p.used[name] = true
+		typ := "NVARCHAR(4000)"
+		if long {
+			typ = "NVARCHAR(MAX)"
+		}
+		p.fn.With = append(p.fn.With, sql.WithCol{Name: name, Typ: typ, Path: JSONPath(keys)})
+	}
+	return &sql.Col{Table: p.alias, Name: name}
+}
+
+func eachCols(alias string) sql.EachCols {
+	col := func(n string) sql.Expr { return &sql.Col{Table: alias, Name: n} }
+	return sql.EachCols{
+		Value: col("value"),
+		Key:   col("key"),
+		// [key] is NVARCHAR with a BIN2 collation: ordering by it sorts
+		// 10 before 2 (P7), so order by its integer value.
+		Ord:     &sql.Cast{X: col("key"), Typ: "INT"},
+		NotNull: &sql.Bin{Op: sql.OpNe, X: col("type"), Y: &sql.Num{V: "0"}},
+		IsStr:   &sql.Bin{Op: sql.OpEq, X: col("type"), Y: &sql.Num{V: "1"}},
+	}
+}
+
+// JSONEach expands an array with OPENJSON's default schema (key, value, type).
+func (Base) JSONEach(doc sql.Expr, keys []string, alias string) (sql.Source, sql.EachCols) {
+	return &sql.TableFunc{Name: "OPENJSON", Args: []sql.Expr{doc, path(keys)}}, eachCols(alias)
+}
+
+// JSONMembers lists an object's members.
+func (Base) JSONMembers(doc sql.Expr, alias string) (sql.Source, sql.EachCols) {
+	return &sql.TableFunc{Name: "OPENJSON", Args: []sql.Expr{doc}}, eachCols(alias)
+}
+
+// EscapeJSON is JSONQuote with STRING_ESCAPE (SQL Server, serverless).
+func EscapeJSON(s sql.Expr) sql.Expr {
+	return call("CONCAT", &sql.Str{V: `"`}, call("STRING_ESCAPE", s, &sql.ASCII{V: "json"}), &sql.Str{V: `"`})
+}
+
+// StringEq is exact equality: a BIN2 comparison, plus equal byte lengths
+// because "=" ignores trailing spaces on every collation (D19, P9).
+func (Base) StringEq(a, b sql.Expr) sql.Expr {
+	return &sql.Bin{Op: sql.OpAnd,
+		X: &sql.Bin{Op: sql.OpEq, X: bin2(a), Y: b},
+		Y: &sql.Bin{Op: sql.OpEq, X: call("DATALENGTH", a), Y: call("DATALENGTH", b)},
+	}
+}
+
+// StringCmp orders strings by code point.
+func (Base) StringCmp(op string, a, b sql.Expr) sql.Expr {
+	return &sql.Bin{Op: op, X: bin2(a), Y: b}
+}
+
+// ToNumber converts JSON number text without ever failing: TRY_CAST, and for
+// exponent forms (1.0e3), which DECIMAL rejects, through FLOAT (P4).
+func (Base) ToNumber(x sql.Expr, integer bool) sql.Expr {
+	if integer {
+		return &sql.Cast{X: x, Typ: "BIGINT", Try: true}
+	}
+	dec := "DECIMAL(38, 18)"
+	return call("COALESCE",
+		&sql.Cast{X: x, Typ: dec, Try: true},
+		&sql.Cast{X: &sql.Cast{X: x, Typ: "FLOAT", Try: true}, Typ: dec, Try: true})
+}
+
+// ToInt truncates a number to INT.
+func (Base) ToInt(x sql.Expr) sql.Expr { return &sql.Cast{X: x, Typ: "INT"} }
+
+// BoolValue turns a predicate into 1/0, NULL when unknown (P3).
+func (Base) BoolValue(p sql.Expr, twoValued bool) sql.Expr {
+	if twoValued {
+		return &sql.Case{Whens: []sql.When{{Cond: p, Then: &sql.Num{V: "1"}}}, Else: &sql.Num{V: "0"}}
+	}
+	return &sql.Case{Whens: []sql.When{
+		{Cond: p, Then: &sql.Num{V: "1"}},
+		{Cond: &sql.Not{X: p}, Then: &sql.Num{V: "0"}},
+	}}
+}
+
+// Fail aborts the query with msg: T-SQL has no RAISERROR in an expression,
+// but a failed conversion reports its input, so
+//
+//	Conversion failed when converting the nvarchar value
+//	'fhirql: column "x" ... has 2 values ...' to data type int.
+//
+// carries the message. msg is never a constant, so the conversion cannot be
+// folded at compile time.
+func (Base) Fail(msg sql.Expr, typ string) sql.Expr {
+	return &sql.Cast{X: &sql.Cast{X: msg, Typ: "INT"}, Typ: typ}
+}
+
+// NoOrder is ORDER BY (SELECT NULL), the idiom for an arbitrary window order.
+func (Base) NoOrder() sql.Expr {
+	return &sql.Sub{Q: &sql.Select{Items: []sql.Item{{X: &sql.Null{}}}}}
+}
+
+// StringAgg is STRING_AGG(x, sep) WITHIN GROUP (ORDER BY ...). Callers pass
+// NVARCHAR(MAX) input so the result is not capped at 8,000 bytes (P8).
+func (Base) StringAgg(x, sep sql.Expr, order []sql.Order) sql.Expr {
+	agg := call("STRING_AGG", x, sep)
+	if len(order) == 0 {
+		return agg
+	}
+	return &sql.WithinGroup{Agg: agg, OrderBy: order}
+}
+
+// IsTypeName: an ASCII capital then ASCII letters only.
+func (Base) IsTypeName(s sql.Expr) sql.Expr {
+	return &sql.Bin{Op: sql.OpAnd,
+		X: &sql.Like{X: bin2(s), Pattern: &sql.Str{V: "[A-Z]%"}},
+		Y: &sql.Like{X: bin2(s), Pattern: &sql.Str{V: "%[^A-Za-z]%"}, Not: true},
+	}
+}
+
+// ValidDocSource wraps the raw line text so that rows failing ISJSON become
+// NULL documents, which every JSON function then ignores (P11: one malformed
+// line would otherwise abort the whole query, and T-SQL does not promise to
+// evaluate a WHERE ISJSON(...) filter before the APPLYs).
+func ValidDocSource(from *sql.From, docCol string, alias string) (*sql.From, sql.Expr) {
+	doc := &sql.Col{Table: from.Alias, Name: docCol}
+	sel := &sql.Select{
+		Items: []sql.Item{{
+			X:     &sql.Case{Whens: []sql.When{{Cond: &sql.Bin{Op: sql.OpEq, X: call("ISJSON", doc), Y: &sql.Num{V: "1"}}, Then: doc}}},
+			Alias: "doc",
+		}},
+		From: []*sql.From{from},
+	}
+	return &sql.From{Src: &sql.Derived{Q: sel}, Alias: alias}, &sql.Col{Table: alias, Name: "doc"}
+}
