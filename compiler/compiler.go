@@ -144,16 +144,55 @@ func Load(paths []string, cat *catalog.Catalog) *Result {
 			}
 			files = append(files, source.NewFile(name, text))
 		}
-		ns, dl := CompileFiles(d, files, cat)
+		ns, dl := compileWithSiblings(d, files, siblingConsts(d, groups[d]), cat)
 		res.Namespaces = append(res.Namespaces, ns)
 		res.Diags = append(res.Diags, dl...)
 	}
 	return res
 }
 
+// siblingConsts returns the constants of the .fview files in dir that were not
+// named on the command line: all files of a directory form one namespace, so
+// `fhirql run views/encounters.fview` sees the constants that
+// views/constants.fview declares. Siblings that do not parse contribute
+// nothing; their errors belong to a command that names them.
+func siblingConsts(dir string, given []string) []*ast.File {
+	named := map[string]bool{}
+	for _, g := range given {
+		named[filepath.Clean(g)] = true
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []*ast.File
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".fview") || named[filepath.Clean(p)] {
+			continue
+		}
+		text, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		f, dl := parse.ParseFile(source.NewFile(p, text))
+		if dl.HasErrors() || f == nil || len(f.Consts) == 0 {
+			continue
+		}
+		out = append(out, &ast.File{Source: f.Source, Consts: f.Consts})
+	}
+	return out
+}
+
 // CompileFiles runs the front end over the files of one namespace. It never
 // panics: a panic in a stage becomes an FQL9999 diagnostic.
 func CompileFiles(dir string, files []*source.File, cat *catalog.Catalog) (ns *Namespace, diags diag.List) {
+	return compileWithSiblings(dir, files, nil, cat)
+}
+
+// compileWithSiblings is CompileFiles with extra files of the namespace that
+// only contribute constants (their views are not compiled).
+func compileWithSiblings(dir string, files []*source.File, siblings []*ast.File, cat *catalog.Catalog) (ns *Namespace, diags diag.List) {
 	ns = &Namespace{Dir: dir}
 	defer func() {
 		if r := recover(); r != nil {
@@ -180,7 +219,7 @@ func CompileFiles(dir string, files []*source.File, cat *catalog.Catalog) (ns *N
 	if parseFailed {
 		return ns, diags
 	}
-	checked, dl := check.Check(ns.Files, cat)
+	checked, dl := check.Check(append(append([]*ast.File(nil), ns.Files...), siblings...), cat)
 	diags = append(diags, dl...)
 	ns.Checked = checked
 	if dl.HasErrors() {
