@@ -13,16 +13,17 @@ import (
 	"github.com/fhirql/fhirql/compiler"
 	"github.com/fhirql/fhirql/compiler/sql"
 	"github.com/fhirql/fhirql/compiler/sql/dedicated"
+	"github.com/fhirql/fhirql/compiler/sql/duckdb"
 	"github.com/fhirql/fhirql/compiler/sql/serverless"
 	"github.com/fhirql/fhirql/compiler/sql/sqlserver"
 	"github.com/fhirql/fhirql/lang/diag"
 )
 
 func init() {
-	register("build", "compile views to T-SQL for Synapse serverless, Synapse dedicated or SQL Server", runBuild)
+	register("build", "compile views to T-SQL for Synapse serverless, Synapse dedicated or SQL Server, or to DuckDB SQL", runBuild)
 }
 
-const buildSummary = `Compiles views to T-SQL. Without --out the deployment script goes to stdout;
+const buildSummary = `Compiles views to T-SQL or DuckDB SQL. Without --out the deployment script goes to stdout;
 with --out DIR, fhirql writes one script per view, deploy.sql (every object in
 dependency order, safe to re-run) and manifest.json (each view's columns).
 
@@ -31,10 +32,13 @@ Targets:
               optionally materialised as Parquet (--materialize parquet)
   dedicated   COPY INTO a staging heap per resource type, then CREATE TABLE AS SELECT
   sqlserver   views (or SELECT INTO) over a table with one NDJSON line per row
+  duckdb      views (or tables, --select-into) that DuckDB runs directly over
+              the NDJSON files (read_json_objects)
 
 --source is a lake path pattern with a {resource} placeholder for serverless and
-dedicated ('https://acct.dfs.core.windows.net/fhir/{resource}*.ndjson'), and a
-table name for sqlserver (dbo.fhir_raw).`
+dedicated ('https://acct.dfs.core.windows.net/fhir/{resource}*.ndjson'), a
+table name for sqlserver (dbo.fhir_raw), and a path or glob with {resource}
+for duckdb (default '{resource}*.ndjson', relative to where DuckDB runs).`
 
 type buildFlags struct {
 	target, source, out, schema                string
@@ -42,6 +46,7 @@ type buildFlags struct {
 	repeatDepth                                int
 	distribution, index, credential, docColumn string
 	selectInto, queryOnly                      bool
+	schemaSet                                  bool // --schema given explicitly
 }
 
 // targetFlags says which flags each target accepts, so that a flag given to
@@ -50,24 +55,25 @@ var targetFlags = map[string]map[string]bool{
 	"serverless": {"data-source": true, "materialize": true, "parquet-location": true, "repeat-depth": true},
 	"dedicated":  {"repeat-depth": true, "distribution": true, "index": true, "credential": true, "select-into": true},
 	"sqlserver":  {"doc-column": true, "select-into": true},
+	"duckdb":     {"repeat-depth": true, "select-into": true},
 }
 
 func runBuild(env *Env, args []string) int {
 	var f buildFlags
 	fs := newFlags(env, "build", "PATH...", buildSummary)
-	fs.StringVar(&f.target, "target", "", "serverless, dedicated or sqlserver (required)")
+	fs.StringVar(&f.target, "target", "", "serverless, dedicated, sqlserver or duckdb (required)")
 	fs.StringVar(&f.source, "source", "", "where the NDJSON lines are: lake path pattern with {resource}, or (sqlserver) a table name")
 	fs.StringVar(&f.out, "out", "", "write per-view scripts, deploy.sql and manifest.json to this directory")
 	fs.StringVar(&f.schema, "schema", "dbo", "schema of the created views and tables")
 	fs.StringVar(&f.dataSource, "data-source", "", "serverless: EXTERNAL DATA SOURCE holding the credential (--source is then relative to it)")
 	fs.StringVar(&f.materialize, "materialize", "", "serverless: \"parquet\" adds CETAS statements writing each view as Parquet")
 	fs.StringVar(&f.parquetLocation, "parquet-location", "", "serverless: lake folder for --materialize parquet")
-	fs.IntVar(&f.repeatDepth, "repeat-depth", 8, "serverless, dedicated: levels of repeat to unroll; deeper data fails the query")
+	fs.IntVar(&f.repeatDepth, "repeat-depth", 8, "serverless, dedicated, duckdb: levels of repeat to unroll (duckdb: only for repeat paths with functions); deeper data fails the query")
 	fs.StringVar(&f.distribution, "distribution", "ROUND_ROBIN", "dedicated: ROUND_ROBIN, REPLICATE or HASH(column)")
 	fs.StringVar(&f.index, "index", "CLUSTERED COLUMNSTORE INDEX", "dedicated: CLUSTERED COLUMNSTORE INDEX or HEAP")
 	fs.StringVar(&f.credential, "credential", "", "dedicated: COPY INTO credential identity, e.g. \"Managed Identity\"")
 	fs.StringVar(&f.docColumn, "doc-column", "doc", "sqlserver: the column of the --source table holding the JSON")
-	fs.BoolVar(&f.selectInto, "select-into", false, "dedicated, sqlserver: build tables with SELECT ... INTO (dedicated default: CTAS; sqlserver default: views)")
+	fs.BoolVar(&f.selectInto, "select-into", false, "dedicated, sqlserver, duckdb: build tables with SELECT ... INTO (dedicated default: CTAS; sqlserver default: views; duckdb: CREATE TABLE AS)")
 	fs.BoolVar(&f.queryOnly, "query-only", false, "print only each view's SELECT, without DDL")
 	paths, err := parseFlags(fs, args)
 	if err != nil {
@@ -87,12 +93,15 @@ func runBuild(env *Env, args []string) int {
 	allowed, ok := targetFlags[f.target]
 	if !ok {
 		if f.target == "" {
-			return usageErr("--target is required (serverless, dedicated or sqlserver)")
+			return usageErr("--target is required (serverless, dedicated, sqlserver or duckdb)")
 		}
-		return usageErr("unknown target %q (want serverless, dedicated or sqlserver)", f.target)
+		return usageErr("unknown target %q (want serverless, dedicated, sqlserver or duckdb)", f.target)
 	}
 	var bad []string
 	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "schema" {
+			f.schemaSet = true
+		}
 		if _, specific := flagTargets(fl.Name); specific && !allowed[fl.Name] {
 			bad = append(bad, "--"+fl.Name)
 		}
@@ -167,7 +176,7 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 		return nil, fmt.Sprintf("--repeat-depth must be between 1 and 12, not %d", f.repeatDepth)
 	}
 	switch f.target {
-	case "serverless", "dedicated":
+	case "serverless", "dedicated", "duckdb":
 		if err := checkLocation("--source", f.source); err != "" {
 			return nil, err
 		}
@@ -200,6 +209,13 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 		}
 		return dedicated.New(dedicated.Options{Source: f.source, Credential: f.credential, Schema: f.schema,
 			Distribution: f.distribution, Index: f.index, SelectInto: f.selectInto, RepeatDepth: f.repeatDepth}), ""
+	case "duckdb":
+		// DuckDB has no dbo: without --schema, views go to the current schema.
+		schema := ""
+		if f.schemaSet {
+			schema = f.schema
+		}
+		return duckdb.New(duckdb.Options{Source: f.source, Schema: schema, Tables: f.selectInto, RepeatDepth: f.repeatDepth}), ""
 	default:
 		table := sql.ObjectName{"dbo", "fhir_raw"}
 		if f.source != "" {

@@ -1,0 +1,298 @@
+//go:build cgo
+
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	goruntime "runtime"
+
+	"github.com/fhirql/fhirql/bench/scale"
+	"github.com/fhirql/fhirql/catalog/r4"
+	"github.com/fhirql/fhirql/compiler"
+	"github.com/fhirql/fhirql/compiler/plan"
+	"github.com/fhirql/fhirql/runtime"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+)
+
+// benchViews pairs each view with the resource file it reads.
+var benchViews = []struct{ name, resource string }{
+	{"patient_demographics", "Patient"},
+	{"condition_flat", "Condition"},
+	{"encounter_flat", "Encounter"},
+}
+
+func loadView(t testing.TB, name string) *plan.View {
+	t.Helper()
+	res := compiler.Load([]string{filepath.Join("views", name+".json")}, r4.Catalog())
+	if res.Diags.HasErrors() || len(res.Views()) != 1 {
+		t.Fatalf("view %s: %v", name, res.Diags)
+	}
+	return res.Views()[0]
+}
+
+func duckSQL(t testing.TB, name, style, file string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("duckdb", name+"."+style+".sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.ReplaceAll(string(b), "{{FILE}}", strings.ReplaceAll(file, "'", "''"))
+}
+
+var corpusOnce sync.Once
+
+// corpus returns the directory of the benchmark corpus: $FHIRQL_BENCH_CORPUS,
+// else bench/corpus when run.sh built it, else a 20 MB-per-type corpus
+// scaled into the temp directory on first use (so a fresh clone works).
+func corpus(t testing.TB) string {
+	if d := os.Getenv("FHIRQL_BENCH_CORPUS"); d != "" {
+		return d
+	}
+	if _, err := os.Stat(filepath.Join("corpus", "Patient.ndjson")); err == nil {
+		return "corpus"
+	}
+	dir := filepath.Join(os.TempDir(), "fhirql-bench-corpus-20")
+	var err error
+	corpusOnce.Do(func() {
+		if _, e := os.Stat(filepath.Join(dir, "Encounter.ndjson")); e == nil {
+			return
+		}
+		err = scale.Scale(scale.Options{Src: "../examples/data", Out: dir, MB: 20, Types: []string{"Patient", "Condition", "Encounter"}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func openDuck(t testing.TB, threads int) *sql.Conn {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := conn.ExecContext(context.Background(), fmt.Sprintf("SET threads = %d", threads)); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkViews runs, for each benchmark view, fhirql's runtime and
+// DuckDB's schema-typed read_json SQL side by side on the same corpus
+// file, both writing CSV (fhirql to a discarded stream, DuckDB with COPY
+// to /dev/null), with as many threads as -cpu gives. Besides MB/s (wall
+// clock) it reports MB per CPU-second, which stays meaningful on a busy
+// machine.
+//
+//	go test -run '^$' -bench Views -cpu 1,2 -benchtime 3x ./bench
+func BenchmarkViews(b *testing.B) {
+	dir := corpus(b)
+	threads := runtimeGOMAXPROCS()
+	for _, bv := range benchViews {
+		file := filepath.Join(dir, bv.resource+".ndjson")
+		st, err := os.Stat(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size := st.Size()
+		v := loadView(b, bv.name)
+		b.Run(bv.name+"/fhirql", func(b *testing.B) {
+			b.SetBytes(size)
+			var rows int64
+			cpu0 := cpuTime()
+			for i := 0; i < b.N; i++ {
+				sum, err := runtime.Run(context.Background(), []*plan.View{v}, runtime.Options{
+					Inputs: []string{file}, Format: "csv", Stdout: io.Discard, Workers: threads})
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows = sum.Views[0].Rows
+			}
+			report(b, size, cpuTime()-cpu0, rows)
+		})
+		b.Run(bv.name+"/duckdb", func(b *testing.B) {
+			conn := openDuck(b, threads)
+			q := "COPY (" + duckSQL(b, bv.name, "typed", file) + "\n) TO '/dev/null' (FORMAT csv, HEADER)"
+			b.SetBytes(size)
+			b.ResetTimer()
+			var rows int64
+			cpu0 := cpuTime()
+			for i := 0; i < b.N; i++ {
+				res, err := conn.ExecContext(context.Background(), q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows, _ = res.RowsAffected()
+			}
+			report(b, size, cpuTime()-cpu0, rows)
+		})
+	}
+}
+
+func report(b *testing.B, size int64, cpu time.Duration, rows int64) {
+	b.ReportMetric(float64(size)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
+	b.ReportMetric(float64(rows), "rows")
+}
+
+// TestDuckDBAgrees checks that fhirql and DuckDB's typed SQL give the same
+// rows for each benchmark view on the example data, so that the benchmark
+// compares equal work.
+func TestDuckDBAgrees(t *testing.T) {
+	conn := openDuck(t, 2)
+	dir := t.TempDir()
+	for _, bv := range benchViews {
+		t.Run(bv.name, func(t *testing.T) {
+			file, _ := filepath.Abs(filepath.Join("..", "examples", "data", bv.resource+".000.ndjson"))
+			_, err := runtime.Run(context.Background(), []*plan.View{loadView(t, bv.name)}, runtime.Options{
+				Inputs: []string{file}, Format: "csv", OutDir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ours := readCSV(t, filepath.Join(dir, bv.name+".csv"))
+			theirsPath := filepath.Join(dir, bv.name+".duckdb.csv")
+			if _, err := conn.ExecContext(context.Background(), "COPY ("+duckSQL(t, bv.name, "typed", file)+"\n) TO '"+theirsPath+"' (FORMAT csv, HEADER)"); err != nil {
+				t.Fatal(err)
+			}
+			theirs := readCSV(t, theirsPath)
+			if len(ours) < 10 || strings.Join(ours, "\n") != strings.Join(theirs, "\n") {
+				t.Errorf("fhirql and DuckDB disagree: %d vs %d rows\nfhirql %.300q\nduckdb %.300q", len(ours), len(theirs), ours, theirs)
+			}
+		})
+	}
+}
+
+// readCSV returns the rows (header first, then sorted), fields joined by
+// a tab; NULL and the empty string read alike.
+func readCSV(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range recs {
+		out = append(out, strings.Join(r, "\t"))
+	}
+	if len(out) > 1 {
+		sort.Strings(out[1:])
+	}
+	return out
+}
+
+// TestParquetReadByDuckDB writes each benchmark view as Parquet with
+// fhirql and reads it back with DuckDB: the column types follow the plan
+// and the rows equal the CSV output.
+func TestParquetReadByDuckDB(t *testing.T) {
+	conn := openDuck(t, 2)
+	dir := t.TempDir()
+	var views []*plan.View
+	for _, bv := range benchViews {
+		views = append(views, loadView(t, bv.name))
+	}
+	for _, format := range []string{"parquet", "csv"} {
+		if _, err := runtime.Run(context.Background(), views, runtime.Options{
+			Inputs: []string{"../examples/data"}, Format: format, OutDir: dir}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantTypes := map[string]string{
+		"patient_demographics": "id:VARCHAR gender:VARCHAR birth_date:DATE family:VARCHAR given:VARCHAR phone:VARCHAR",
+		"condition_flat":       "id:VARCHAR patient_id:VARCHAR clinical_status:VARCHAR onset_date_time:TIMESTAMP WITH TIME ZONE code_system:VARCHAR code:VARCHAR code_display:VARCHAR",
+		"encounter_flat":       "id:VARCHAR subject_reference:VARCHAR class_code:VARCHAR period_start:TIMESTAMP WITH TIME ZONE period_end:TIMESTAMP WITH TIME ZONE type_code:VARCHAR",
+	}
+	ctx := context.Background()
+	if _, err := conn.ExecContext(ctx, "SET TimeZone = 'UTC'"); err != nil {
+		t.Fatal(err)
+	}
+	for _, bv := range benchViews {
+		t.Run(bv.name, func(t *testing.T) {
+			pq := filepath.Join(dir, bv.name+".parquet")
+			rows, err := conn.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('"+pq+"'))")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for rows.Next() {
+				var n, ty string
+				rows.Scan(&n, &ty)
+				got = append(got, n+":"+ty)
+			}
+			rows.Close()
+			if strings.Join(got, " ") != wantTypes[bv.name] {
+				t.Errorf("types:\ngot  %s\nwant %s", strings.Join(got, " "), wantTypes[bv.name])
+			}
+			// Text columns equal the CSV output; dates and timestamps equal
+			// it once normalised to the same instant.
+			back := filepath.Join(dir, bv.name+".back.csv")
+			q := fmt.Sprintf("COPY (SELECT * FROM read_parquet('%s')) TO '%s' (FORMAT csv, HEADER, TIMESTAMPFORMAT '%%Y-%%m-%%dT%%H:%%M:%%S')", pq, back)
+			if _, err := conn.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+			fromParquet := readCSV(t, back)
+			fromCSV := readCSV(t, filepath.Join(dir, bv.name+".csv"))
+			if len(fromParquet) != len(fromCSV) || len(fromCSV) < 10 {
+				t.Fatalf("parquet %d rows, csv %d rows", len(fromParquet), len(fromCSV))
+			}
+			norm := func(rows []string) string {
+				var out []string
+				for _, r := range rows {
+					var fs []string
+					for _, f := range strings.Split(r, "\t") {
+						if tm, ok := parseTime(f); ok {
+							f = tm.UTC().Format("2006-01-02T15:04:05")
+						}
+						fs = append(fs, f)
+					}
+					out = append(out, strings.Join(fs, "\t"))
+				}
+				sort.Strings(out)
+				return strings.Join(out, "\n")
+			}
+			if a, b := norm(fromParquet), norm(fromCSV); a != b {
+				t.Errorf("parquet and CSV rows differ:\n%.400s\n---\n%.400s", a, b)
+			}
+		})
+	}
+}
+
+func parseTime(s string) (time.Time, bool) {
+	for _, l := range []string{time.RFC3339, "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func runtimeGOMAXPROCS() int { return goruntime.GOMAXPROCS(0) }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Compares fhirql's runtime with DuckDB's schema-typed read_json on the three
+# benchmark views, side by side in one `go test` run, with 1 and 2 threads,
+# then measures the peak RSS of one run of all three views over the whole
+# corpus. Works from a fresh clone (needs Go and a C compiler for DuckDB).
+#
+#   bash bench/run.sh                 # 200 MB per type (~0.8 GB corpus)
+#   MB=50 ROUNDS=1 bash bench/run.sh  # quicker
+#
+# Environment: MB (per type, default 200), CORPUS (default bench/corpus,
+# gitignored), ROUNDS (rounds per measurement, default 3; the table shows
+# medians), CPUS (default 1,2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MB=${MB:-200}
+CORPUS=${CORPUS:-bench/corpus}
+ROUNDS=${ROUNDS:-3}
+CPUS=${CPUS:-1,2}
+# MedicationRequest is read by no view: the RSS run validates and counts it.
+# (Observation is left out: its small hand-written source would need so
+# many copies that the Patient file, which gets at least as many copies
+# as any type to keep references valid, would grow past the others.)
+TYPES=Patient,Condition,Encounter,MedicationRequest
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+stamp="$CORPUS/.scaled-$MB-$TYPES"
+if [ ! -f "$stamp" ]; then
+	echo "== building the corpus: $MB MB per type in $CORPUS"
+	rm -rf "$CORPUS"
+	go run ./bench/cmd/scale -src examples/data -out "$CORPUS" -mb "$MB" -types "$TYPES"
+	touch "$stamp"
+fi
+
+echo "== go test -bench Views -cpu $CPUS -count $ROUNDS (fhirql and DuckDB side by side)"
+FHIRQL_BENCH_CORPUS="$(cd "$CORPUS" && pwd)" go test -run '^$' -bench 'Views' -cpu "$CPUS" -benchtime 3x -count "$ROUNDS" \
+	-timeout 60m ./bench | tee "$OUT/bench.txt"
+
+echo
+echo "== medians (MB/s wall clock; MB/cpu-s = MB per CPU-second, robust on a busy machine)"
+awk '
+/^BenchmarkViews\// {
+	split($1, p, "/"); view = p[2]; eng = p[3]; thr = 1
+	if (match(eng, /-[0-9]+$/)) { thr = substr(eng, RSTART + 1); eng = substr(eng, 1, RSTART - 1) }
+	for (i = 2; i < NF; i++) {
+		if ($(i + 1) == "MB/s") mbs = $i
+		if ($(i + 1) == "MB/cpu-s") cpu = $i
+	}
+	k = view SUBSEP thr SUBSEP eng
+	n[k]++; w[k, n[k]] = mbs; c[k, n[k]] = cpu
+	if (!(view SUBSEP thr in seen)) { seen[view, thr] = 1; order[++m] = view SUBSEP thr }
+}
+function median(arr, k, cnt,   i, j, t, v) {
+	for (i = 1; i <= cnt; i++) v[i] = arr[k, i] + 0
+	for (i = 1; i <= cnt; i++) for (j = i + 1; j <= cnt; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+	return (cnt % 2) ? v[(cnt + 1) / 2] : (v[cnt / 2] + v[cnt / 2 + 1]) / 2
+}
+END {
+	printf "%-22s %7s %12s %12s %7s %14s %14s\n", "view", "threads", "fhirql MB/s", "DuckDB MB/s", "ratio", "fhirql MB/cpu-s", "DuckDB MB/cpu-s"
+	for (i = 1; i <= m; i++) {
+		split(order[i], q, SUBSEP); view = q[1]; thr = q[2]
+		f = view SUBSEP thr SUBSEP "fhirql"; d = view SUBSEP thr SUBSEP "duckdb"
+		fw = median(w, f, n[f]); dw = median(w, d, n[d])
+		printf "%-22s %7s %12.0f %12.0f %6.2fx %14.0f %14.0f\n", view, thr, fw, dw, (dw > 0 ? fw / dw : 0), median(c, f, n[f]), median(c, d, n[d])
+	}
+}' "$OUT/bench.txt" | tee "$OUT/table.txt"
+
+echo
+echo "== peak RSS: the three views over the whole corpus ($(du -sh "$CORPUS" | cut -f1)), CSV to $OUT"
+go build -o "$OUT/runviews" ./bench/cmd/runviews
+/usr/bin/time -v "$OUT/runviews" -input "$CORPUS" -format csv -out "$OUT/rows" bench/views/*.json 2> "$OUT/time.txt" || {
+	cat "$OUT/time.txt"
+	exit 1
+}
+grep -E '^(read|view|  )' "$OUT/time.txt" | grep -v '^\s*\(Command\|User\|System\|Percent\|Elapsed\|Average\|Exit\|Socket\|Signals\|Swaps\|File\|Page\|Voluntary\|Involuntary\|Major\|Minor\|Maximum\)' || true
+grep -E 'Elapsed|Maximum resident' "$OUT/time.txt"

@@ -1,0 +1,231 @@
+package duckdb
+
+import (
+	"strings"
+
+	"github.com/fhirql/fhirql/compiler/sql"
+)
+
+// The emitter names intermediate values with one-row derived tables joined
+// laterally — CROSS APPLY (SELECT x AS [v]) AS [b1] — which is how T-SQL
+// evaluates an expression once. DuckDB decorrelates each of them into a
+// join, which costs more than evaluating a small expression twice (a
+// declared dateTime column runs about 25 % slower). So before printing,
+// inline substitutes such projections into the expressions that read them
+// when they are small scalar expressions (no subquery, aggregate or window,
+// so repeating them changes neither the result nor, much, the cost), and a
+// scalar subquery left with neither FROM nor WHERE becomes its expression.
+// The rows are the same; only the plan changes.
+
+type colRef struct{ table, name string }
+
+// inlineQuery returns q with one-row projections inlined; q is not modified.
+func inlineQuery(q sql.Query) sql.Query {
+	return rewriteQuery(q, nil)
+}
+
+func rewriteQuery(q sql.Query, m map[colRef]sql.Expr) sql.Query {
+	switch q := q.(type) {
+	case *sql.Select:
+		return rewriteSelect(q, m)
+	case *sql.UnionAll:
+		out := &sql.UnionAll{Queries: make([]sql.Query, len(q.Queries))}
+		for i, x := range q.Queries {
+			out.Queries[i] = rewriteQuery(x, m)
+		}
+		return out
+	case *sql.With:
+		out := &sql.With{Body: rewriteQuery(q.Body, m)}
+		for _, c := range q.CTEs {
+			out.CTEs = append(out.CTEs, sql.CTE{Name: c.Name, Columns: c.Columns, Q: rewriteQuery(c.Q, m)})
+		}
+		return out
+	}
+	return q
+}
+
+func rewriteSelect(s *sql.Select, outer map[colRef]sql.Expr) *sql.Select {
+	m := outer
+	out := &sql.Select{}
+	for _, f := range s.From {
+		src := rewriteSource(f.Src, m)
+		if d, ok := src.(*sql.Derived); ok && f.Alias != "" {
+			if proj, ok := d.Q.(*sql.Select); ok && oneRowProjection(proj) {
+				m = extend(m, f.Alias, proj)
+				continue
+			}
+		}
+		join := f.Join
+		if len(out.From) == 0 && join != sql.JoinNone {
+			// The first remaining item was a lateral join on a projection
+			// that is now inlined. It starts the FROM clause, unless it is
+			// an outer join, whose null row needs a row to join to.
+			if join == sql.OuterApply {
+				out.From = append(out.From, &sql.From{Src: &sql.Derived{Q: &sql.Select{Items: []sql.Item{{X: &sql.Num{V: "1"}, Alias: "one"}}}}, Alias: "seed"})
+			} else {
+				join = sql.JoinNone
+			}
+		}
+		out.From = append(out.From, &sql.From{Join: join, Src: src, Alias: f.Alias})
+	}
+	for _, it := range s.Items {
+		out.Items = append(out.Items, sql.Item{X: rewriteExpr(it.X, m), Alias: it.Alias})
+	}
+	for _, w := range s.Where {
+		out.Where = append(out.Where, rewriteExpr(w, m))
+	}
+	for _, g := range s.GroupBy {
+		out.GroupBy = append(out.GroupBy, rewriteExpr(g, m))
+	}
+	out.OrderBy = rewriteOrders(s.OrderBy, m)
+	if s.Top != nil {
+		out.Top = rewriteExpr(s.Top, m)
+	}
+	return out
+}
+
+// oneRowProjection: SELECT x AS a, y AS b with nothing else, whose
+// expressions can be repeated.
+func oneRowProjection(s *sql.Select) bool {
+	if len(s.From) > 0 || len(s.Where) > 0 || len(s.GroupBy) > 0 || len(s.OrderBy) > 0 || s.Top != nil || len(s.Items) == 0 {
+		return false
+	}
+	for _, it := range s.Items {
+		if it.Alias == "" || !repeatable(it.X) || size(it.X) > maxInline {
+			return false
+		}
+	}
+	return true
+}
+
+// maxInline bounds the expressions inlined (in nodes): a JSON read or a
+// small conversion of one. A chain of projections that each use the
+// previous one several times (getReferenceKey) would otherwise grow
+// exponentially into unreadable SQL; what is larger stays a derived table.
+const maxInline = 8
+
+func size(e sql.Expr) int {
+	n := 0
+	walkExpr(e, func(sql.Expr) { n++ })
+	return n
+}
+
+// aggregates are the aggregate functions the dialect spells.
+var aggregates = map[string]bool{"count": true, "max": true, "min": true, "string_agg": true, "sum": true, "avg": true}
+
+// repeatable: no subquery, aggregate or window function inside.
+func repeatable(e sql.Expr) bool {
+	ok := true
+	walkExpr(e, func(x sql.Expr) {
+		switch x := x.(type) {
+		case *sql.Sub, *sql.Exists, *sql.Over, *sql.WithinGroup:
+			ok = false
+		case *sql.Func:
+			if aggregates[strings.ToLower(x.Name)] {
+				ok = false
+			}
+		}
+	})
+	return ok
+}
+
+func extend(m map[colRef]sql.Expr, alias string, proj *sql.Select) map[colRef]sql.Expr {
+	n := make(map[colRef]sql.Expr, len(m)+len(proj.Items))
+	for k, v := range m {
+		n[k] = v
+	}
+	for _, it := range proj.Items {
+		n[colRef{alias, it.Alias}] = it.X // already rewritten with m
+	}
+	return n
+}
+
+func rewriteOrders(os []sql.Order, m map[colRef]sql.Expr) []sql.Order {
+	if os == nil {
+		return nil
+	}
+	out := make([]sql.Order, len(os))
+	for i, o := range os {
+		out[i] = sql.Order{X: rewriteExpr(o.X, m), Desc: o.Desc}
+	}
+	return out
+}
+
+func rewriteSource(s sql.Source, m map[colRef]sql.Expr) sql.Source {
+	switch s := s.(type) {
+	case *sql.Derived:
+		return &sql.Derived{Q: rewriteQuery(s.Q, m)}
+	case *sql.TableFunc:
+		n := *s
+		n.Args = rewriteExprs(s.Args, m)
+		return &n
+	}
+	return s
+}
+
+func rewriteExprs(xs []sql.Expr, m map[colRef]sql.Expr) []sql.Expr {
+	if xs == nil {
+		return nil
+	}
+	out := make([]sql.Expr, len(xs))
+	for i, x := range xs {
+		out[i] = rewriteExpr(x, m)
+	}
+	return out
+}
+
+// rewriteExpr substitutes inlined columns and simplifies scalar subqueries,
+// copying every node it changes.
+func rewriteExpr(e sql.Expr, m map[colRef]sql.Expr) sql.Expr {
+	switch e := e.(type) {
+	case nil:
+		return nil
+	case *sql.Col:
+		if x, ok := m[colRef{e.Table, e.Name}]; ok && e.Table != "" {
+			return x
+		}
+		return e
+	case *sql.Func:
+		return &sql.Func{Name: e.Name, Args: rewriteExprs(e.Args, m)}
+	case *sql.Cast:
+		return &sql.Cast{X: rewriteExpr(e.X, m), Typ: e.Typ, Try: e.Try}
+	case *sql.Convert:
+		return &sql.Convert{Typ: e.Typ, X: rewriteExpr(e.X, m), Style: e.Style, Try: e.Try}
+	case *sql.Bin:
+		return &sql.Bin{Op: e.Op, X: rewriteExpr(e.X, m), Y: rewriteExpr(e.Y, m)}
+	case *sql.Not:
+		return &sql.Not{X: rewriteExpr(e.X, m)}
+	case *sql.Neg:
+		return &sql.Neg{X: rewriteExpr(e.X, m)}
+	case *sql.IsNull:
+		return &sql.IsNull{X: rewriteExpr(e.X, m), Not: e.Not}
+	case *sql.Case:
+		n := &sql.Case{Operand: rewriteExpr(e.Operand, m), Else: rewriteExpr(e.Else, m)}
+		for _, w := range e.Whens {
+			n.Whens = append(n.Whens, sql.When{Cond: rewriteExpr(w.Cond, m), Then: rewriteExpr(w.Then, m)})
+		}
+		return n
+	case *sql.Exists:
+		return &sql.Exists{Q: rewriteQuery(e.Q, m), Not: e.Not}
+	case *sql.Sub:
+		q := rewriteQuery(e.Q, m)
+		if s, ok := q.(*sql.Select); ok && len(s.From) == 0 && len(s.Where) == 0 && len(s.GroupBy) == 0 &&
+			len(s.OrderBy) == 0 && s.Top == nil && len(s.Items) == 1 && repeatable(s.Items[0].X) {
+			return s.Items[0].X
+		}
+		return &sql.Sub{Q: q}
+	case *sql.In:
+		return &sql.In{X: rewriteExpr(e.X, m), List: rewriteExprs(e.List, m), Not: e.Not}
+	case *sql.Like:
+		return &sql.Like{X: rewriteExpr(e.X, m), Pattern: rewriteExpr(e.Pattern, m), Not: e.Not}
+	case *sql.Collate:
+		return &sql.Collate{X: rewriteExpr(e.X, m), Name: e.Name}
+	case *sql.Over:
+		return &sql.Over{Fn: rewriteExpr(e.Fn, m), PartitionBy: rewriteExprs(e.PartitionBy, m), OrderBy: rewriteOrders(e.OrderBy, m)}
+	case *sql.WithinGroup:
+		return &sql.WithinGroup{Agg: rewriteExpr(e.Agg, m), OrderBy: rewriteOrders(e.OrderBy, m)}
+	case *sql.OptionArg:
+		return &sql.OptionArg{Option: sql.Option{Name: e.Name, Value: rewriteExpr(e.Value, m)}}
+	}
+	return e
+}

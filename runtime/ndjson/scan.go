@@ -1,0 +1,896 @@
+// Package ndjson reads FHIR NDJSON fast: a byte-level scanner that builds
+// value.Values only for the keys a projection keeps, and a chunked reader
+// that turns files, directories, globs, .gz files and stdin into batches of
+// whole lines for parallel workers.
+//
+// The scanner exists because generic JSON decoders build the whole line
+// (FHIR resources are mostly narrative, extensions and codings a view never
+// reads); skipping unread subtrees with a validating but allocation-free
+// pass is what lets a run keep up with DuckDB's typed reader.
+package ndjson
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/bits"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/fhirql/fhirql/runtime/value"
+)
+
+// ErrorKind classifies a bad line.
+type ErrorKind int
+
+const (
+	// BadJSON: the line is not valid JSON.
+	BadJSON ErrorKind = iota + 1
+	// NotObject: the line is JSON but not an object.
+	NotObject
+	// NoResourceType: the object has no string resourceType.
+	NoResourceType
+	// TooLong: the line exceeds the reader's line limit.
+	TooLong
+)
+
+func (k ErrorKind) String() string {
+	switch k {
+	case BadJSON:
+		return "not valid JSON"
+	case NotObject:
+		return "not a JSON object"
+	case NoResourceType:
+		return "no resourceType"
+	case TooLong:
+		return "line too long"
+	}
+	return "bad line"
+}
+
+// LineError describes why one line was rejected. Offset is the 0-based
+// byte offset in the line where the problem was found.
+type LineError struct {
+	Kind   ErrorKind
+	Offset int
+	Msg    string
+}
+
+func (e *LineError) Error() string {
+	if e.Msg == "" {
+		return e.Kind.String()
+	}
+	return e.Kind.String() + ": " + e.Msg
+}
+
+// maxDepth bounds nesting so that a hostile line cannot exhaust the stack
+// (encoding/json uses the same limit).
+const maxDepth = 10000
+
+// Scanner parses lines into projected values. A Scanner is not safe for
+// concurrent use: each worker owns one.
+//
+// Values returned by Scan share memory with the line and with the
+// scanner's arena: they stay valid until Reset is called and the line's
+// buffer is reused. Callers must copy anything they keep longer.
+type Scanner struct {
+	b    []byte
+	vals slab[value.Value]
+	mems slab[value.Member]
+	ptrs slab[*value.Value]
+	strs slab[byte]
+
+	mstack []value.Member
+	pstack []*value.Value
+	stack  []byte // skip's container stack
+	key    []byte
+}
+
+// NewScanner returns a scanner with empty arenas.
+func NewScanner() *Scanner {
+	s := &Scanner{}
+	s.vals.size = 1024
+	s.mems.size = 2048
+	s.ptrs.size = 1024
+	s.strs.size = 64 << 10
+	return s
+}
+
+// Reset releases every value built since the last Reset.
+func (s *Scanner) Reset() {
+	s.vals.reset()
+	s.mems.reset()
+	s.ptrs.reset()
+	s.strs.reset()
+	clear(s.mstack[:cap(s.mstack)])
+	clear(s.pstack[:cap(s.pstack)])
+	s.b = nil
+}
+
+// Scan parses one line holding one resource. It returns the resource's
+// type and, when p has fields for that type, the projected resource; a
+// type absent from p is validated only (res is nil). The line may carry
+// surrounding whitespace (including a trailing "\r\n").
+func (s *Scanner) Scan(line []byte, p Projection) (res *value.Value, resourceType string, err error) {
+	res, resourceType, n, err := s.ScanLine(line, p)
+	if err == nil && n < len(line) {
+		return nil, "", s.errAt(BadJSON, n-1, "unexpected newline inside the line")
+	}
+	return res, resourceType, err
+}
+
+// ScanLine is Scan for the first line of data, which may hold more lines:
+// it returns the length of the line including its '\n' (or all of data
+// when there is none). Finding the end of a line as a by-product of
+// parsing it saves a separate pass over the input. On error the line's
+// end is unknown: the caller finds it (no error offset is beyond it).
+func (s *Scanner) ScanLine(data []byte, p Projection) (res *value.Value, resourceType string, n int, err error) {
+	s.b = data
+	defer func() { s.b = nil }()
+	i := s.ws(0)
+	if i >= len(data) || data[i] == '\n' {
+		return nil, "", 0, s.errAt(BadJSON, i, "empty line")
+	}
+	if data[i] != '{' {
+		if n, err := s.checkValue(i); err != nil {
+			return nil, "", n, err
+		}
+		return nil, "", 0, &LineError{Kind: NotObject, Offset: i, Msg: "found " + describe(data[i])}
+	}
+	open := i
+	// Fast path: FHIR servers write resourceType first.
+	j := s.ws(i + 1)
+	rt, found, err := s.firstKeyResourceType(j)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if !found {
+		rt, err = s.findResourceType(open + 1)
+		if err != nil {
+			return nil, "", 0, err
+		}
+	}
+	f := p[rt]
+	var v *value.Value
+	if f == nil {
+		i, err = s.skip(open, 0)
+	} else {
+		v, i, err = s.object(open+1, f, 1)
+	}
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if n, err = s.end(i); err != nil {
+		return nil, "", 0, err
+	}
+	return v, rt, n, nil
+}
+
+// ScanObject parses a line holding one JSON object of any kind with the
+// given projection (AllFields for the whole object). Scan is ScanObject
+// plus the resourceType rules.
+func (s *Scanner) ScanObject(line []byte, f *Fields) (*value.Value, error) {
+	s.b = line
+	defer func() { s.b = nil }()
+	i := s.ws(0)
+	if i >= len(line) {
+		return nil, s.errAt(BadJSON, i, "empty line")
+	}
+	if line[i] != '{' {
+		if _, err := s.checkValue(i); err != nil {
+			return nil, err
+		}
+		return nil, &LineError{Kind: NotObject, Offset: i, Msg: "found " + describe(line[i])}
+	}
+	v, i, err := s.object(i+1, f, 1)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := s.end(i); err != nil {
+		return nil, err
+	} else if n < len(line) {
+		return nil, s.errAt(BadJSON, n-1, "unexpected newline")
+	}
+	return v, nil
+}
+
+// checkValue validates a non-object line so that "not JSON" wins over
+// "not an object" when both apply.
+func (s *Scanner) checkValue(i int) (int, error) {
+	i, err := s.skip(i, 0)
+	if err != nil {
+		return 0, err
+	}
+	return s.end(i)
+}
+
+// end checks that only whitespace follows the value up to the end of the
+// line and returns the line's length including its newline.
+func (s *Scanner) end(i int) (int, error) {
+	i = s.ws(i)
+	if i == len(s.b) {
+		return i, nil
+	}
+	if s.b[i] == '\n' {
+		return i + 1, nil
+	}
+	return 0, s.errAt(BadJSON, i, "unexpected "+describe(s.b[i])+" after the object")
+}
+
+// firstKeyResourceType checks whether the object's first key is
+// resourceType and returns its value without consuming anything.
+func (s *Scanner) firstKeyResourceType(i int) (string, bool, error) {
+	const k = `"resourceType"`
+	b := s.b
+	if len(b)-i < len(k) || string(b[i:i+len(k)]) != k {
+		return "", false, nil
+	}
+	i = s.ws(i + len(k))
+	if i >= len(b) || b[i] != ':' {
+		return "", false, nil // let the full parse report it
+	}
+	i = s.ws(i + 1)
+	if i >= len(b) || b[i] != '"' {
+		return "", false, nil
+	}
+	end, flags, err := s.str(i + 1)
+	if err != nil {
+		return "", false, err
+	}
+	return s.strValue(i+1, end-1, flags), true, nil
+}
+
+// findResourceType walks the top-level members (validating them) until
+// it finds resourceType.
+func (s *Scanner) findResourceType(i int) (string, error) {
+	b := s.b
+	i = s.ws(i)
+	if i < len(b) && b[i] == '}' {
+		return "", &LineError{Kind: NoResourceType, Offset: i, Msg: "the object is empty"}
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return "", s.expected(i, "a string key")
+		}
+		end, flags, err := s.str(i + 1)
+		if err != nil {
+			return "", err
+		}
+		isRT := flags&strEscaped == 0 && string(b[i+1:end-1]) == "resourceType" ||
+			flags&strEscaped != 0 && s.strValue(i+1, end-1, flags) == "resourceType"
+		i = s.ws(end)
+		if i >= len(b) || b[i] != ':' {
+			return "", s.expected(i, "':' after an object key")
+		}
+		i = s.ws(i + 1)
+		if isRT {
+			if i < len(b) && b[i] == '"' {
+				end, flags, err := s.str(i + 1)
+				if err != nil {
+					return "", err
+				}
+				return s.strValue(i+1, end-1, flags), nil
+			}
+			if _, err := s.skip(i, 1); err != nil {
+				return "", err
+			}
+			return "", &LineError{Kind: NoResourceType, Offset: i, Msg: "resourceType is not a string"}
+		}
+		i, err = s.skip(i, 1)
+		if err != nil {
+			return "", err
+		}
+		i = s.ws(i)
+		if i < len(b) && b[i] == ',' {
+			i = s.ws(i + 1)
+			continue
+		}
+		if i < len(b) && b[i] == '}' {
+			return "", &LineError{Kind: NoResourceType, Offset: 0, Msg: "the object has no resourceType key"}
+		}
+		return "", s.expected(i, "',' or '}' in an object")
+	}
+}
+
+// ws skips whitespace within a line: a newline ends the line, so it is
+// not skipped.
+func (s *Scanner) ws(i int) int {
+	b := s.b
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+func describe(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		return fmt.Sprintf("character %q", rune(c))
+	}
+	return fmt.Sprintf("byte 0x%02x", c)
+}
+
+func (s *Scanner) errAt(k ErrorKind, i int, msg string) *LineError {
+	return &LineError{Kind: k, Offset: i, Msg: fmt.Sprintf("%s at byte %d", msg, i+1)}
+}
+
+func (s *Scanner) expected(i int, what string) *LineError {
+	if i >= len(s.b) {
+		return s.errAt(BadJSON, i, "unexpected end of line, expected "+what)
+	}
+	return s.errAt(BadJSON, i, "unexpected "+describe(s.b[i])+", expected "+what)
+}
+
+// newValue allocates one value in the arena. Slots are reused after
+// Reset without being cleared, so every field is set here.
+func (s *Scanner) newValue(k value.Kind) *value.Value {
+	sl := &s.vals
+	if sl.ci < len(sl.chunks) {
+		if c := sl.chunks[sl.ci]; sl.pos < len(c) {
+			v := &c[sl.pos]
+			sl.pos++
+			*v = value.Value{Kind: k}
+			return v
+		}
+	}
+	v := &sl.alloc(1)[0]
+	*v = value.Value{Kind: k}
+	return v
+}
+
+// object parses the members after '{' at i, keeping those f keeps.
+func (s *Scanner) object(i int, f *Fields, depth int) (*value.Value, int, error) {
+	if depth > maxDepth {
+		return nil, i, s.errAt(BadJSON, i, "nesting too deep")
+	}
+	b := s.b
+	base := len(s.mstack)
+	all := f.all
+	var seen uint64 // kept children, for the duplicate-key rule
+	i = s.ws(i)
+	if i < len(b) && b[i] == '}' {
+		return s.newValue(value.Object), i + 1, nil
+	}
+	var err error
+	for {
+		if i >= len(b) || b[i] != '"' {
+			err = s.expected(i, "a string key")
+			break
+		}
+		kstart := i + 1
+		end, flags, kerr := s.str(kstart)
+		if kerr != nil {
+			err = kerr
+			break
+		}
+		i = end
+		if i < len(b) && b[i] == ':' {
+			i++
+		} else {
+			i = s.ws(i)
+			if i >= len(b) || b[i] != ':' {
+				err = s.expected(i, "':' after an object key")
+				break
+			}
+			i++
+		}
+		if i < len(b) && b[i] == ' ' {
+			i = s.ws(i)
+		}
+		var kid *Fields
+		var key string
+		if all {
+			kid = f
+			key = s.strValue(kstart, end-1, flags)
+			if s.dup(base, key) {
+				kid = nil
+			}
+		} else {
+			raw := b[kstart : end-1]
+			if flags&strEscaped != 0 {
+				s.key = appendUnescaped(s.key[:0], raw)
+				raw = s.key
+			}
+			if k := f.lookup(raw); k >= 0 {
+				if k >= 64 {
+					if !s.dup(base, f.keys[k]) {
+						kid, key = f.kids[k], f.keys[k]
+					}
+				} else if seen&(1<<k) == 0 {
+					seen |= 1 << k
+					kid, key = f.kids[k], f.keys[k]
+				}
+			}
+		}
+		if kid == nil {
+			if i < len(b) && b[i] == '"' {
+				i, _, err = s.str(i + 1)
+			} else {
+				i, err = s.skip(i, depth)
+			}
+		} else {
+			var v *value.Value
+			v, i, err = s.value(i, kid, depth)
+			if err == nil {
+				s.mstack = append(s.mstack, value.Member{Key: key, Val: v})
+			}
+		}
+		if err != nil {
+			break
+		}
+		if i < len(b) && b[i] == ',' {
+			i++
+			if i < len(b) && b[i] == '"' {
+				continue
+			}
+			i = s.ws(i)
+			continue
+		}
+		i = s.ws(i)
+		if i < len(b) && b[i] == ',' {
+			i = s.ws(i + 1)
+			continue
+		}
+		if i < len(b) && b[i] == '}' {
+			i++
+			break
+		}
+		err = s.expected(i, "',' or '}' in an object")
+		break
+	}
+	if err != nil {
+		clear(s.mstack[base:])
+		s.mstack = s.mstack[:base]
+		return nil, i, err
+	}
+	v := s.newValue(value.Object)
+	if n := len(s.mstack) - base; n > 0 {
+		v.Obj = s.mems.alloc(n)
+		copy(v.Obj, s.mstack[base:])
+		s.mstack = s.mstack[:base]
+	}
+	return v, i, nil
+}
+
+// dup reports whether key was already kept in the object being built:
+// duplicate keys keep the first (value.Value's rule).
+func (s *Scanner) dup(base int, key string) bool {
+	for _, m := range s.mstack[base:] {
+		if m.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Scanner) array(i int, f *Fields, depth int) (*value.Value, int, error) {
+	if depth > maxDepth {
+		return nil, i, s.errAt(BadJSON, i, "nesting too deep")
+	}
+	b := s.b
+	base := len(s.pstack)
+	i = s.ws(i)
+	if i < len(b) && b[i] == ']' {
+		return s.newValue(value.Array), i + 1, nil
+	}
+	for {
+		v, j, err := s.value(i, f, depth)
+		if err != nil {
+			s.pstack = s.pstack[:base]
+			return nil, j, err
+		}
+		s.pstack = append(s.pstack, v)
+		i = s.ws(j)
+		if i < len(b) && b[i] == ',' {
+			i = s.ws(i + 1)
+			continue
+		}
+		if i < len(b) && b[i] == ']' {
+			i++
+			break
+		}
+		s.pstack = s.pstack[:base]
+		return nil, i, s.expected(i, "',' or ']' in an array")
+	}
+	v := s.newValue(value.Array)
+	n := len(s.pstack) - base
+	v.Arr = s.ptrs.alloc(n)
+	copy(v.Arr, s.pstack[base:])
+	s.pstack = s.pstack[:base]
+	return v, i, nil
+}
+
+// value parses the value at i with projection f (the value of a kept key).
+func (s *Scanner) value(i int, f *Fields, depth int) (*value.Value, int, error) {
+	b := s.b
+	if i >= len(b) {
+		return nil, i, s.expected(i, "a value")
+	}
+	switch c := b[i]; c {
+	case '{':
+		return s.object(i+1, f, depth+1)
+	case '[':
+		return s.array(i+1, f, depth+1)
+	case '"':
+		end, flags, err := s.str(i + 1)
+		if err != nil {
+			return nil, end, err
+		}
+		v := s.newValue(value.String)
+		v.Str = s.strValue(i+1, end-1, flags)
+		return v, end, nil
+	case 't':
+		if len(b)-i >= 4 && string(b[i:i+4]) == "true" {
+			return value.TrueValue, i + 4, nil
+		}
+	case 'f':
+		if len(b)-i >= 5 && string(b[i:i+5]) == "false" {
+			return value.FalseValue, i + 5, nil
+		}
+	case 'n':
+		if len(b)-i >= 4 && string(b[i:i+4]) == "null" {
+			return value.NullValue, i + 4, nil
+		}
+	default:
+		if c == '-' || c >= '0' && c <= '9' {
+			end, err := s.number(i)
+			if err != nil {
+				return nil, end, err
+			}
+			v := s.newValue(value.Number)
+			v.Str = unsafe.String(&b[i], end-i)
+			return v, end, nil
+		}
+	}
+	return nil, i, s.expected(i, "a value")
+}
+
+// skip validates the value at i without building it and returns the
+// index after it. Containers are walked by an iterative state machine
+// with an explicit stack (no recursion per value: most skipped values are
+// small and nested).
+func (s *Scanner) skip(i int, depth int) (int, error) {
+	b := s.b
+	stack := s.stack[:0]
+	defer func() { s.stack = stack[:0] }()
+	var err error
+value:
+	if i >= len(b) {
+		return i, s.expected(i, "a value")
+	}
+	switch c := b[i]; c {
+	case '"':
+		if i, _, err = s.str(i + 1); err != nil {
+			return i, err
+		}
+		goto after
+	case '{':
+		if depth+len(stack)+1 > maxDepth {
+			return i, s.errAt(BadJSON, i, "nesting too deep")
+		}
+		stack = append(stack, '{')
+		i++
+		if i < len(b) && b[i] == '"' {
+			goto key
+		}
+		i = s.ws(i)
+		if i < len(b) && b[i] == '}' {
+			i++
+			stack = stack[:len(stack)-1]
+			goto after
+		}
+		goto key
+	case '[':
+		if depth+len(stack)+1 > maxDepth {
+			return i, s.errAt(BadJSON, i, "nesting too deep")
+		}
+		stack = append(stack, '[')
+		i = s.ws(i + 1)
+		if i < len(b) && b[i] == ']' {
+			i++
+			stack = stack[:len(stack)-1]
+			goto after
+		}
+		goto value
+	case 't':
+		if len(b)-i >= 4 && string(b[i:i+4]) == "true" {
+			i += 4
+			goto after
+		}
+	case 'f':
+		if len(b)-i >= 5 && string(b[i:i+5]) == "false" {
+			i += 5
+			goto after
+		}
+	case 'n':
+		if len(b)-i >= 4 && string(b[i:i+4]) == "null" {
+			i += 4
+			goto after
+		}
+	default:
+		if c == '-' || c >= '0' && c <= '9' {
+			if i, err = s.number(i); err != nil {
+				return i, err
+			}
+			goto after
+		}
+	}
+	return i, s.expected(i, "a value")
+key:
+	if i >= len(b) || b[i] != '"' {
+		return i, s.expected(i, "a string key")
+	}
+	if i, _, err = s.str(i + 1); err != nil {
+		return i, err
+	}
+	if i < len(b) && b[i] == ':' {
+		i++
+	} else {
+		i = s.ws(i)
+		if i >= len(b) || b[i] != ':' {
+			return i, s.expected(i, "':' after an object key")
+		}
+		i++
+	}
+	if i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+		i = s.ws(i)
+	}
+	goto value
+after:
+	if len(stack) == 0 {
+		return i, nil
+	}
+	if i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+		i = s.ws(i)
+	}
+	if i < len(b) {
+		top := stack[len(stack)-1]
+		switch b[i] {
+		case ',':
+			i++
+			if i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+				i = s.ws(i)
+			}
+			if top == '{' {
+				goto key
+			}
+			goto value
+		case '}':
+			if top == '{' {
+				i++
+				stack = stack[:len(stack)-1]
+				goto after
+			}
+		case ']':
+			if top == '[' {
+				i++
+				stack = stack[:len(stack)-1]
+				goto after
+			}
+		}
+		if top == '{' {
+			return i, s.expected(i, "',' or '}' in an object")
+		}
+	}
+	if len(stack) > 0 && stack[len(stack)-1] == '{' {
+		return i, s.expected(i, "',' or '}' in an object")
+	}
+	return i, s.expected(i, "',' or ']' in an array")
+}
+
+// number validates a JSON number starting at i and returns its end.
+func (s *Scanner) number(i int) (int, error) {
+	b := s.b
+	if b[i] == '-' {
+		i++
+	}
+	if i >= len(b) {
+		return i, s.expected(i, "a digit")
+	}
+	switch c := b[i]; {
+	case c == '0':
+		i++
+	case c >= '1' && c <= '9':
+		i++
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	default:
+		return i, s.expected(i, "a digit")
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return i, s.expected(i, "a digit after the decimal point")
+		}
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return i, s.expected(i, "a digit in the exponent")
+		}
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	return i, nil
+}
+
+// String flags.
+const (
+	strEscaped = 1 << iota // contains a backslash escape
+	strHigh                // contains bytes >= 0x80
+)
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// str scans a string body from i (just after the opening quote) and
+// returns the index after the closing quote. It validates escapes and
+// rejects control characters, eight bytes at a time where it can.
+func (s *Scanner) str(i int) (int, uint8, error) {
+	b := s.b
+	var flags uint8
+	for {
+		for len(b)-i >= 8 {
+			w := binary.LittleEndian.Uint64(b[i:])
+			q := w ^ (lsb * '"')
+			bs := w ^ (lsb * '\\')
+			m := ((q - lsb) &^ q) | ((bs - lsb) &^ bs) | ((w - lsb*0x20) &^ w)
+			if w&msb != 0 {
+				flags |= strHigh
+			}
+			m &= msb
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+			goto special
+		}
+		for i < len(b) {
+			c := b[i]
+			if c == '"' || c == '\\' || c < 0x20 {
+				break
+			}
+			if c >= 0x80 {
+				flags |= strHigh
+			}
+			i++
+		}
+	special:
+		if i >= len(b) {
+			return i, flags, s.errAt(BadJSON, i, "unexpected end of line in a string")
+		}
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1, flags, nil
+		case c == '\\':
+			flags |= strEscaped
+			if i+1 >= len(b) {
+				return i + 1, flags, s.errAt(BadJSON, i+1, "unexpected end of line in a string escape")
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if len(b)-i < 6 || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
+					return i, flags, s.errAt(BadJSON, i, `invalid \u escape in a string`)
+				}
+				i += 6
+			default:
+				return i, flags, s.errAt(BadJSON, i, "invalid escape "+describe(b[i+1])+" in a string")
+			}
+		default:
+			return i, flags, s.errAt(BadJSON, i, "control "+describe(c)+" in a string")
+		}
+	}
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// strValue returns the text of the string body b[start:end] that str
+// validated: the line's own bytes when they need no decoding, else a
+// decoded copy in the arena. Invalid UTF-8 becomes U+FFFD, as in
+// encoding/json.
+func (s *Scanner) strValue(start, end int, flags uint8) string {
+	if start == end {
+		return ""
+	}
+	raw := s.b[start:end]
+	if flags&strEscaped == 0 && (flags&strHigh == 0 || utf8.Valid(raw)) {
+		return unsafe.String(&raw[0], len(raw))
+	}
+	// The decoded text is never longer than 3 bytes per input byte
+	// (an invalid byte becomes the 3-byte U+FFFD).
+	buf := s.strs.alloc(3 * len(raw))
+	out := appendUnescaped(buf[:0], raw)
+	if len(out) == 0 {
+		return ""
+	}
+	return unsafe.String(&out[0], len(out))
+}
+
+// appendUnescaped decodes a validated string body (escapes and UTF-8)
+// exactly as encoding/json does.
+func appendUnescaped(dst, raw []byte) []byte {
+	for r := 0; r < len(raw); {
+		c := raw[r]
+		switch {
+		case c == '\\':
+			switch raw[r+1] {
+			case '"', '\\', '/':
+				dst = append(dst, raw[r+1])
+			case 'b':
+				dst = append(dst, '\b')
+			case 'f':
+				dst = append(dst, '\f')
+			case 'n':
+				dst = append(dst, '\n')
+			case 'r':
+				dst = append(dst, '\r')
+			case 't':
+				dst = append(dst, '\t')
+			case 'u':
+				rr := getu4(raw[r+2:])
+				r += 6
+				if utf16.IsSurrogate(rr) {
+					if r+6 <= len(raw) && raw[r] == '\\' && raw[r+1] == 'u' {
+						if dec := utf16.DecodeRune(rr, getu4(raw[r+2:])); dec != unicode.ReplacementChar {
+							r += 6
+							dst = utf8.AppendRune(dst, dec)
+							continue
+						}
+					}
+					rr = unicode.ReplacementChar
+				}
+				dst = utf8.AppendRune(dst, rr)
+				continue
+			}
+			r += 2
+		case c < utf8.RuneSelf:
+			dst = append(dst, c)
+			r++
+		default:
+			rr, size := utf8.DecodeRune(raw[r:])
+			if rr == utf8.RuneError && size == 1 {
+				dst = utf8.AppendRune(dst, unicode.ReplacementChar)
+			} else {
+				dst = append(dst, raw[r:r+size]...)
+			}
+			r += size
+		}
+	}
+	return dst
+}
+
+func getu4(b []byte) rune {
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		default:
+			c = c - 'A' + 10
+		}
+		r = r*16 + rune(c)
+	}
+	return r
+}

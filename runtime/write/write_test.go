@@ -1,0 +1,209 @@
+package write
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/fhirql/fhirql/compiler/plan"
+	"github.com/fhirql/fhirql/compiler/types"
+	"github.com/fhirql/fhirql/runtime/value"
+	"github.com/parquet-go/parquet-go"
+)
+
+// testView has one column of each Parquet kind (built by hand, so these
+// tests do not depend on the front end).
+func testView() *plan.View {
+	cols := []*plan.Column{
+		{Name: "id", Type: "id"},
+		{Name: "active", Type: "boolean"},
+		{Name: "count", Type: types.Integer},
+		{Name: "big", Type: "integer64"},
+		{Name: "amount", Type: "decimal", Declared: "decimal"},
+		{Name: "amount_text", Type: "decimal"},
+		{Name: "born", Type: "date", Declared: "date"},
+		{Name: "born_text", Type: "date"},
+		{Name: "seen", Type: "dateTime", Declared: "dateTime"},
+		{Name: "name", Type: "HumanName"},
+		{Name: "given", Type: "string", Collection: true},
+	}
+	for i, c := range cols {
+		c.Index = i
+	}
+	return &plan.View{Name: "t", Resource: "Patient", Columns: cols, Root: &plan.Select{Columns: cols}}
+}
+
+func str(s string) *value.Value { return value.NewString(s) }
+func num(s string) *value.Value { return value.NewNumber(s) }
+func arr(vs ...*value.Value) *value.Value {
+	return &value.Value{Kind: value.Array, Arr: vs}
+}
+
+func testRows() [][]*value.Value {
+	name := &value.Value{Kind: value.Object, Obj: []value.Member{{Key: "family", Val: str(`O"Neil, "x"`)}, {Key: "given", Val: arr(str("a"))}}}
+	return [][]*value.Value{
+		{str("p1"), value.TrueValue, num("3"), num("9007199254740993"), num("1.50"), num("1.50"), str("1970-01-02"), str("1970-01"),
+			str("2020-05-01T10:00:00+02:00"), name, arr(str("A"), str("B,C"))},
+		{str("p2"), nil, nil, nil, nil, nil, str("1969-12-31"), nil, str("2020"), nil, arr()},
+		{str(""), value.FalseValue, num("-1"), nil, nil, nil, nil, nil, nil, nil, nil},
+	}
+}
+
+func encode(t *testing.T, format string) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	w, err := New(format, testView(), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf Buffer
+	for _, r := range testRows() {
+		if err := w.Append(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+func TestCSV(t *testing.T) {
+	got := string(encode(t, "csv"))
+	want := "id,active,count,big,amount,amount_text,born,born_text,seen,name,given\r\n" +
+		`p1,true,3,9007199254740993,1.50,1.50,1970-01-02,1970-01,2020-05-01T10:00:00+02:00,"{""family"":""O\""Neil, \""x\"""",""given"":[""a""]}","[""A"",""B,C""]"` + "\r\n" +
+		"p2,,,,,,1969-12-31,,2020,,[]\r\n" +
+		`"",false,-1,,,,,,,,` + "\r\n"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestNDJSON(t *testing.T) {
+	got := encode(t, "ndjson")
+	ls := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n")
+	if len(ls) != 3 {
+		t.Fatalf("lines: %q", got)
+	}
+	want := `{"id":"p1","active":true,"count":3,"big":9007199254740993,"amount":1.50,"amount_text":1.50,"born":"1970-01-02","born_text":"1970-01","seen":"2020-05-01T10:00:00+02:00","name":{"family":"O\"Neil, \"x\"","given":["a"]},"given":["A","B,C"]}`
+	if ls[0] != want {
+		t.Errorf("got  %s\nwant %s", ls[0], want)
+	}
+	for _, l := range ls {
+		if !json.Valid([]byte(l)) {
+			t.Errorf("invalid JSON %s", l)
+		}
+	}
+}
+
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{"plain", "é日本🎉", "q\"b\\s/", "ctl\x00\x01\x1f\n\r\t", "bad\xffutf8", "<html>&"} {
+		got := AppendJSONString(nil, s)
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Errorf("%q -> %s: %v", s, got, err)
+			continue
+		}
+		want := strings.ToValidUTF8(s, "\ufffd")
+		if back != want {
+			t.Errorf("%q -> %s -> %q", s, got, back)
+		}
+	}
+	if got := string(AppendJSONString(nil, "<a>")); got != `"<a>"` {
+		t.Errorf("HTML escaped: %s", got)
+	}
+}
+
+func TestParquetReadBack(t *testing.T) {
+	data := encode(t, "parquet")
+	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.NumRows() != 3 {
+		t.Fatalf("rows = %d", f.NumRows())
+	}
+	// Column order and types follow the view.
+	var names []string
+	for _, fl := range f.Schema().Fields() {
+		names = append(names, fl.Name())
+	}
+	if got := strings.Join(names, ","); got != "id,active,count,big,amount,amount_text,born,born_text,seen,name,given" {
+		t.Errorf("columns %s", got)
+	}
+	schema := f.Schema().String()
+	for _, s := range []string{"optional boolean active", "optional int32 count (INT(32,true))", "optional int64 big (INT(64,true))",
+		"optional double amount", "optional binary amount_text (STRING)", "optional int32 born (DATE)", "optional binary born_text (STRING)",
+		"optional int64 seen (TIMESTAMP(isAdjustedToUTC=true,unit=MICROS))", "optional group given (LIST)"} {
+		if !strings.Contains(schema, s) {
+			t.Errorf("schema lacks %q:\n%s", s, schema)
+		}
+	}
+	rows := make([]parquet.Row, 3)
+	r := parquet.NewReader(bytes.NewReader(data))
+	n, _ := r.ReadRows(rows)
+	if n != 3 {
+		t.Fatalf("read %d rows", n)
+	}
+	row := map[string]any{}
+	if err := f.Schema().Reconstruct(&row, rows[0]); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, v := range rows[0] {
+		if v.IsNull() {
+			continue
+		}
+		got[names[v.Column()]] += v.String() + ";"
+	}
+	want := map[string]string{"id": "p1;", "active": "true;", "count": "3;", "big": "9007199254740993;", "amount": "1.5;",
+		"amount_text": "1.50;", "born": "1;", "born_text": "1970-01;", "seen": "1588320000000000;",
+		"name": `{"family":"O\"Neil, \"x\"","given":["a"]};`, "given": "A;B,C;"}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %q, want %q", k, got[k], w)
+		}
+	}
+	// Row 2: NULLs, an empty list, a date before the epoch, a partial dateTime.
+	got = map[string]string{}
+	defs := map[string]int{}
+	for _, v := range rows[1] {
+		defs[names[v.Column()]] = v.DefinitionLevel()
+		if !v.IsNull() {
+			got[names[v.Column()]] += v.String() + ";"
+		}
+	}
+	if got["born"] != "-1;" || got["seen"] != "1577836800000000;" || defs["given"] != 1 || defs["count"] != 0 {
+		t.Errorf("row 2: %v defs %v", got, defs)
+	}
+}
+
+func TestParquetCellError(t *testing.T) {
+	w, err := New("parquet", testView(), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := testRows()[0]
+	row[1] = str("yes") // not a boolean
+	err = w.Append(&Buffer{}, row)
+	ce, ok := err.(*CellError)
+	if !ok || ce.Column != "active" || !strings.Contains(ce.Msg, "not a boolean") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestBufferTruncate(t *testing.T) {
+	w, _ := New("csv", testView(), &bytes.Buffer{})
+	var b Buffer
+	w.Append(&b, testRows()[0])
+	m := b.Mark()
+	w.Append(&b, testRows()[1])
+	b.Truncate(m)
+	if b.N != 1 || bytes.Contains(b.Bytes, []byte("p2")) {
+		t.Errorf("truncate kept %q", b.Bytes)
+	}
+}
