@@ -1018,6 +1018,10 @@ func (e *emitter) length(x Expr) Expr {
 	return e.d.Fn(FnLength, x)
 }
 
+// divScale is the number of decimal places of a FHIRPath division (the
+// runtime's maxDivScale).
+const divScale = "8"
+
 func (e *emitter) arith(b *plan.Binary, sc *scope) res {
 	x, y := e.scalar(b.X, sc), e.scalar(b.Y, sc)
 	cx, cy := classOf(x), classOf(y)
@@ -1038,8 +1042,19 @@ func (e *emitter) arith(b *plan.Binary, sc *scope) res {
 		op := map[string]string{"+": OpAdd, "-": OpSub, "*": OpMul}[b.Op]
 		return one(val{x: &Bin{Op: op, X: e.number(x, integer), Y: e.number(y, integer)}, sh: shNum, t: t})
 	case "/":
-		// FHIRPath / is decimal division; division by zero is empty.
-		return one(val{x: &Bin{Op: OpDiv, X: e.number(x, false), Y: e.d.Fn(FnNullIf, e.number(y, false), &Num{V: "0"})}, sh: shNum, t: types.Decimal})
+		// FHIRPath / is decimal division even on integers (3 / 2 = 1.5,
+		// where SQL's / on two integers truncates); division by zero is empty.
+		dec := func(v val) Expr {
+			n := e.number(v, false)
+			if isInteger(v) {
+				n = &Cast{X: n, Typ: e.d.TypeName(TDecimal)}
+			}
+			return n
+		}
+		// The quotient keeps divScale places, rounded half away from zero, as
+		// the runtime does, so every engine gives the same digits.
+		q := &Bin{Op: OpDiv, X: dec(x), Y: e.d.Fn(FnNullIf, dec(y), &Num{V: "0"})}
+		return one(val{x: e.d.Fn(FnRound, q, &Num{V: divScale}), sh: shNum, t: types.Decimal})
 	case "div":
 		q := &Bin{Op: OpDiv, X: e.number(x, integer), Y: e.d.Fn(FnNullIf, e.number(y, integer), &Num{V: "0"})}
 		if integer {
