@@ -49,7 +49,7 @@ awk '
 	}
 	k = view SUBSEP thr SUBSEP eng
 	n[k]++; w[k, n[k]] = mbs; c[k, n[k]] = cpu
-	if (!(view SUBSEP thr in seen)) { seen[view, thr] = 1; order[++m] = view SUBSEP thr }
+	if (!((view, thr) in seen)) { seen[view, thr] = 1; order[++m] = view SUBSEP thr }
 }
 function median(arr, k, cnt,   i, j, t, v) {
 	for (i = 1; i <= cnt; i++) v[i] = arr[k, i] + 0
@@ -67,9 +67,9 @@ END {
 }' "$OUT/bench.txt" | tee "$OUT/table.txt"
 
 echo
-echo "== peak RSS: the three views over the whole corpus ($(du -sh "$CORPUS" | cut -f1)), CSV to $OUT"
-go build -o "$OUT/runviews" ./bench/cmd/runviews
-/usr/bin/time -v "$OUT/runviews" -input "$CORPUS" -format csv -out "$OUT/rows" bench/views/*.json 2> "$OUT/time.txt" || {
+echo "== peak RSS: fhirql run of the three views over the whole corpus ($(du -sh "$CORPUS" | cut -f1)), CSV to $OUT"
+go build -o "$OUT/fhirql" ./cmd/fhirql
+/usr/bin/time -v "$OUT/fhirql" run bench/views/*.json --input "$CORPUS" --format csv --out "$OUT/rows" 2> "$OUT/time.txt" || {
 	cat "$OUT/time.txt"
 	exit 1
 }

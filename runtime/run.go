@@ -389,7 +389,10 @@ func (r *run) run(ctx context.Context, sum *Summary) error {
 	defer cancel()
 	ballastOnce.Do(func() { ballast = make([]byte, ballastBytes) })
 
-	inflight := 2*r.workers + 2
+	// Chunks in flight: enough that a worker never waits for the merger
+	// (2 per worker measured slower on two cores), few enough to bound
+	// memory (each holds at most a chunk of input and its encoded rows).
+	inflight := 4*r.workers + 4
 	tokens := make(chan *batch, inflight)
 	for i := 0; i < inflight; i++ {
 		tokens <- &batch{out: make([]write.Buffer, len(r.views)), counts: map[string]int64{}}
@@ -654,6 +657,14 @@ func (w *worker) process(b *batch) {
 	}
 	data := c.Data
 	var n int64 // the current line, relative to the chunk
+	var curT string
+	var curN int64
+	var curViews []int
+	defer func() {
+		if curN > 0 {
+			b.counts[curT] += curN
+		}
+	}()
 	for len(data) > 0 {
 		n++
 		res, rt, size, err := w.s.ScanLine(data, r.proj)
@@ -692,24 +703,37 @@ func (w *worker) process(b *batch) {
 			}
 			continue
 		}
-		t, ok := w.types[rt]
-		if !ok {
-			t = strings.Clone(rt)
-			w.types[t] = t
+		// Lines of one type come in runs (an export has a file per
+		// type): count a run locally, and look the type up only when it
+		// changes.
+		if rt != curT {
+			if curN > 0 {
+				b.counts[curT] += curN
+				curN = 0
+			}
+			t, ok := w.types[rt]
+			if !ok {
+				t = strings.Clone(rt)
+				w.types[t] = t
+			}
+			curT, curViews = t, r.byType[t]
 		}
-		b.counts[t]++
+		curN++
 		if res == nil {
 			continue
 		}
 		failed := false
-		for _, vi := range r.byType[t] {
+		for _, vi := range curViews {
 			mark := b.out[vi].Mark()
 			if err := r.progs[vi].Eval(res, w.emits[vi]); err != nil {
 				b.out[vi].Truncate(mark)
-				b.problems = append(b.problems, w.viewError(vi, res, t, c.Name, n, err))
+				b.problems = append(b.problems, w.viewError(vi, res, curT, c.Name, n, err))
 				failed = true
 			}
 		}
+		// The rows are encoded: nothing refers to the resource's values
+		// any more, and reusing their memory right away keeps it cached.
+		w.s.Reset()
 		if failed && stop {
 			break
 		}

@@ -200,9 +200,11 @@ type Chunk struct {
 	off     int      // Data's offset in mm
 }
 
-// Reader cuts inputs into chunks of whole lines. It holds at most one
-// partial line beyond the chunk size, and lines longer than the limit are
-// reported and skipped without buffering them, so memory stays bounded
+// Reader cuts inputs into chunks of whole lines. Regular files are
+// memory-mapped and cut without copying (see mapping); compressed files
+// and stdin are read into buffers, holding at most one partial line
+// beyond the chunk size, and a line longer than the limit is reported and
+// skipped without being buffered. Either way memory stays bounded
 // whatever the input. Next is called from one goroutine; Release may be
 // called from any.
 type Reader struct {
@@ -216,7 +218,6 @@ type Reader struct {
 	rc       io.ReadCloser
 	mm       *mapping // the current input's map, when it is mapped
 	mmOff    int      // next byte of mm to cut
-	line     int64    // number of the next line to emit in the current input
 	carry    []byte   // a partial line carried to the next chunk
 	eof      bool
 	skipping bool // discarding the rest of a too-long line

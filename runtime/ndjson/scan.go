@@ -64,6 +64,8 @@ func (e *LineError) Error() string {
 	return e.Kind.String() + ": " + e.Msg
 }
 
+var resourceTypeKey = []byte("resourceType")
+
 // maxDepth bounds nesting so that a hostile line cannot exhaust the stack
 // (encoding/json uses the same limit).
 const maxDepth = 10000
@@ -98,14 +100,15 @@ func NewScanner() *Scanner {
 }
 
 // Reset releases every value built since the last Reset.
+//
+// Resetting after every resource, once its rows are encoded, is cheap
+// and keeps the arena small enough to stay in the CPU cache: the values
+// of a resource are then written and read without a cache miss.
 func (s *Scanner) Reset() {
 	s.vals.reset()
 	s.mems.reset()
 	s.ptrs.reset()
 	s.strs.reset()
-	clear(s.mstack[:cap(s.mstack)])
-	clear(s.pstack[:cap(s.pstack)])
-	s.b = nil
 }
 
 // Scan parses one line holding one resource. It returns the resource's
@@ -141,7 +144,7 @@ func (s *Scanner) ScanLine(data []byte, p Projection) (res *value.Value, resourc
 	open := i
 	// Fast path: FHIR servers write resourceType first.
 	j := s.ws(i + 1)
-	rt, found, err := s.firstKeyResourceType(j)
+	rt, next, found, err := s.firstKeyResourceType(j)
 	if err != nil {
 		return nil, "", 0, err
 	}
@@ -155,6 +158,18 @@ func (s *Scanner) ScanLine(data []byte, p Projection) (res *value.Value, resourc
 	var v *value.Value
 	if f == nil {
 		i, err = s.skip(open, 0)
+	} else if k := f.lookup(resourceTypeKey); found && (f.all || k >= 0 && k < 64) {
+		// Keep the resourceType already read and go on after it.
+		key := "resourceType"
+		var seen uint64
+		if k >= 0 {
+			key, seen = f.keys[k], 1<<k
+		}
+		rv := s.newValue(value.String)
+		rv.Str = rt
+		base := len(s.mstack)
+		s.mstack = append(s.mstack, value.Member{Key: key, Val: rv})
+		v, i, err = s.members(s.ws(next), f, 1, base, seen, true)
 	} else {
 		v, i, err = s.object(open+1, f, 1)
 	}
@@ -219,26 +234,26 @@ func (s *Scanner) end(i int) (int, error) {
 }
 
 // firstKeyResourceType checks whether the object's first key is
-// resourceType and returns its value without consuming anything.
-func (s *Scanner) firstKeyResourceType(i int) (string, bool, error) {
+// resourceType and returns its value and the index after it.
+func (s *Scanner) firstKeyResourceType(i int) (string, int, bool, error) {
 	const k = `"resourceType"`
 	b := s.b
 	if len(b)-i < len(k) || string(b[i:i+len(k)]) != k {
-		return "", false, nil
+		return "", 0, false, nil
 	}
 	i = s.ws(i + len(k))
 	if i >= len(b) || b[i] != ':' {
-		return "", false, nil // let the full parse report it
+		return "", 0, false, nil // let the full parse report it
 	}
 	i = s.ws(i + 1)
 	if i >= len(b) || b[i] != '"' {
-		return "", false, nil
+		return "", 0, false, nil
 	}
 	end, flags, err := s.str(i + 1)
 	if err != nil {
-		return "", false, err
+		return "", 0, false, err
 	}
-	return s.strValue(i+1, end-1, flags), true, nil
+	return s.strValue(i+1, end-1, flags), end, true, nil
 }
 
 // findResourceType walks the top-level members (validating them) until
@@ -348,81 +363,91 @@ func (s *Scanner) object(i int, f *Fields, depth int) (*value.Value, int, error)
 	if depth > maxDepth {
 		return nil, i, s.errAt(BadJSON, i, "nesting too deep")
 	}
-	b := s.b
-	base := len(s.mstack)
-	all := f.all
-	var seen uint64 // kept children, for the duplicate-key rule
 	i = s.ws(i)
-	if i < len(b) && b[i] == '}' {
+	if i < len(s.b) && s.b[i] == '}' {
 		return s.newValue(value.Object), i + 1, nil
 	}
+	return s.members(i, f, depth, len(s.mstack), 0, false)
+}
+
+// members parses object members from i onto the member stack (the
+// object's start is base) and builds the object at its '}'. With after
+// set, a member has already been pushed (and marked in seen) and i
+// follows its value: a ',' or '}' comes first. ScanLine uses that to
+// keep the resourceType it has already read.
+func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after bool) (*value.Value, int, error) {
+	b := s.b
+	all := f.all
 	var err error
 	for {
-		if i >= len(b) || b[i] != '"' {
-			err = s.expected(i, "a string key")
-			break
-		}
-		kstart := i + 1
-		end, flags, kerr := s.str(kstart)
-		if kerr != nil {
-			err = kerr
-			break
-		}
-		i = end
-		if i < len(b) && b[i] == ':' {
-			i++
-		} else {
-			i = s.ws(i)
-			if i >= len(b) || b[i] != ':' {
-				err = s.expected(i, "':' after an object key")
+		if !after {
+			if i >= len(b) || b[i] != '"' {
+				err = s.expected(i, "a string key")
 				break
 			}
-			i++
-		}
-		if i < len(b) && b[i] == ' ' {
-			i = s.ws(i)
-		}
-		var kid *Fields
-		var key string
-		if all {
-			kid = f
-			key = s.strValue(kstart, end-1, flags)
-			if s.dup(base, key) {
-				kid = nil
+			kstart := i + 1
+			end, flags, kerr := s.str(kstart)
+			if kerr != nil {
+				err = kerr
+				break
 			}
-		} else {
-			raw := b[kstart : end-1]
-			if flags&strEscaped != 0 {
-				s.key = appendUnescaped(s.key[:0], raw)
-				raw = s.key
+			i = end
+			if i < len(b) && b[i] == ':' {
+				i++
+			} else {
+				i = s.ws(i)
+				if i >= len(b) || b[i] != ':' {
+					err = s.expected(i, "':' after an object key")
+					break
+				}
+				i++
 			}
-			if k := f.lookup(raw); k >= 0 {
-				if k >= 64 {
-					if !s.dup(base, f.keys[k]) {
+			if i < len(b) && b[i] == ' ' {
+				i = s.ws(i)
+			}
+			var kid *Fields
+			var key string
+			if all {
+				kid = f
+				key = s.strValue(kstart, end-1, flags)
+				if s.dup(base, key) {
+					kid = nil
+				}
+			} else {
+				raw := b[kstart : end-1]
+				if flags&strEscaped != 0 {
+					s.key = appendUnescaped(s.key[:0], raw)
+					raw = s.key
+				}
+				if k := f.lookup(raw); k >= 0 {
+					if k >= 64 {
+						if !s.dup(base, f.keys[k]) {
+							kid, key = f.kids[k], f.keys[k]
+						}
+					} else if seen&(1<<k) == 0 {
+						seen |= 1 << k
 						kid, key = f.kids[k], f.keys[k]
 					}
-				} else if seen&(1<<k) == 0 {
-					seen |= 1 << k
-					kid, key = f.kids[k], f.keys[k]
 				}
 			}
-		}
-		if kid == nil {
-			if i < len(b) && b[i] == '"' {
-				i, _, err = s.str(i + 1)
+			if kid == nil {
+				if i < len(b) && b[i] == '"' {
+					i, _, err = s.str(i + 1)
+				} else {
+					i, err = s.skip(i, depth)
+				}
 			} else {
-				i, err = s.skip(i, depth)
+				var v *value.Value
+				v, i, err = s.value(i, kid, depth)
+				if err == nil {
+					s.mstack = append(s.mstack, value.Member{Key: key, Val: v})
+				}
 			}
-		} else {
-			var v *value.Value
-			v, i, err = s.value(i, kid, depth)
-			if err == nil {
-				s.mstack = append(s.mstack, value.Member{Key: key, Val: v})
+			if err != nil {
+				break
 			}
 		}
-		if err != nil {
-			break
-		}
+		after = false
 		if i < len(b) && b[i] == ',' {
 			i++
 			if i < len(b) && b[i] == '"' {
@@ -745,21 +770,29 @@ func (s *Scanner) str(i int) (int, uint8, error) {
 	b := s.b
 	var flags uint8
 	for {
+		var acc uint64 // the words seen, for non-ASCII bytes (conservative)
 		for len(b)-i >= 8 {
 			w := binary.LittleEndian.Uint64(b[i:])
 			q := w ^ (lsb * '"')
 			bs := w ^ (lsb * '\\')
-			m := ((q - lsb) &^ q) | ((bs - lsb) &^ bs) | ((w - lsb*0x20) &^ w)
-			if w&msb != 0 {
-				flags |= strHigh
-			}
-			m &= msb
+			m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w) & msb
+			acc |= w
 			if m == 0 {
 				i += 8
 				continue
 			}
-			i += bits.TrailingZeros64(m) >> 3
+			tz := uint(bits.TrailingZeros64(m))
+			i += int(tz >> 3)
+			if acc&msb != 0 {
+				flags |= strHigh
+			}
+			if byte(w>>(tz&^7)) == '"' {
+				return i + 1, flags, nil
+			}
 			goto special
+		}
+		if acc&msb != 0 {
+			flags |= strHigh
 		}
 		for i < len(b) {
 			c := b[i]

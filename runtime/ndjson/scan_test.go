@@ -332,6 +332,8 @@ func FuzzScan(f *testing.F) {
 		`{"resourceType":"Patient","id":"1","name":[{"family":"x"}]}`,
 		`{"a":1,"resourceType":"T","b":[true,false,null,-1.5e-3],"c":{"d":"\u00e9\ud83c\udf89"}}`,
 		`{"resourceType":"T","s":"\ud800x"}`,
+		`{"resourceType":"T","resourceType":"U","a":[{}]}`,
+		` { "resourceType" : "T" , "b" : 1 } `,
 		"{\"resourceType\":\"T\",\"s\":\"\xff\"}",
 		`[1]`, `{`, `{"a":01}`, ``, ` {"resourceType":"T"} `,
 	} {
@@ -367,10 +369,14 @@ func FuzzScan(f *testing.F) {
 		// Scan with and without a projection must not panic and must
 		// agree with ScanObject about JSON validity.
 		proj["T"] = all
-		if _, _, err2 := s.Scan(data, proj); isObj && err2 != nil {
+		if v2, rt, err2 := s.Scan(data, proj); isObj && err2 != nil {
 			if le, ok := err2.(*LineError); !ok || le.Kind != NoResourceType {
 				t.Fatalf("Scan(%q) = %v on a valid object", data, err2)
 			}
+		} else if isObj && rt == "T" && render(v2) != render(got) {
+			// Scan keeps the resourceType it read first; the result must
+			// not differ from a plain parse.
+			t.Fatalf("Scan(%q):\ngot  %s\nwant %s", data, render(v2), render(got))
 		}
 		if _, _, err3 := s.Scan(data, Projection{}); (err3 == nil) && !isObj {
 			t.Fatalf("Scan(%q) accepted an invalid line", data)

@@ -207,3 +207,19 @@ func TestBufferTruncate(t *testing.T) {
 		t.Errorf("truncate kept %q", b.Bytes)
 	}
 }
+
+func TestCSVIsPlain(t *testing.T) {
+	for _, s := range []string{"", "abc", "abcdefgh", "abcdefghijklmnop", "é日本🎉 long enough text", "\x80\xff\x7f"} {
+		if !csvIsPlain(s) {
+			t.Errorf("%q: want plain", s)
+		}
+	}
+	for _, c := range []string{",", `"`, "\r", "\n", "\t"} {
+		for i := 0; i < 20; i++ {
+			s := strings.Repeat("x", i) + c + strings.Repeat("y", 20-i)
+			if csvIsPlain(s) {
+				t.Errorf("%q: want quoted", s)
+			}
+		}
+	}
+}
