@@ -530,10 +530,10 @@ func (r *run) merge(b *batch, sum *Summary) error {
 		if !errors.As(p, &le) && !errors.As(p, &ve) {
 			return p // an input that cannot be read
 		}
-		sum.Skipped++
-		if sum.Skipped > int64(r.opts.MaxErrors) {
-			return hint(p, r.opts.MaxErrors)
+		if sum.Skipped >= int64(r.opts.MaxErrors) {
+			return hint(p, r.opts.MaxErrors) // stopped on it: not skipped
 		}
+		sum.Skipped++
 		if len(sum.Problems) < maxProblems {
 			sum.Problems = append(sum.Problems, p.Error())
 		}
