@@ -606,6 +606,7 @@ type worker struct {
 
 func newWorker(r *run) *worker {
 	w := &worker{r: r, s: ndjson.NewScanner(), types: map[string]string{}}
+	w.s.Bind(r.proj)
 	for i := range r.views {
 		i := i
 		wr := r.writers[i]
@@ -667,7 +668,7 @@ func (w *worker) process(b *batch) {
 	}()
 	for len(data) > 0 {
 		n++
-		res, rt, size, err := w.s.ScanLine(data, r.proj)
+		res, rt, size, err := w.s.ScanNext(data)
 		if err != nil {
 			end := bytes.IndexByte(data, '\n')
 			line := data
@@ -725,7 +726,7 @@ func (w *worker) process(b *batch) {
 		failed := false
 		for _, vi := range curViews {
 			mark := b.out[vi].Mark()
-			if err := r.progs[vi].Eval(res, w.emits[vi]); err != nil {
+			if err := r.progs[vi].EvalShared(res, w.emits[vi]); err != nil {
 				b.out[vi].Truncate(mark)
 				b.problems = append(b.problems, w.viewError(vi, res, curT, c.Name, n, err))
 				failed = true

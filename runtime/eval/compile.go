@@ -222,6 +222,9 @@ func (c *compiler) field(x *plan.Field) evalFn {
 	ext := c.extOf[x]
 	extKey := "_" + key
 	hint := c.newHint()
+	// The kinds of a string and of an object node depend on sk only.
+	strK := classify(&value.Value{Kind: value.String}, sk)
+	objK := classify(&value.Value{Kind: value.Object}, sk)
 	nav := func(e *env, in []item) []item {
 		out := e.bufs[id][:0]
 		for i := range in {
@@ -229,13 +232,21 @@ func (c *compiler) field(x *plan.Field) evalFn {
 			if v.Kind != value.Object {
 				continue
 			}
-			m := e.member(v, key, hint)
-			if m == nil {
+			// e.member's first guess, inline
+			var m *value.Value
+			if h := int(e.hints[hint]); h < len(v.Obj) && v.Obj[h].Key == key {
+				m = v.Obj[h].Val
+			} else if m = e.member(v, key, hint); m == nil {
 				continue
 			}
-			if ext {
+			switch {
+			case ext:
 				out = appendNodeExt(out, m, v.Get(extKey), sk, t)
-			} else {
+			case m.Kind == value.String:
+				out = append(out, item{v: m, t: t, k: strK})
+			case m.Kind == value.Object:
+				out = append(out, item{v: m, t: t, k: objK})
+			default:
 				out = appendNode(out, m, sk, t)
 			}
 		}

@@ -121,6 +121,20 @@ func (p *Program) View() *plan.View { return p.view }
 // error returned by emit stops the evaluation and is returned unchanged;
 // evaluation failures are *Error.
 func (p *Program) Eval(res *value.Value, emit func(Row) error) error {
+	return p.eval(res, emit, false)
+}
+
+// EvalShared is Eval for a receiver that is done with each row when emit
+// returns (it encodes the row at once): the Row passed to emit is the
+// evaluator's own buffer, and the values computed for it (not those that
+// point into res) are reused by later evaluations, so both are valid only
+// during the call and must not be kept or modified. It saves copying every
+// row and allocating computed values.
+func (p *Program) EvalShared(res *value.Value, emit func(Row) error) error {
+	return p.eval(res, emit, true)
+}
+
+func (p *Program) eval(res *value.Value, emit func(Row) error, shared bool) error {
 	if res == nil || res.Kind != value.Object {
 		return nil
 	}
@@ -129,6 +143,17 @@ func (p *Program) Eval(res *value.Value, emit func(Row) error) error {
 	}
 	e := p.pool.Get().(*env)
 	e.start(res, emit)
+	e.shared = shared
+	if shared {
+		// The rows are done with when emit returns: computed values
+		// can be carved from the same block again.
+		if e.valBuf == nil {
+			e.valBuf = make([]value.Value, valSlab)
+		}
+		e.vals, e.valsShared = e.valBuf, true
+	} else if e.valsShared {
+		e.vals, e.valsShared = nil, false
+	}
 	err := e.run(p)
 	e.finish()
 	p.pool.Put(e)
@@ -160,8 +185,15 @@ type env struct {
 	tasks    []task
 	cells    []*value.Value
 	slab     []*value.Value
-	emit     func(Row) error
-	err      string // first FHIRPath error of the current expression
+	vals     []value.Value // computed values are carved from here (see newStr)
+	shared   bool          // emit gets cells itself (EvalShared)
+	// valBuf is the block EvalShared carves computed values from, again
+	// for every resource; valsShared: vals is in it (Eval must not carve
+	// from it, as its rows may be kept).
+	valBuf     []value.Value
+	valsShared bool
+	emit       func(Row) error
+	err        string // first FHIRPath error of the current expression
 }
 
 func (e *env) start(res *value.Value, emit func(Row) error) {
@@ -259,8 +291,28 @@ func (e *env) carve(n int) []*value.Value {
 	return s
 }
 
-// emitRow hands out a copy of the current cells.
+// valSlab is the size of the blocks computed values are carved from.
+const valSlab = 256
+
+// newStr returns a fresh string value carved from a block: one
+// allocation per block instead of one per value. Carved values are never
+// reused (rows may keep them), so a block lives as long as any of them.
+func (e *env) newStr(s string) *value.Value {
+	if len(e.vals) == 0 {
+		e.vals = make([]value.Value, valSlab)
+	}
+	v := &e.vals[0]
+	e.vals = e.vals[1:]
+	*v = value.Value{Kind: value.String, Str: s}
+	return v
+}
+
+// emitRow hands out a copy of the current cells (with EvalShared, the
+// cells themselves).
 func (e *env) emitRow() error {
+	if e.shared {
+		return e.emit(e.cells)
+	}
 	row := Row(e.carve(len(e.cells)))
 	copy(row, e.cells)
 	return e.emit(row)

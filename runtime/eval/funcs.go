@@ -1099,7 +1099,7 @@ func bReferenceKey(c *compiler, x *plan.Call) evalFn {
 				continue
 			}
 			if key, ok := referenceKey(ref.Str, want); ok {
-				out = append(out, strItem(key))
+				out = append(out, item{v: e.newStr(key), t: tidString, k: kStr})
 			}
 		}
 		e.keep(id, out)
@@ -1116,8 +1116,11 @@ func referenceKey(ref, want string) (string, bool) {
 	if ref == "" || ref[0] == '#' || strings.HasPrefix(ref, "urn:") {
 		return "", false
 	}
-	if i := strings.Index(ref, "/_history/"); i >= 0 {
-		ref = ref[:i]
+	// '_' is rare in references: look for it alone (fast) first.
+	if strings.IndexByte(ref, '_') >= 0 {
+		if i := strings.Index(ref, "/_history/"); i >= 0 {
+			ref = ref[:i]
+		}
 	}
 	slash := strings.LastIndexByte(ref, '/')
 	if slash <= 0 {
@@ -1155,13 +1158,20 @@ func isFHIRID(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+		if !idChar[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// idChar marks the bytes of a FHIR id: [A-Za-z0-9\-.].
+var idChar = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.'
+	}
+	return
+}()
 
 func bHasValue(c *compiler, x *plan.Call) evalFn {
 	in := c.recv(x)

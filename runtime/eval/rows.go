@@ -22,10 +22,13 @@ type sel struct {
 	kind     plan.SelectKind
 	iter     evalFn
 	iterText string
-	repeat   []evalFn
-	cols     []colProg
-	children []*sel
-	union    []*sel
+	// iterDirect, when set, is iter for a chain of fields from the focus
+	// (code.coding) walked over single values; ok false sends it to iter.
+	iterDirect func(e *env, focus []item) (coll []item, ok bool)
+	repeat     []evalFn
+	cols       []colProg
+	children   []*sel
+	union      []*sel
 }
 
 type colProg struct {
@@ -33,6 +36,10 @@ type colProg struct {
 	name       string
 	fn         evalFn
 	collection bool
+	// direct, when set, computes the cell of a common shape (a chain of
+	// fields and first() from the focus) without building collections;
+	// ok false sends the column to fn (data of an unusual shape).
+	direct func(e *env, focus []item) (cell *value.Value, ok bool)
 }
 
 // task is a select still to run for the current row: the select itself, or
@@ -60,6 +67,7 @@ func (c *compiler) sel(s *plan.Select) *sel {
 		}
 		out.iter = c.expr(s.Iter)
 		out.iterText = plan.ExprString(s.Iter)
+		out.iterDirect = c.directIter(s.Iter)
 	case plan.Repeat:
 		if len(s.Repeat) == 0 {
 			c.failf("repeat without paths")
@@ -80,7 +88,11 @@ func (c *compiler) sel(s *plan.Select) *sel {
 			c.failf("column %q is not an output column", col.Name)
 			continue
 		}
-		out.cols = append(out.cols, colProg{idx: idx, name: col.Name, fn: c.expr(col.Expr), collection: col.Collection})
+		cp := colProg{idx: idx, name: col.Name, fn: c.expr(col.Expr), collection: col.Collection}
+		if !col.Collection {
+			cp.direct = c.direct(col.Expr)
+		}
+		out.cols = append(out.cols, cp)
 	}
 	for _, n := range s.Selects {
 		out.children = append(out.children, c.sel(n))
@@ -97,7 +109,14 @@ func (e *env) runSel(s *sel, focus []item, rowIndex int) error {
 	switch s.kind {
 	case plan.ForEach, plan.ForEachOrNull:
 		e.rowIndex = rowIndex
-		coll := s.iter(e, focus)
+		var coll []item
+		ok := false
+		if s.iterDirect != nil {
+			coll, ok = s.iterDirect(e, focus)
+		}
+		if !ok {
+			coll = s.iter(e, focus)
+		}
 		if e.err != "" {
 			return e.error("", s.kind.String()+" "+strconv.Quote(s.iterText)+": "+e.err)
 		}
@@ -163,6 +182,12 @@ func (e *env) body(s *sel, focus []item, rowIndex int) error {
 	e.rowIndex = rowIndex
 	for i := range s.cols {
 		c := &s.cols[i]
+		if c.direct != nil {
+			if v, ok := c.direct(e, focus); ok {
+				e.cells[c.idx] = v
+				continue
+			}
+		}
 		r := c.fn(e, focus)
 		if e.err != "" {
 			return e.error(c.name, "column "+strconv.Quote(c.name)+": "+e.err)
@@ -217,4 +242,209 @@ func (e *env) next() error {
 	}
 	e.tasks = append(e.tasks[:n-1], t)
 	return err
+}
+
+// noDirect turns direct paths off (tests compare both ways).
+var noDirect bool
+
+// pathStep is one step of a direct path: a field or first().
+type pathStep struct {
+	key   string
+	hint  int
+	first bool
+}
+
+// direct compiles a column that is a chain of fields and first() calls
+// from the focus (code, subject.reference, status.coding.first().code)
+// into a walk over single values. It returns nil for any other shape. The
+// walk gives up (ok false) on what it does not model, an array not
+// followed by first() or a focus of several items, so fn decides those.
+func (c *compiler) direct(x plan.Expr) func(e *env, focus []item) (*value.Value, bool) {
+	if noDirect {
+		return nil
+	}
+	// A key function may end the path.
+	const (
+		endValue = iota
+		endResourceKey
+		endReferenceKey
+	)
+	end, want := endValue, ""
+	if call, ok := x.(*plan.Call); ok && call.Func != nil && call.X != nil {
+		switch {
+		case call.Func.Name == "getResourceKey" && len(call.Args) == 0:
+			end, x = endResourceKey, call.X
+		case call.Func.Name == "getReferenceKey" && len(call.Args) <= 1:
+			if len(call.Args) == 1 {
+				ta, ok := call.Args[0].(*plan.TypeArg)
+				if !ok {
+					return nil
+				}
+				want = ta.Name
+			}
+			end, x = endReferenceKey, call.X
+		}
+	}
+	var steps []pathStep
+	for {
+		switch n := x.(type) {
+		case *plan.Field:
+			if c.extOf[n] || n.Key == "" {
+				return nil
+			}
+			steps = append(steps, pathStep{key: n.Key, hint: c.newHint()})
+			x = n.X
+			continue
+		case *plan.Call:
+			if n.Func == nil || n.Func.Name != "first" || len(n.Args) != 0 || n.X == nil {
+				return nil
+			}
+			steps = append(steps, pathStep{first: true})
+			x = n.X
+			continue
+		case *plan.Focus:
+		default:
+			return nil
+		}
+		break
+	}
+	if end == endValue && (len(steps) == 0 || steps[len(steps)-1].first) {
+		return nil
+	}
+	// steps were collected from the outside in
+	for i, j := 0, len(steps)-1; i < j; i, j = i+1, j-1 {
+		steps[i], steps[j] = steps[j], steps[i]
+	}
+	return func(e *env, focus []item) (*value.Value, bool) {
+		if len(focus) != 1 {
+			return nil, false
+		}
+		v := focus[0].v
+		for i := 0; i < len(steps); i++ {
+			st := &steps[i]
+			if st.first {
+				continue // a single value is its own first()
+			}
+			if v.Kind != value.Object {
+				return nil, true // navigation from a primitive is empty
+			}
+			var m *value.Value
+			if h := int(e.hints[st.hint]); h < len(v.Obj) && v.Obj[h].Key == st.key {
+				m = v.Obj[h].Val
+			} else if m = e.member(v, st.key, st.hint); m == nil {
+				return nil, true
+			}
+			switch m.Kind {
+			case value.Null:
+				return nil, true
+			case value.Array:
+				if i+1 >= len(steps) || !steps[i+1].first {
+					return nil, false
+				}
+				// first() of the flattened array: its first element
+				// that is neither null nor an array
+				var el *value.Value
+				for _, a := range m.Arr {
+					if a != nil && a.Kind != value.Null && a.Kind != value.Array {
+						el = a
+						break
+					}
+				}
+				if el == nil {
+					return nil, true
+				}
+				m = el
+				i++ // the first() is done
+			}
+			v = m
+		}
+		switch end {
+		case endResourceKey:
+			// as bResourceKey
+			if v.Kind != value.Object || (v != e.root[0].v && v.Get("resourceType") == nil) {
+				return nil, true
+			}
+			if key := v.Get("id"); key != nil && key.Kind == value.String {
+				return key, true
+			}
+			return nil, true
+		case endReferenceKey:
+			// as bReferenceKey
+			if v.Kind != value.Object {
+				return nil, true
+			}
+			ref := v.Get("reference")
+			if ref == nil || ref.Kind != value.String {
+				return nil, true
+			}
+			if key, ok := referenceKey(ref.Str, want); ok {
+				return e.newStr(key), true
+			}
+			return nil, true
+		}
+		return v, true
+	}
+}
+
+// directIter compiles a forEach expression that is a chain of fields from
+// the focus: the fields before the last are walked over single values
+// (ok false on an array or several focus items), the last one's value is
+// flattened as field navigation does.
+func (c *compiler) directIter(x plan.Expr) func(e *env, focus []item) ([]item, bool) {
+	if noDirect {
+		return nil
+	}
+	last, ok := x.(*plan.Field)
+	if !ok || c.extOf[last] || last.Key == "" {
+		return nil
+	}
+	var steps []pathStep
+	for x := plan.Expr(last); ; {
+		if _, ok := x.(*plan.Focus); ok {
+			break
+		}
+		f, ok := x.(*plan.Field)
+		if !ok || c.extOf[f] || f.Key == "" {
+			return nil
+		}
+		steps = append(steps, pathStep{key: f.Key, hint: c.newHint()})
+		x = f.X
+	}
+	for i, j := 0, len(steps)-1; i < j; i, j = i+1, j-1 {
+		steps[i], steps[j] = steps[j], steps[i]
+	}
+	sk := staticKind(last.T.Type)
+	t := tidOf(last.T.Type)
+	id := c.newBuf()
+	return func(e *env, focus []item) ([]item, bool) {
+		if len(focus) != 1 {
+			return nil, false
+		}
+		v := focus[0].v
+		for i := range steps {
+			st := &steps[i]
+			if v.Kind != value.Object {
+				return nil, true
+			}
+			var m *value.Value
+			if h := int(e.hints[st.hint]); h < len(v.Obj) && v.Obj[h].Key == st.key {
+				m = v.Obj[h].Val
+			} else if m = e.member(v, st.key, st.hint); m == nil {
+				return nil, true
+			}
+			if i == len(steps)-1 {
+				out := appendNode(e.bufs[id][:0], m, sk, t)
+				e.keep(id, out)
+				return out, true
+			}
+			switch m.Kind {
+			case value.Null:
+				return nil, true
+			case value.Array:
+				return nil, false
+			}
+			v = m
+		}
+		return nil, true // not reached: there is at least one step
+	}
 }

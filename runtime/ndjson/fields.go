@@ -23,12 +23,16 @@ type Fields struct {
 	// tab, built by Freeze, maps keyHash to index+1 of the only key with
 	// that hash, -1 when several keys share it, 0 when none: most keys of
 	// a line are not kept, and this rejects them without a comparison.
-	tab    *[64]int8
+	// hashes holds each key's hash, to resolve a shared slot by comparing
+	// only the keys that hash there.
+	tab    *[256]int8
+	hashes []uint8
 	frozen bool
 }
 
 func keyHash(k []byte) int {
-	return (len(k)*7 + int(k[0]) + int(k[len(k)-1])*3) & 63
+	n := len(k)
+	return (n*37 + int(k[0])*7 + int(k[n-1])*3 + int(k[n>>1])) & 255
 }
 
 // NewFields returns an empty projection (keeps nothing below it).
@@ -96,6 +100,14 @@ func (f *Fields) lookup(key []byte) int {
 				return int(t - 1)
 			}
 			return -1
+		default:
+			h := uint8(keyHash(key))
+			for i, kh := range f.hashes {
+				if kh == h && f.keys[i] == string(key) {
+					return i
+				}
+			}
+			return -1
 		}
 	}
 	if f.idx != nil {
@@ -117,14 +129,16 @@ func (f *Fields) lookup(key []byte) int {
 func (f *Fields) Freeze() {
 	if !f.frozen {
 		f.frozen = true
-		var tab [64]int8
+		var tab [256]int8
 		ok := len(f.keys) < 127
+		hashes := make([]uint8, len(f.keys))
 		for i, k := range f.keys {
 			if k == "" {
 				ok = false
 				break
 			}
 			h := keyHash([]byte(k))
+			hashes[i] = uint8(h)
 			if tab[h] == 0 {
 				tab[h] = int8(i + 1)
 			} else {
@@ -133,6 +147,7 @@ func (f *Fields) Freeze() {
 		}
 		if ok {
 			f.tab = &tab
+			f.hashes = hashes
 		}
 	}
 	if len(f.keys) > 8 && f.idx == nil {

@@ -13,6 +13,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"strings"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -87,6 +88,10 @@ type Scanner struct {
 	pstack []*value.Value
 	stack  []byte // skip's container stack
 	key    []byte
+
+	proj   Projection // bound by Bind for ScanNext
+	lastRT string     // ScanNext's last resource type and its fields
+	lastF  *Fields
 }
 
 // NewScanner returns a scanner with empty arenas.
@@ -129,6 +134,24 @@ func (s *Scanner) Scan(line []byte, p Projection) (res *value.Value, resourceTyp
 // parsing it saves a separate pass over the input. On error the line's
 // end is unknown: the caller finds it (no error offset is beyond it).
 func (s *Scanner) ScanLine(data []byte, p Projection) (res *value.Value, resourceType string, n int, err error) {
+	return s.scanLine(data, p, false)
+}
+
+// Bind sets the projection ScanNext uses. p must not be modified while it
+// is bound.
+func (s *Scanner) Bind(p Projection) {
+	s.proj = p
+	s.lastRT, s.lastF = "", nil
+}
+
+// ScanNext is ScanLine with the projection given to Bind: lines of one
+// type come in runs, and the type's fields are looked up again only when
+// the type changes.
+func (s *Scanner) ScanNext(data []byte) (res *value.Value, resourceType string, n int, err error) {
+	return s.scanLine(data, s.proj, true)
+}
+
+func (s *Scanner) scanLine(data []byte, p Projection, cached bool) (res *value.Value, resourceType string, n int, err error) {
 	s.b = data
 	defer func() { s.b = nil }()
 	i := s.ws(0)
@@ -154,7 +177,16 @@ func (s *Scanner) ScanLine(data []byte, p Projection) (res *value.Value, resourc
 			return nil, "", 0, err
 		}
 	}
-	f := p[rt]
+	var f *Fields
+	if !cached {
+		f = p[rt]
+	} else if rt == s.lastRT && s.lastRT != "" {
+		f = s.lastF
+	} else {
+		f = p[rt]
+		// rt may point into the line: keep a copy
+		s.lastRT, s.lastF = strings.Clone(rt), f
+	}
 	var v *value.Value
 	if f == nil {
 		i, err = s.skip(open, 0)
@@ -386,10 +418,27 @@ func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after 
 				break
 			}
 			kstart := i + 1
-			end, flags, kerr := s.str(kstart)
-			if kerr != nil {
-				err = kerr
-				break
+			// str's fast path, by hand (too big to inline): most keys
+			// are plain ASCII ending within eight bytes. The lowest
+			// flagged byte is the first quote, backslash, control or
+			// non-ASCII byte (w's own high bits); when it is a quote the
+			// key is done (m == 0: tz is 64 and the shifted byte 0).
+			end, flags := 0, uint8(0)
+			if len(b)-kstart >= 8 {
+				w := binary.LittleEndian.Uint64(b[kstart:])
+				q, bs := w^(lsb*'"'), w^(lsb*'\\')
+				m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w | w) & msb
+				if tz := uint(bits.TrailingZeros64(m)); byte(w>>(tz&^7)) == '"' {
+					end = kstart + int(tz>>3) + 1
+				}
+			}
+			if end == 0 {
+				var kerr error
+				end, flags, kerr = s.str(kstart)
+				if kerr != nil {
+					err = kerr
+					break
+				}
 			}
 			i = end
 			if i < len(b) && b[i] == ':' {
@@ -650,9 +699,20 @@ key:
 	if i >= len(b) || b[i] != '"' {
 		return i, s.expected(i, "a string key")
 	}
+	// str's fast path for keys, as in members
+	if len(b)-i >= 9 {
+		w := binary.LittleEndian.Uint64(b[i+1:])
+		q, bs := w^(lsb*'"'), w^(lsb*'\\')
+		m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w | w) & msb
+		if tz := uint(bits.TrailingZeros64(m)); byte(w>>(tz&^7)) == '"' {
+			i += int(tz>>3) + 2
+			goto colon
+		}
+	}
 	if i, _, err = s.str(i + 1); err != nil {
 		return i, err
 	}
+colon:
 	if i < len(b) && b[i] == ':' {
 		i++
 	} else {
