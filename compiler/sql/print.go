@@ -49,22 +49,101 @@ func ValidIdent(s string) bool {
 	return true
 }
 
-// Printer is implemented by a Style whose engine spells the shared AST
-// differently from T-SQL (DuckDB: LIMIT for TOP, LATERAL joins for APPLY, no
-// GO batches). Print, PrintQuery and PrintExpr hand it the whole rendering, so
-// the emitter and the script builders stay the same for every engine.
-type Printer interface {
-	PrintStmts(stmts []Stmt) string
-	PrintQuery(q Query) string
-	PrintExpr(e Expr) string
+// Spelled is implemented by a Style whose engine spells parts of the shared
+// AST differently from T-SQL (DuckDB: LIMIT for TOP, LATERAL joins for
+// APPLY, no GO batches). The one printer asks its Spellings at each such
+// point, so the emitter and the script builders stay the same for every
+// engine.
+type Spelled interface {
+	Spellings() *Spellings
+}
+
+// Spellings are how an engine spells what it writes differently from T-SQL.
+// The zero value is T-SQL: a false flag, empty string or nil function keeps
+// the T-SQL spelling.
+type Spellings struct {
+	// Prepare rewrites a query before it is printed as a view, function,
+	// table or PrintQuery body (DuckDB inlines one-row projections).
+	Prepare func(Query) Query
+	// TypeName checks and maps a type name (CAST, CREATE TABLE columns);
+	// nil checks the name's shape and prints it as it is.
+	TypeName func(string) string
+	// BinOp spells a binary operator (DuckDB: // for integer division).
+	BinOp func(*Bin) string
+
+	// NoBatches: scripts are ;-separated, a Batch prints nothing (no GO).
+	NoBatches bool
+	// OrAlter spells "CREATE OR ALTER" ("OR REPLACE").
+	OrAlter string
+	// Macro: an inline table-valued function is a table macro,
+	// CREATE MACRO f(a, b) AS TABLE q, whose parameters are plain
+	// identifiers, also where they are read (Var).
+	Macro bool
+	// CreateOrReplaceTable: CREATE OR REPLACE TABLE t AS q, or t (...) with
+	// nullable columns unmarked and no WITH options.
+	CreateOrReplaceTable bool
+	// DropIfExists spells Drop as DROP <kind> IF EXISTS, with the kind
+	// mapped by the function (nil: IF OBJECT_ID(...) IS NOT NULL DROP ...).
+	DropIfExists func(kind string) string
+	// CreateSchemaIfNotExists: CREATE SCHEMA IF NOT EXISTS s.
+	CreateSchemaIfNotExists bool
+
+	// Limit: TOP (n) is a trailing LIMIT n, and a union member with ORDER BY
+	// or LIMIT is parenthesised.
+	Limit bool
+	// LateralJoins: CROSS APPLY is CROSS JOIN LATERAL, OUTER APPLY is LEFT
+	// JOIN LATERAL ... ON TRUE.
+	LateralJoins bool
+	// RecursiveWith: a WITH whose CTE reads itself is WITH RECURSIVE, and the
+	// CTE's union members are grouped into (anchor) UNION ALL (recursive).
+	RecursiveWith bool
+	// OneLineNoFrom: only a subquery without FROM prints on one line.
+	OneLineNoFrom bool
+
+	// ConvertAsCast: CONVERT / TRY_CONVERT print as CAST / TRY_CAST (with no
+	// style).
+	ConvertAsCast bool
+	// NoCollate: COLLATE is left out (the engine compares bytes already).
+	NoCollate bool
+	// OrderInCall: an ordered aggregate is f(x, s ORDER BY o) rather than
+	// f(x, s) WITHIN GROUP (ORDER BY o).
+	OrderInCall bool
+}
+
+func newPrinter(st Style) *printer {
+	p := &printer{st: st, sp: &Spellings{}}
+	if sd, ok := st.(Spelled); ok {
+		p.sp = sd.Spellings()
+	}
+	return p
+}
+
+// prepare applies Spellings.Prepare to a query about to be printed.
+func (p *printer) prepare(q Query) Query {
+	if p.sp.Prepare != nil {
+		return p.sp.Prepare(q)
+	}
+	return q
+}
+
+// typ checks and spells a type name.
+func (p *printer) typ(s string) string {
+	if p.sp.TypeName != nil {
+		return p.sp.TypeName(s)
+	}
+	return trusted("type", s, typeNameRE)
+}
+
+func (p *printer) orAlter() string {
+	if p.sp.OrAlter != "" {
+		return p.sp.OrAlter + " "
+	}
+	return "OR ALTER "
 }
 
 // Print renders statements as a script.
 func Print(st Style, stmts []Stmt) string {
-	if pr, ok := st.(Printer); ok {
-		return pr.PrintStmts(stmts)
-	}
-	p := &printer{st: st}
+	p := newPrinter(st)
 	for _, s := range stmts {
 		p.stmt(s)
 	}
@@ -73,26 +152,21 @@ func Print(st Style, stmts []Stmt) string {
 
 // PrintQuery renders one query without a terminator.
 func PrintQuery(st Style, q Query) string {
-	if pr, ok := st.(Printer); ok {
-		return pr.PrintQuery(q)
-	}
-	p := &printer{st: st}
-	p.query(q)
+	p := newPrinter(st)
+	p.query(p.prepare(q))
 	return p.b.String()
 }
 
 // PrintExpr renders one expression (tests use it).
 func PrintExpr(st Style, e Expr) string {
-	if pr, ok := st.(Printer); ok {
-		return pr.PrintExpr(e)
-	}
-	p := &printer{st: st}
+	p := newPrinter(st)
 	p.expr(e, 0)
 	return p.b.String()
 }
 
 type printer struct {
 	st  Style
+	sp  *Spellings
 	b   strings.Builder
 	ind int
 }
@@ -150,6 +224,9 @@ func (p *printer) stmt(s Stmt) {
 		}
 		return
 	case *Batch:
+		if p.sp.NoBatches {
+			return
+		}
 		p.w("GO")
 		p.nl()
 		p.nl()
@@ -157,37 +234,53 @@ func (p *printer) stmt(s Stmt) {
 	case *CreateView:
 		p.w("CREATE ")
 		if s.OrAlter {
-			p.w("OR ALTER ")
+			p.w(p.orAlter())
 		}
 		p.w("VIEW ")
 		p.object(s.Name)
 		p.w(" AS")
 		p.nl()
-		p.query(s.Q)
+		p.query(p.prepare(s.Q))
 	case *CreateFunction:
 		p.w("CREATE ")
 		if s.OrAlter {
-			p.w("OR ALTER ")
+			p.w(p.orAlter())
 		}
-		p.w("FUNCTION ")
+		if p.sp.Macro {
+			p.w("MACRO ")
+		} else {
+			p.w("FUNCTION ")
+		}
 		p.object(s.Name)
 		p.w("(")
 		for i, prm := range s.Params {
 			if i > 0 {
 				p.w(", ")
 			}
-			p.w("@" + trusted("parameter", prm.Name, varRE) + " " + trusted("type", prm.Typ, typeNameRE))
+			if p.sp.Macro {
+				p.ident(prm.Name)
+			} else {
+				p.w("@" + trusted("parameter", prm.Name, varRE) + " " + trusted("type", prm.Typ, typeNameRE))
+			}
 		}
-		p.w(")")
+		if p.sp.Macro {
+			p.w(") AS TABLE")
+		} else {
+			p.w(")")
+			p.nl()
+			p.w("RETURNS TABLE")
+			p.nl()
+			p.w("AS")
+			p.nl()
+			p.w("RETURN")
+		}
 		p.nl()
-		p.w("RETURNS TABLE")
-		p.nl()
-		p.w("AS")
-		p.nl()
-		p.w("RETURN")
-		p.nl()
-		p.query(s.Q)
+		p.query(p.prepare(s.Q))
 	case *CreateTable:
+		if p.sp.CreateOrReplaceTable {
+			p.createOrReplaceTable(s)
+			break
+		}
 		p.w("CREATE TABLE ")
 		p.object(s.Name)
 		if len(s.Columns) > 0 {
@@ -199,7 +292,7 @@ func (p *printer) stmt(s Stmt) {
 				}
 				p.nl()
 				p.ident(c.Name)
-				p.w(" " + trusted("type", c.Typ, typeNameRE))
+				p.w(" " + p.typ(c.Typ))
 				if c.NotNull {
 					p.w(" NOT NULL")
 				} else {
@@ -220,11 +313,16 @@ func (p *printer) stmt(s Stmt) {
 			p.nl()
 			p.w("AS")
 			p.nl()
-			p.query(s.As)
+			p.query(p.prepare(s.As))
 		}
 	case *SelectInto:
 		p.selectBlock(s.Q, s.Into)
 	case *Drop:
+		if p.sp.DropIfExists != nil {
+			p.w("DROP " + p.sp.DropIfExists(trusted("keyword", s.Kind, keywordRE)) + " IF EXISTS ")
+			p.object(s.Name)
+			break
+		}
 		p.w("IF OBJECT_ID(")
 		p.w(p.st.QuoteString(p.objectText(s.Name), true))
 		if s.ObjectType != "" {
@@ -237,6 +335,11 @@ func (p *printer) stmt(s Stmt) {
 		p.object(s.Name)
 		p.ind--
 	case *CreateSchema:
+		if p.sp.CreateSchemaIfNotExists {
+			p.w("CREATE SCHEMA IF NOT EXISTS ")
+			p.ident(s.Name)
+			break
+		}
 		p.w("IF SCHEMA_ID(" + p.st.QuoteString(s.Name, true) + ") IS NULL")
 		p.ind++
 		p.nl()
@@ -295,15 +398,43 @@ func (p *printer) stmt(s Stmt) {
 	p.nl()
 }
 
+// createOrReplaceTable prints CREATE OR REPLACE TABLE (Spellings).
+func (p *printer) createOrReplaceTable(s *CreateTable) {
+	p.w("CREATE OR REPLACE TABLE ")
+	p.object(s.Name)
+	if s.As != nil {
+		p.w(" AS")
+		p.nl()
+		p.query(p.prepare(s.As))
+		return
+	}
+	p.w(" (")
+	p.ind++
+	for i, c := range s.Columns {
+		if i > 0 {
+			p.w(",")
+		}
+		p.nl()
+		p.ident(c.Name)
+		p.w(" " + p.typ(c.Typ))
+		if c.NotNull {
+			p.w(" NOT NULL")
+		}
+	}
+	p.ind--
+	p.nl()
+	p.w(")")
+}
+
 // stmtBody prints a statement nested in IF without its own blank lines.
 func (p *printer) stmtBody(s Stmt) {
-	sub := &printer{st: p.st, ind: p.ind}
+	sub := &printer{st: p.st, sp: p.sp, ind: p.ind}
 	sub.stmt(s)
 	p.w(strings.TrimRight(sub.b.String(), "\n ;"))
 }
 
 func (p *printer) objectText(n ObjectName) string {
-	sub := &printer{st: p.st}
+	sub := &printer{st: p.st, sp: p.sp}
 	sub.object(n)
 	return sub.b.String()
 }
@@ -346,26 +477,17 @@ func (p *printer) query(q Query) {
 	case *Select:
 		p.selectBlock(q, nil)
 	case *UnionAll:
-		for i, s := range q.Queries {
-			if i > 0 {
-				p.nl()
-				p.w("UNION ALL")
-				p.nl()
-			}
-			if _, ok := s.(*Select); ok {
-				p.query(s)
-			} else {
-				p.w("(")
-				p.ind++
-				p.nl()
-				p.query(s)
-				p.ind--
-				p.nl()
-				p.w(")")
-			}
-		}
+		p.union(q.Queries)
 	case *With:
 		p.w("WITH ")
+		if p.sp.RecursiveWith {
+			for _, c := range q.CTEs {
+				if refersTo(c.Q, c.Name) {
+					p.w("RECURSIVE ")
+					break
+				}
+			}
+		}
 		for i, c := range q.CTEs {
 			if i > 0 {
 				p.w(",")
@@ -385,7 +507,7 @@ func (p *printer) query(q Query) {
 			p.w(" AS (")
 			p.ind++
 			p.nl()
-			p.query(c.Q)
+			p.cte(c)
 			p.ind--
 			p.nl()
 			p.w(")")
@@ -397,14 +519,135 @@ func (p *printer) query(q Query) {
 	}
 }
 
+// cte prints a CTE's query. With RecursiveWith, a recursive CTE is exactly
+// "anchor UNION ALL recursive": when the members are a flat list, the ones
+// that do not read the CTE are grouped as the anchor and the others as the
+// recursive term.
+func (p *printer) cte(c CTE) {
+	u, ok := c.Q.(*UnionAll)
+	if !p.sp.RecursiveWith || !ok || !refersTo(c.Q, c.Name) {
+		p.query(c.Q)
+		return
+	}
+	var anchor, rec []Query
+	for _, m := range u.Queries {
+		if refersTo(m, c.Name) {
+			rec = append(rec, m)
+		} else {
+			anchor = append(anchor, m)
+		}
+	}
+	group := func(qs []Query) {
+		if len(qs) == 1 {
+			p.unionMember(qs[0])
+			return
+		}
+		p.w("(")
+		p.ind++
+		p.nl()
+		p.union(qs)
+		p.ind--
+		p.nl()
+		p.w(")")
+	}
+	group(anchor)
+	p.nl()
+	p.w("UNION ALL")
+	p.nl()
+	group(rec)
+}
+
+func (p *printer) union(qs []Query) {
+	for i, s := range qs {
+		if i > 0 {
+			p.nl()
+			p.w("UNION ALL")
+			p.nl()
+		}
+		p.unionMember(s)
+	}
+}
+
+// unionMember parenthesises what cannot stand bare in a UNION ALL: nested
+// unions and WITHs, and (with Limit) selects with ORDER BY or LIMIT.
+func (p *printer) unionMember(s Query) {
+	if sel, ok := s.(*Select); ok && (!p.sp.Limit || len(sel.OrderBy) == 0 && sel.Top == nil) {
+		p.query(s)
+		return
+	}
+	p.w("(")
+	p.ind++
+	p.nl()
+	p.query(s)
+	p.ind--
+	p.nl()
+	p.w(")")
+}
+
+// refersTo reports whether q reads the table called name.
+func refersTo(q Query, name string) bool {
+	found := false
+	var visitQ func(q Query)
+	var visitE func(e Expr)
+	visitSrc := func(s Source) {
+		switch s := s.(type) {
+		case *Table:
+			if len(s.Name) == 1 && s.Name[0] == name {
+				found = true
+			}
+		case *Derived:
+			visitQ(s.Q)
+		case *TableFunc:
+			for _, a := range s.Args {
+				visitE(a)
+			}
+		}
+	}
+	visitE = func(e Expr) {
+		walkExpr(e, func(x Expr) {
+			switch x := x.(type) {
+			case *Sub:
+				visitQ(x.Q)
+			case *Exists:
+				visitQ(x.Q)
+			}
+		})
+	}
+	visitQ = func(q Query) {
+		switch q := q.(type) {
+		case *Select:
+			for _, f := range q.From {
+				visitSrc(f.Src)
+			}
+			for _, it := range q.Items {
+				visitE(it.X)
+			}
+			for _, w := range q.Where {
+				visitE(w)
+			}
+		case *UnionAll:
+			for _, m := range q.Queries {
+				visitQ(m)
+			}
+		case *With:
+			for _, c := range q.CTEs {
+				visitQ(c.Q)
+			}
+			visitQ(q.Body)
+		}
+	}
+	visitQ(q)
+	return found
+}
+
 func (p *printer) selectBlock(s *Select, into ObjectName) {
 	p.w("SELECT")
-	if s.Top != nil {
+	if s.Top != nil && !p.sp.Limit {
 		p.w(" TOP (")
 		p.expr(s.Top, 0)
 		p.w(")")
 	}
-	if len(s.Items) == 1 && s.Items[0].Alias == "" && simple(s.Items[0].X) {
+	if len(s.Items) == 1 && s.Items[0].Alias == "" && p.simple(s.Items[0].X) {
 		p.w(" ")
 		p.expr(s.Items[0].X, 0)
 	} else {
@@ -433,9 +676,15 @@ func (p *printer) selectBlock(s *Select, into ObjectName) {
 			continue
 		}
 		p.nl()
+		onTrue := false
 		switch {
 		case i == 0:
 			p.w("FROM ")
+		case f.Join == CrossApply && p.sp.LateralJoins:
+			p.w("CROSS JOIN LATERAL ")
+		case f.Join == OuterApply && p.sp.LateralJoins:
+			p.w("LEFT JOIN LATERAL ")
+			onTrue = true
 		case f.Join == CrossApply:
 			p.w("CROSS APPLY ")
 		case f.Join == OuterApply:
@@ -447,6 +696,9 @@ func (p *printer) selectBlock(s *Select, into ObjectName) {
 		if f.Alias != "" {
 			p.w(" AS ")
 			p.ident(f.Alias)
+		}
+		if onTrue {
+			p.w(" ON TRUE")
 		}
 		i++
 	}
@@ -475,6 +727,11 @@ func (p *printer) selectBlock(s *Select, into ObjectName) {
 		p.nl()
 		p.w("ORDER BY ")
 		p.orders(s.OrderBy)
+	}
+	if s.Top != nil && p.sp.Limit {
+		p.nl()
+		p.w("LIMIT ")
+		p.expr(s.Top, 0)
 	}
 }
 
@@ -546,7 +803,7 @@ func (p *printer) source(s Source) {
 					p.nl()
 				}
 				p.ident(c.Name)
-				p.w(" " + trusted("type", c.Typ, typeNameRE))
+				p.w(" " + p.typ(c.Typ))
 				if c.Path != "" {
 					p.w(" " + p.st.QuoteString(c.Path, false))
 				}
@@ -586,7 +843,7 @@ func binPrec(op string) int {
 		return precAnd
 	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
 		return precCmp
-	case OpAdd, OpSub:
+	case OpAdd, OpSub, "||": // || concatenates strings where the engine has it
 		return precAdd
 	case OpMul, OpDiv, OpMod:
 		return precMul
@@ -613,13 +870,17 @@ func exprPrec(e Expr) int {
 	return precPrimary
 }
 
+// simple reports whether an expression prints on one line in T-SQL (the
+// emitter asks).
+func simple(e Expr) bool { return (&printer{sp: &Spellings{}}).simple(e) }
+
 // simple reports whether an expression prints on one line (no subquery).
-func simple(e Expr) bool {
+func (p *printer) simple(e Expr) bool {
 	ok := true
 	walkExpr(e, func(x Expr) {
 		switch x := x.(type) {
 		case *Sub:
-			if !oneLine(x.Q) {
+			if !p.oneLine(x.Q) {
 				ok = false
 			}
 		case *Exists:
@@ -630,6 +891,10 @@ func simple(e Expr) bool {
 }
 
 func (p *printer) expr(e Expr, min int) {
+	if c, ok := e.(*Collate); ok && p.sp.NoCollate {
+		p.expr(c.X, min)
+		return
+	}
 	if exprPrec(e) < min {
 		p.w("(")
 		p.expr(e, 0)
@@ -644,7 +909,11 @@ func (p *printer) expr(e Expr, min int) {
 		}
 		p.ident(e.Name)
 	case *Var:
-		p.w("@" + trusted("variable", e.Name, varRE))
+		if p.sp.Macro {
+			p.ident(e.Name) // a macro parameter
+		} else {
+			p.w("@" + trusted("variable", e.Name, varRE))
+		}
 	case *Str:
 		p.w(p.st.QuoteString(e.V, true))
 	case *ASCII:
@@ -680,15 +949,7 @@ func (p *printer) expr(e Expr, min int) {
 		}
 		p.w(")")
 	case *Func:
-		p.w(trusted("function", e.Name, keywordRE))
-		p.w("(")
-		for i, a := range e.Args {
-			if i > 0 {
-				p.w(", ")
-			}
-			p.expr(a, 0)
-		}
-		p.w(")")
+		p.call(e, nil)
 	case *Cast:
 		if e.Try {
 			p.w("TRY_CAST(")
@@ -696,8 +957,23 @@ func (p *printer) expr(e Expr, min int) {
 			p.w("CAST(")
 		}
 		p.expr(e.X, 0)
-		p.w(" AS " + trusted("type", e.Typ, typeNameRE) + ")")
+		p.w(" AS " + p.typ(e.Typ) + ")")
 	case *Convert:
+		if p.sp.ConvertAsCast {
+			// Only the style-less form can be a CAST (a column's declared
+			// or tagged type); styles are T-SQL function spellings.
+			if e.Style != 0 {
+				panic(fmt.Sprintf("sql: CONVERT style %d has no CAST form", e.Style))
+			}
+			if e.Try {
+				p.w("TRY_CAST(")
+			} else {
+				p.w("CAST(")
+			}
+			p.expr(e.X, 0)
+			p.w(" AS " + p.typ(e.Typ) + ")")
+			break
+		}
 		if e.Try {
 			p.w("TRY_CONVERT(")
 		} else {
@@ -721,8 +997,12 @@ func (p *printer) expr(e Expr, min int) {
 				right = prec + 1
 			}
 		}
+		op := e.Op
+		if p.sp.BinOp != nil {
+			op = p.sp.BinOp(e)
+		}
 		p.expr(e.X, left)
-		p.w(" " + e.Op + " ")
+		p.w(" " + op + " ")
 		p.expr(e.Y, right)
 	case *Not:
 		p.w("NOT (")
@@ -807,6 +1087,14 @@ func (p *printer) expr(e Expr, min int) {
 		}
 		p.w(")")
 	case *WithinGroup:
+		if p.sp.OrderInCall {
+			f, ok := e.Agg.(*Func)
+			if !ok {
+				panic(fmt.Sprintf("sql: ordered aggregate over %T", e.Agg))
+			}
+			p.call(f, e.OrderBy)
+			break
+		}
 		p.expr(e.Agg, 0)
 		p.w(" WITHIN GROUP (ORDER BY ")
 		p.orders(e.OrderBy)
@@ -816,12 +1104,33 @@ func (p *printer) expr(e Expr, min int) {
 	}
 }
 
+// call prints f(args [ORDER BY order]).
+func (p *printer) call(f *Func, order []Order) {
+	p.w(trusted("function", f.Name, keywordRE))
+	p.w("(")
+	for i, a := range f.Args {
+		if i > 0 {
+			p.w(", ")
+		}
+		p.expr(a, 0)
+	}
+	if len(order) > 0 {
+		p.w(" ORDER BY ")
+		p.orders(order)
+	}
+	p.w(")")
+}
+
 // oneLine reports whether a subquery is short enough to print inline:
 // (SELECT [v] FROM OPENJSON(...) WITH (...)), (SELECT NULL).
-func oneLine(q Query) bool {
+func (p *printer) oneLine(q Query) bool {
 	s, ok := q.(*Select)
-	if !ok || len(s.Items) != 1 || s.Items[0].Alias != "" || !simple(s.Items[0].X) ||
-		len(s.Where) > 0 || len(s.GroupBy) > 0 || len(s.OrderBy) > 0 || s.Top != nil || len(s.From) > 1 {
+	maxFrom := 1
+	if p.sp.OneLineNoFrom {
+		maxFrom = 0
+	}
+	if !ok || len(s.Items) != 1 || s.Items[0].Alias != "" || !p.simple(s.Items[0].X) ||
+		len(s.Where) > 0 || len(s.GroupBy) > 0 || len(s.OrderBy) > 0 || s.Top != nil || len(s.From) > maxFrom {
 		return false
 	}
 	if len(s.From) == 1 {
@@ -830,7 +1139,7 @@ func oneLine(q Query) bool {
 			return false
 		}
 		for _, a := range tf.Args {
-			if !simple(a) {
+			if !p.simple(a) {
 				return false
 			}
 		}
@@ -839,7 +1148,7 @@ func oneLine(q Query) bool {
 }
 
 func (p *printer) subquery(q Query) {
-	if oneLine(q) {
+	if p.oneLine(q) {
 		s := q.(*Select)
 		p.w("(SELECT ")
 		p.expr(s.Items[0].X, 0)
@@ -938,5 +1247,11 @@ func walkExpr(e Expr, f func(Expr)) {
 		for _, o := range e.OrderBy {
 			walkExpr(o.X, f)
 		}
+	case *OptionArg:
+		walkExpr(e.Value, f)
 	}
 }
+
+// WalkExpr calls f for e and every expression below it, as walkExpr does
+// (dialects' query rewrites use it).
+func WalkExpr(e Expr, f func(Expr)) { walkExpr(e, f) }

@@ -10,9 +10,10 @@
 //
 // DuckDB spells the shared AST differently from T-SQL (LIMIT for TOP, LATERAL
 // joins for APPLY, string_agg(... ORDER BY ...), error() for a failing
-// value), so the target brings its own printer (sql.Printer). Repeat is a
-// recursive CTE in a LATERAL derived table (Caps.LateralRecursiveCTE), so a
-// view is always one self-contained SELECT with no helper objects.
+// value), so the target gives the shared printer its spellings
+// (sql.Spelled, print.go). Repeat is a recursive CTE in a LATERAL derived
+// table (Caps.LateralRecursiveCTE), so a view is always one self-contained
+// SELECT with no helper objects.
 //
 // Known differences from the runtime, all in the data, none in the view:
 // DuckDB's JSON reader parses numbers as doubles, so a decimal read from the
@@ -410,4 +411,4 @@ func (t *Target) Create(c *sql.Compiled) []sql.Stmt {
 }
 
 var _ sql.Target = (*Target)(nil)
-var _ sql.Printer = (*Target)(nil)
+var _ sql.Spelled = (*Target)(nil)

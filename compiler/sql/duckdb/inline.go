@@ -106,7 +106,7 @@ const maxInline = 8
 
 func size(e sql.Expr) int {
 	n := 0
-	walkExpr(e, func(sql.Expr) { n++ })
+	sql.WalkExpr(e, func(sql.Expr) { n++ })
 	return n
 }
 
@@ -116,7 +116,7 @@ var aggregates = map[string]bool{"count": true, "max": true, "min": true, "strin
 // repeatable: no subquery, aggregate or window function inside.
 func repeatable(e sql.Expr) bool {
 	ok := true
-	walkExpr(e, func(x sql.Expr) {
+	sql.WalkExpr(e, func(x sql.Expr) {
 		switch x := x.(type) {
 		case *sql.Sub, *sql.Exists, *sql.Over, *sql.WithinGroup:
 			ok = false

@@ -71,7 +71,7 @@ func TestInline(t *testing.T) {
 		}}, Alias: "n"}},
 		From: []*sql.From{{Src: &sql.Table{Name: sql.ObjectName{"t"}}, Alias: "r"}},
 	}
-	got := tg.PrintQuery(q)
+	got := sql.PrintQuery(tg, q)
 	want := "SELECT\n    length(json_extract_string(\"r\".\"doc\", '$.a')) AS \"n\"\nFROM \"t\" AS \"r\""
 	if got != want {
 		t.Errorf("let:\n%s\nwant:\n%s", got, want)
@@ -81,7 +81,7 @@ func TestInline(t *testing.T) {
 		Items: []sql.Item{{X: col("b1", "v")}},
 		From:  []*sql.From{proj("b1", &sql.Func{Name: "count", Args: []sql.Expr{&sql.Star{}}})},
 	}
-	if got := tg.PrintQuery(agg); !strings.Contains(got, `AS "b1"`) {
+	if got := sql.PrintQuery(tg, agg); !strings.Contains(got, `AS "b1"`) {
 		t.Errorf("an aggregate was inlined:\n%s", got)
 	}
 
@@ -92,7 +92,7 @@ func TestInline(t *testing.T) {
 			{Join: sql.OuterApply, Src: &sql.TableFunc{Name: "json_each", Args: []sql.Expr{col("b1", "v")}}, Alias: "j"},
 		},
 	}
-	got = tg.PrintQuery(outer)
+	got = sql.PrintQuery(tg, outer)
 	if !strings.Contains(got, `FROM (`) || !strings.Contains(got, `AS "seed"`) || !strings.Contains(got, "LEFT JOIN LATERAL json_each(json_extract_string(") || !strings.Contains(got, "ON TRUE") {
 		t.Errorf("outer join lost its seed row:\n%s", got)
 	}
@@ -111,7 +111,7 @@ func TestRecursiveCTE(t *testing.T) {
 		CTEs: []sql.CTE{{Name: "tree", Columns: []string{"value"}, Q: &sql.UnionAll{Queries: []sql.Query{member(base), member(base), member(tree), member(tree)}}}},
 		Body: &sql.Select{Items: []sql.Item{{X: &sql.Col{Name: "value"}}}, From: []*sql.From{{Src: tree}}},
 	}
-	got := tg.PrintQuery(q)
+	got := sql.PrintQuery(tg, q)
 	for _, want := range []string{"WITH RECURSIVE \"tree\" (\"value\") AS (\n    (\n", "    )\n    UNION ALL\n    (\n"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("lacks %q:\n%s", want, got)
