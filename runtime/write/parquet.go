@@ -161,6 +161,10 @@ func (p *parquetWriter) Append(buf *Buffer, row []*value.Value) error {
 			if err != nil {
 				return err
 			}
+			if pv.IsNull() { // a value the column's type cannot hold exactly
+				r = append(r, parquet.NullValue().Level(0, 0, i))
+				continue
+			}
 			r = append(r, pv.Level(0, 1, i))
 			continue
 		}
@@ -190,6 +194,10 @@ func (p *parquetWriter) Append(buf *Buffer, row []*value.Value) error {
 			pv, err := c.convert(x)
 			if err != nil {
 				return err
+			}
+			if pv.IsNull() {
+				r = append(r, parquet.NullValue().Level(rep, 2, i))
+				continue
 			}
 			r = append(r, pv.Level(rep, 3, i))
 		}
@@ -231,6 +239,9 @@ func (c *pqColumn) convert(v *value.Value) (parquet.Value, error) {
 		}
 		return bad("decimal")
 	case pqDate:
+		if v.Kind == value.String && isPartialDate(v.Str) {
+			return parquet.NullValue(), nil
+		}
 		if v.Kind == value.String {
 			if t, ok := parseFHIRTime(v.Str); ok {
 				days := t.Unix() / 86400
@@ -242,6 +253,9 @@ func (c *pqColumn) convert(v *value.Value) (parquet.Value, error) {
 		}
 		return bad("date")
 	case pqTimestamp:
+		if v.Kind == value.String && isPartialDate(v.Str) {
+			return parquet.NullValue(), nil
+		}
 		if v.Kind == value.String {
 			if t, ok := parseFHIRTime(v.Str); ok {
 				return parquet.Int64Value(t.UnixMicro()), nil
@@ -267,9 +281,17 @@ func abbrev(v *value.Value) string {
 	return s
 }
 
-// parseFHIRTime reads a FHIR date, dateTime or instant. A partial date
-// ("2020", "2020-05") stands for its first instant, and a time without a
-// zone is taken as UTC (FHIR requires a zone when there is a time).
+// isPartialDate reports whether s is a year or a year-month ("2020",
+// "2020-05"). Such a value cannot be a DATE or TIMESTAMP without inventing
+// precision, so a typed column gets NULL for it, as the SQL targets'
+// TRY_CONVERT does (tsql-mapping.md trap 8); untyped columns keep the text.
+func isPartialDate(s string) bool {
+	return len(s) == 4 || (len(s) == 7 && s[4] == '-')
+}
+
+// parseFHIRTime reads a FHIR date, dateTime or instant (full dates only:
+// see isPartialDate); a time without a zone is taken as UTC (FHIR requires a
+// zone when there is a time).
 func parseFHIRTime(s string) (time.Time, bool) {
 	layouts := []string{"2006", "2006-01", "2006-01-02", time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04Z07:00", "2006-01-02T15:04"}
 	for _, l := range layouts {

@@ -168,7 +168,9 @@ func TestParquetReadBack(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got[k], w)
 		}
 	}
-	// Row 2: NULLs, an empty list, a date before the epoch, a partial dateTime.
+	// Row 2: NULLs, an empty list, a date before the epoch, a partial
+	// dateTime ("2020"), which a TIMESTAMP column holds as NULL rather than
+	// inventing 2020-01-01T00:00Z (tsql-mapping.md trap 8).
 	got = map[string]string{}
 	defs := map[string]int{}
 	for _, v := range rows[1] {
@@ -177,7 +179,7 @@ func TestParquetReadBack(t *testing.T) {
 			got[names[v.Column()]] += v.String() + ";"
 		}
 	}
-	if got["born"] != "-1;" || got["seen"] != "1577836800000000;" || defs["given"] != 1 || defs["count"] != 0 {
+	if got["born"] != "-1;" || got["seen"] != "" || defs["seen"] != 0 || defs["given"] != 1 || defs["count"] != 0 {
 		t.Errorf("row 2: %v defs %v", got, defs)
 	}
 }
