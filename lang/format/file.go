@@ -17,6 +17,9 @@ import (
 //     spaces, its where clauses at the margin, then the body `{ ... }`;
 //   - inside a block: constants, columns (their "=" aligned), nested selects,
 //     unionAll, each indented two spaces per level;
+//   - a column, where clause or forEach/forEachOrNull/repeat header wider
+//     than 100 columns breaks its path's top-level chain before `.` steps,
+//     continuation lines aligned under the path (see wrapExpr);
 //   - `///` documentation from the tree's Doc fields, directly above its node.
 //
 // When f came from .fview text, its `//` and `/* */` comments and its single
@@ -56,6 +59,7 @@ type filePrinter struct {
 	src      string // the source text, or "" when it cannot be trusted for comments and blank lines
 	comments []srcComment
 	skip     map[int]bool // comments already represented by a Doc field
+	plain    map[int]bool // `///` comments inside a node, which are no doc comments
 	ci       int          // next comment to place
 	lastEnd  int          // source offset where the last placed thing ended
 	blankOK  bool         // a blank line may be written before the next item
@@ -105,16 +109,31 @@ func (p *filePrinter) init(f *ast.File) {
 			next = c.start
 		}
 	}
+	// A `///` inside a statement is no doc comment, but printed on its own
+	// line above the statement (or the next one) it would become one.
+	p.plain = map[int]bool{}
+	inside := func(start, end int) {
+		i := sort.Search(len(p.comments), func(i int) bool { return p.comments[i].start > start })
+		for ; i < len(p.comments) && p.comments[i].start < end; i++ {
+			if p.comments[i].doc {
+				p.plain[i] = true
+			}
+		}
+	}
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.Const:
 			mark(n.Doc, int(n.Sp.Start))
+			inside(int(n.Sp.Start), int(n.Sp.End))
 		case *ast.View:
 			mark(n.Doc, int(n.Sp.Start))
+			inside(int(n.Sp.Start), int(n.ResourceSpan.End))
 		case *ast.Where:
 			mark(n.Doc, int(n.Sp.Start))
+			inside(int(n.Sp.Start), int(n.Sp.End))
 		case *ast.Column:
 			mark(n.Doc, int(n.Sp.Start))
+			inside(int(n.Sp.Start), int(n.Sp.End))
 		case ast.Expr:
 			return false
 		}
@@ -239,9 +258,10 @@ func (p *filePrinter) flush(upto, depth int) {
 		p.indent(depth)
 		text := c.text
 		p.trailed = false
-		if c.doc && !c.ownLine {
-			// A `///` after code is no doc comment; on a line of its own it
-			// would become one, so it moves as a plain comment.
+		if c.doc && (!c.ownLine || p.plain[p.ci-1]) {
+			// A `///` after code or inside a statement is no doc comment;
+			// on a line of its own it would become one, so it moves as a
+			// plain comment.
 			text = "//" + text[3:]
 		}
 		p.b.WriteString(text)
@@ -295,8 +315,22 @@ func (p *filePrinter) doc(doc string, depth int) {
 func (p *filePrinter) leading(start, end, depth int, doc string) {
 	p.flush(start, depth)
 	p.blankBefore(start)
-	p.flush(end, depth)
+	p.flushInside(start, end, depth)
 	p.doc(doc, depth)
+}
+
+// flushInside places, above a node starting at start, the comments inside
+// it up to offset upto. They get no blank lines from the node's own text: a
+// blank line inside a path is no blank line between statements (and one
+// after `{` would not survive formatting again).
+func (p *filePrinter) flushInside(start, upto, depth int) {
+	if start > p.lastEnd {
+		p.lastEnd = start
+	}
+	ok := p.blankOK
+	p.blankOK = false
+	p.flush(upto, depth)
+	p.blankOK = ok
 }
 
 func (p *filePrinter) constDecl(c *ast.Const, depth int) {
@@ -366,7 +400,7 @@ func (p *filePrinter) view(v *ast.View, separate bool) {
 		p.flush(int(w.Sp.End), 0)
 		p.doc(w.Doc, 0)
 		p.b.WriteString("where ")
-		p.b.WriteString(Expr(w.Path))
+		p.b.WriteString(wrapExpr(w.Path, p.col(), ""))
 		p.endLine(int(w.Sp.End))
 	}
 	// The body: one plain select is the body itself; anything else (from
@@ -451,7 +485,7 @@ func (p *filePrinter) selectContents(s *ast.Select, depth int) {
 		}
 		p.flush(start, depth)
 		p.blankBefore(start)
-		p.flush(brace, depth)
+		p.flushInside(start, brace, depth)
 		p.indent(depth)
 		if len(s.UnionAll) == 0 && !p.commentBefore(end) {
 			p.b.WriteString("unionAll {}")
@@ -552,24 +586,26 @@ func (p *filePrinter) column(c *ast.Column, depth, width int) {
 	p.b.WriteString(name)
 	p.b.WriteString(strings.Repeat(" ", width-utf8.RuneCountInString(name)))
 	p.b.WriteString(" = ")
-	p.b.WriteString(Expr(c.Path))
+	var tail strings.Builder
 	if c.Type != "" {
-		p.b.WriteString(" : ")
-		p.b.WriteString(stmtName(c.Type))
+		tail.WriteString(" : ")
+		tail.WriteString(stmtName(c.Type))
 	}
 	for _, t := range c.Tags {
 		if t == nil {
 			continue
 		}
-		p.b.WriteString(" @tag(")
-		p.b.WriteString(jsonString(t.Name))
-		p.b.WriteString(", ")
-		p.b.WriteString(jsonString(t.Value))
-		p.b.WriteString(")")
+		tail.WriteString(" @tag(")
+		tail.WriteString(jsonString(t.Name))
+		tail.WriteString(", ")
+		tail.WriteString(jsonString(t.Value))
+		tail.WriteString(")")
 	}
 	if c.HasCollection && !c.Collection {
-		p.b.WriteString(" @collection(false)")
+		tail.WriteString(" @collection(false)")
 	}
+	p.b.WriteString(wrapExpr(c.Path, p.col(), tail.String()))
+	p.b.WriteString(tail.String())
 	p.endLine(int(c.Sp.End))
 }
 
@@ -597,25 +633,47 @@ func (p *filePrinter) selectStmt(s *ast.Select, depth int) {
 	}
 	p.flush(start, depth)
 	p.blankBefore(start)
-	p.flush(brace, depth) // comments inside the header go above it
+	p.flushInside(start, brace, depth) // comments inside the header go above it
 	p.indent(depth)
+	empty := isEmptySelect(s) && !p.commentBefore(end)
+	openTail := " {"
+	if empty {
+		openTail = " {}"
+	}
 	switch s.Kind {
 	case ast.ForEach, ast.ForEachOrNull:
 		p.b.WriteString(s.Kind.String())
 		p.b.WriteByte(' ')
-		p.b.WriteString(Expr(s.Iter))
+		p.b.WriteString(wrapExpr(s.Iter, p.col(), openTail))
 	case ast.Repeat:
 		p.b.WriteString("repeat ")
+		var one strings.Builder
 		for i, r := range s.Repeat {
+			if i > 0 {
+				one.WriteString(", ")
+			}
+			one.WriteString(Expr(r))
+		}
+		if p.col()+utf8.RuneCountInString(one.String()+openTail) <= maxWidth {
+			p.b.WriteString(one.String())
+			break
+		}
+		// Too wide: break each path's chain, the paths still following
+		// one another after ", ".
+		for i, r := range s.Repeat {
+			tail := ","
 			if i > 0 {
 				p.b.WriteString(", ")
 			}
-			p.b.WriteString(Expr(r))
+			if i == len(s.Repeat)-1 {
+				tail = openTail
+			}
+			p.b.WriteString(wrapExpr(r, p.col(), tail))
 		}
 	default:
 		p.b.WriteString("select")
 	}
-	if isEmptySelect(s) && !p.commentBefore(end) {
+	if empty {
 		p.b.WriteString(" {}")
 		p.endLine(end)
 		return

@@ -296,7 +296,7 @@ func TestHover(t *testing.T) {
 		{"getResourceKey", 3, []string{"getResourceKey() : KeyType"}},
 		{"patient_demographics", 2, []string{"view patient_demographics of Patient", "One row per patient"}},
 		{"of Patient", 4, []string{"Patient (resource)"}},
-		{"family      =", 1, []string{"column family", "The official name"}},
+		{"family      =", 1, []string{"column family", "from the name marked official"}},
 		{"gender      = gender", 16, []string{"Patient.gender : code [0..1]", "administrative-gender"}},
 	} {
 		got := hover(tc.marker, tc.delta)
