@@ -85,30 +85,7 @@ func (e *Engine) Exec(ctx context.Context, v *plan.View, query string) (*verify.
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	t := verify.NewTable(v)
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	if len(cols) != len(t.Columns) {
-		return nil, fmt.Errorf("DuckDB returned %d columns for %d", len(cols), len(t.Columns))
-	}
-	for rows.Next() {
-		cells := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range cells {
-			ptrs[i] = &cells[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		t.Rows = append(t.Rows, cells)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return verify.ScanRows(rows, v, "DuckDB")
 }
 
 // SQL is the query Run executes for a view over the inputs.

@@ -274,27 +274,7 @@ func (e *Engine) Run(ctx context.Context, v *plan.View, inputs []string) (*verif
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	tab := verify.NewTable(v)
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	if len(cols) != len(tab.Columns) {
-		return nil, fmt.Errorf("SQL Server returned %d columns for %d", len(cols), len(tab.Columns))
-	}
-	for rows.Next() {
-		cells := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range cells {
-			ptrs[i] = &cells[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		tab.Rows = append(tab.Rows, cells)
-	}
-	return tab, rows.Err()
+	return verify.ScanRows(rows, v, "SQL Server")
 }
 
 // Close drops the loaded table and disconnects.

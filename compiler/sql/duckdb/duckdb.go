@@ -88,28 +88,7 @@ func (*Target) QuoteIdent(name string) string {
 // backslashes as they are). Control characters become chr(n) pieces joined
 // with ||, so a literal never spans lines and no value can end a comment.
 func (*Target) QuoteString(s string, unicode bool) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	var parts []string
-	var cur strings.Builder
-	flush := func(force bool) {
-		if cur.Len() > 0 || force {
-			parts = append(parts, "'"+strings.ReplaceAll(cur.String(), "'", "''")+"'")
-			cur.Reset()
-		}
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
-			flush(false)
-			parts = append(parts, fmt.Sprintf("chr(%d)", r))
-			continue
-		}
-		cur.WriteRune(r)
-	}
-	flush(len(parts) == 0)
-	if len(parts) == 1 {
-		return parts[0]
-	}
-	return "(" + strings.Join(parts, " || ") + ")"
+	return sql.QuoteLiteral(s, "", func(r rune) string { return fmt.Sprintf("chr(%d)", r) }, "||")
 }
 
 // TypeName spells the abstract column types.

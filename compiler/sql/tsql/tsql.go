@@ -36,7 +36,6 @@ func (Base) QuoteIdent(name string) string {
 // value can forge a GO batch separator or end a comment. Text that is not
 // ASCII always gets the N prefix, so a code page cannot mangle it.
 func (Base) QuoteString(s string, unicode bool) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
 	if !unicode {
 		for i := 0; i < len(s); i++ {
 			if s[i] >= utf8.RuneSelf {
@@ -49,27 +48,7 @@ func (Base) QuoteString(s string, unicode bool) string {
 	if unicode {
 		prefix = "N"
 	}
-	var parts []string
-	var cur strings.Builder
-	flush := func(force bool) {
-		if cur.Len() > 0 || force {
-			parts = append(parts, prefix+"'"+strings.ReplaceAll(cur.String(), "'", "''")+"'")
-			cur.Reset()
-		}
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
-			flush(false)
-			parts = append(parts, fmt.Sprintf("NCHAR(%d)", r))
-			continue
-		}
-		cur.WriteRune(r)
-	}
-	flush(len(parts) == 0)
-	if len(parts) == 1 {
-		return parts[0]
-	}
-	return "(" + strings.Join(parts, " + ") + ")"
+	return sql.QuoteLiteral(s, prefix, func(r rune) string { return fmt.Sprintf("NCHAR(%d)", r) }, "+")
 }
 
 // TypeName spells the abstract column types.
