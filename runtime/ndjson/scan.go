@@ -451,7 +451,7 @@ func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after 
 				}
 				i++
 			}
-			if i < len(b) && b[i] == ' ' {
+			if i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
 				i = s.ws(i)
 			}
 			var kid *Fields
