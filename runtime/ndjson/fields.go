@@ -28,6 +28,9 @@ type Fields struct {
 	tab    *[256]int8
 	hashes []uint8
 	frozen bool
+	// id numbers the node within its frozen projection (0: not frozen),
+	// so that a Scanner can keep per-node state in a slice (see pred.go).
+	id int32
 }
 
 func keyHash(k []byte) int {
@@ -127,8 +130,15 @@ func (f *Fields) lookup(key []byte) int {
 // Freeze prepares f for concurrent scanning (an index for wide nodes). Add
 // must not be called afterwards.
 func (f *Fields) Freeze() {
+	var n int32
+	f.freeze(&n)
+}
+
+func (f *Fields) freeze(next *int32) {
 	if !f.frozen {
 		f.frozen = true
+		*next++
+		f.id = *next
 		var tab [256]int8
 		ok := len(f.keys) < 127
 		hashes := make([]uint8, len(f.keys))
@@ -157,7 +167,7 @@ func (f *Fields) Freeze() {
 		}
 	}
 	for _, c := range f.kids {
-		c.Freeze()
+		c.freeze(next)
 	}
 }
 
@@ -200,7 +210,8 @@ type Projection map[string]*Fields
 
 // Freeze freezes every type's fields.
 func (p Projection) Freeze() {
+	var n int32
 	for _, f := range p {
-		f.Freeze()
+		f.freeze(&n)
 	}
 }

@@ -89,6 +89,8 @@ type Scanner struct {
 	stack  []byte // skip's container stack
 	key    []byte
 
+	preds []*predTable // by Fields.id: key prediction (pred.go)
+
 	proj   Projection // bound by Bind for ScanNext
 	lastRT string     // ScanNext's last resource type and its fields
 	lastF  *Fields
@@ -410,6 +412,11 @@ func (s *Scanner) object(i int, f *Fields, depth int) (*value.Value, int, error)
 func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after bool) (*value.Value, int, error) {
 	b := s.b
 	all := f.all
+	pt := s.pred(f)
+	p := 0 // the member's position in the object
+	if after {
+		p = 1 // ScanLine's resourceType
+	}
 	var err error
 	for {
 		if !after {
@@ -417,70 +424,119 @@ func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after 
 				err = s.expected(i, "a string key")
 				break
 			}
-			kstart := i + 1
-			// str's fast path, by hand (too big to inline): most keys
-			// are plain ASCII ending within eight bytes. The lowest
-			// flagged byte is the first quote, backslash, control or
-			// non-ASCII byte (w's own high bits); when it is a quote the
-			// key is done (m == 0: tz is 64 and the shifted byte 0).
-			end, flags := 0, uint8(0)
-			if len(b)-kstart >= 8 {
-				w := binary.LittleEndian.Uint64(b[kstart:])
-				q, bs := w^(lsb*'"'), w^(lsb*'\\')
-				m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w | w) & msb
-				if tz := uint(bits.TrailingZeros64(m)); byte(w>>(tz&^7)) == '"' {
-					end = kstart + int(tz>>3) + 1
-				}
-			}
-			if end == 0 {
-				var kerr error
-				end, flags, kerr = s.str(kstart)
-				if kerr != nil {
-					err = kerr
-					break
-				}
-			}
-			i = end
-			if i < len(b) && b[i] == ':' {
-				i++
-			} else {
-				i = s.ws(i)
-				if i >= len(b) || b[i] != ':' {
-					err = s.expected(i, "':' after an object key")
-					break
-				}
-				i++
-			}
-			if i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
-				i = s.ws(i)
-			}
 			var kid *Fields
 			var key string
-			if all {
-				kid = f
-				key = s.strValue(kstart, end-1, flags)
-				if s.dup(base, key) {
-					kid = nil
-				}
-			} else {
-				raw := b[kstart : end-1]
-				if flags&strEscaped != 0 {
-					s.key = appendUnescaped(s.key[:0], raw)
-					raw = s.key
-				}
-				if k := f.lookup(raw); k >= 0 {
-					if k >= 64 {
-						if !s.dup(base, f.keys[k]) {
+			var e *predEntry
+			if pt != nil && p < len(pt.ents) {
+				e = &pt.ents[p]
+				if n := len(e.raw); n > 0 && len(b)-i >= n && string(b[i:i+n]) == string(e.raw) {
+					i += n
+					if k := e.k; k >= 0 {
+						if k >= 64 {
+							if !s.dup(base, f.keys[k]) {
+								kid, key = f.kids[k], f.keys[k]
+							}
+						} else if seen&(1<<k) == 0 {
+							seen |= 1 << k
 							kid, key = f.kids[k], f.keys[k]
 						}
-					} else if seen&(1<<k) == 0 {
-						seen |= 1 << k
-						kid, key = f.kids[k], f.keys[k]
+					}
+					goto value
+				}
+			}
+			{
+				kstart := i + 1
+				// str's fast path, by hand (too big to inline): most keys
+				// are plain ASCII ending within eight bytes. The lowest
+				// flagged byte is the first quote, backslash, control or
+				// non-ASCII byte (w's own high bits); when it is a quote the
+				// key is done (m == 0: tz is 64 and the shifted byte 0).
+				end, flags := 0, uint8(0)
+				if len(b)-kstart >= 8 {
+					w := binary.LittleEndian.Uint64(b[kstart:])
+					q, bs := w^(lsb*'"'), w^(lsb*'\\')
+					m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w | w) & msb
+					if tz := uint(bits.TrailingZeros64(m)); byte(w>>(tz&^7)) == '"' {
+						end = kstart + int(tz>>3) + 1
+					}
+				}
+				if end == 0 {
+					var kerr error
+					end, flags, kerr = s.str(kstart)
+					if kerr != nil {
+						err = kerr
+						break
+					}
+				}
+				i = end
+				if i < len(b) && b[i] == ':' {
+					i++
+				} else {
+					i = s.ws(i)
+					if i >= len(b) || b[i] != ':' {
+						err = s.expected(i, "':' after an object key")
+						break
+					}
+					i++
+				}
+				if all {
+					kid = f
+					key = s.strValue(kstart, end-1, flags)
+					if s.dup(base, key) {
+						kid = nil
+					}
+				} else {
+					raw := b[kstart : end-1]
+					if flags&strEscaped != 0 {
+						s.key = appendUnescaped(s.key[:0], raw)
+						raw = s.key
+					}
+					k := f.lookup(raw)
+					if k >= 0 {
+						if k >= 64 {
+							if !s.dup(base, f.keys[k]) {
+								kid, key = f.kids[k], f.keys[k]
+							}
+						} else if seen&(1<<k) == 0 {
+							seen |= 1 << k
+							kid, key = f.kids[k], f.keys[k]
+						}
+					}
+					if pt != nil && flags == 0 && i == end+1 {
+						pt.record(p, b[kstart-1:i], k)
+						if p < len(pt.ents) {
+							e = &pt.ents[p]
+						} else {
+							e = nil
+						}
+					} else {
+						e = nil
 					}
 				}
 			}
+		value:
+			if i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+				i = s.ws(i)
+			}
 			if kid == nil {
-				if i < len(b) && b[i] == '"' {
+				if e != nil && e.k < 0 {
+					if n := len(e.memo); n > 0 && depth+memoDepth <= maxDepth && len(b)-i >= n && string(b[i:i+n]) == string(e.memo) {
+						i += n
+						if e.score < 8 {
+							e.score++
+						}
+					} else {
+						start := i
+						if i < len(b) && b[i] == '"' {
+							i, _, err = s.str(i + 1)
+						} else {
+							i, err = s.skip(i, depth)
+						}
+						if err == nil {
+							e.remember(b[start:i])
+						}
+					}
+				} else if i < len(b) && b[i] == '"' {
 					i, _, err = s.str(i + 1)
 				} else {
 					i, err = s.skip(i, depth)
@@ -495,6 +551,7 @@ func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after 
 			if err != nil {
 				break
 			}
+			p++
 		}
 		after = false
 		if i < len(b) && b[i] == ',' {
