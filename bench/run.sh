@@ -4,16 +4,16 @@
 # then measures the peak RSS of one run of all three views over the whole
 # corpus. Works from a fresh clone (needs Go and a C compiler for DuckDB).
 #
-#   bash bench/run.sh                 # 200 MB per type (~0.8 GB corpus)
+#   bash bench/run.sh                 # 256 MB per type (~1 GB corpus)
 #   MB=50 ROUNDS=1 bash bench/run.sh  # quicker
 #
-# Environment: MB (per type, default 200), CORPUS (default bench/corpus,
+# Environment: MB (per type, default 256), CORPUS (default bench/corpus,
 # gitignored), ROUNDS (rounds per measurement, default 3; the table shows
 # medians), CPUS (default 1,2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MB=${MB:-200}
+MB=${MB:-256}
 CORPUS=${CORPUS:-bench/corpus}
 ROUNDS=${ROUNDS:-3}
 CPUS=${CPUS:-1,2}

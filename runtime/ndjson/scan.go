@@ -648,7 +648,28 @@ func (s *Scanner) value(i int, f *Fields, depth int) (*value.Value, int, error) 
 	case '[':
 		return s.array(i+1, f, depth+1)
 	case '"':
-		end, flags, err := s.str(i + 1)
+		// str's loop inlined for plain ASCII strings; str takes over at
+		// an escape, a non-ASCII byte or an error.
+		j := i + 1
+		for len(b)-j >= 8 {
+			w := binary.LittleEndian.Uint64(b[j:])
+			q, bs := w^(lsb*'"'), w^(lsb*'\\')
+			m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w | w) & msb
+			if m == 0 {
+				j += 8
+				continue
+			}
+			if tz := uint(bits.TrailingZeros64(m)); byte(w>>(tz&^7)) == '"' {
+				j += int(tz>>3) + 1
+				v := s.newValue(value.String)
+				if n := j - 1 - (i + 1); n > 0 {
+					v.Str = unsafe.String(&b[i+1], n)
+				}
+				return v, j, nil
+			}
+			break
+		}
+		end, flags, err := s.str(j)
 		if err != nil {
 			return nil, end, err
 		}
@@ -696,7 +717,24 @@ value:
 	}
 	switch c := b[i]; c {
 	case '"':
-		if i, _, err = s.str(i + 1); err != nil {
+		// str's loop inlined for plain strings (most skipped bytes are
+		// in strings); str itself takes over at an escape or an error.
+		i++
+		for len(b)-i >= 8 {
+			w := binary.LittleEndian.Uint64(b[i:])
+			q, bs := w^(lsb*'"'), w^(lsb*'\\')
+			m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w) & msb
+			if m == 0 {
+				i += 8
+				continue
+			}
+			if tz := uint(bits.TrailingZeros64(m)); byte(w>>(tz&^7)) == '"' {
+				i += int(tz>>3) + 1
+				goto after
+			}
+			break
+		}
+		if i, _, err = s.str(i); err != nil {
 			return i, err
 		}
 		goto after
@@ -756,17 +794,23 @@ key:
 	if i >= len(b) || b[i] != '"' {
 		return i, s.expected(i, "a string key")
 	}
-	// str's fast path for keys, as in members
-	if len(b)-i >= 9 {
-		w := binary.LittleEndian.Uint64(b[i+1:])
+	// the same inlined loop for the key
+	i++
+	for len(b)-i >= 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
 		q, bs := w^(lsb*'"'), w^(lsb*'\\')
-		m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w | w) & msb
+		m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w) & msb
+		if m == 0 {
+			i += 8
+			continue
+		}
 		if tz := uint(bits.TrailingZeros64(m)); byte(w>>(tz&^7)) == '"' {
-			i += int(tz>>3) + 2
+			i += int(tz>>3) + 1
 			goto colon
 		}
+		break
 	}
-	if i, _, err = s.str(i + 1); err != nil {
+	if i, _, err = s.str(i); err != nil {
 		return i, err
 	}
 colon:
