@@ -5,7 +5,6 @@ import (
 	"io"
 	"reflect"
 	"strconv"
-	"time"
 
 	"github.com/fhirql/fhirql/compiler/plan"
 	"github.com/fhirql/fhirql/compiler/types"
@@ -37,6 +36,7 @@ type pqColumn struct {
 	name string
 	kind pqKind
 	list bool
+	time bool // a declared time: a STRING column whose values must be times (declared.go)
 }
 
 // ParquetKind names the Parquet type a column gets, for docs and tests.
@@ -138,7 +138,7 @@ func newParquet(v *plan.View, w io.Writer) (*parquetWriter, error) {
 			return nil, fmt.Errorf("view %s: column name %q appears twice; Parquet needs distinct names", v.Name, c.Name)
 		}
 		seen[c.Name] = true
-		p.cols = append(p.cols, pqColumn{name: c.Name, kind: columnKind(c), list: c.Collection})
+		p.cols = append(p.cols, pqColumn{name: c.Name, kind: columnKind(c), list: c.Collection, time: temporalOf(c) == tTime})
 	}
 	p.w = parquet.NewWriter(w, ParquetSchema(v), parquet.Compression(&parquet.Snappy),
 		parquet.CreatedBy("fhirql", "", ""))
@@ -239,29 +239,26 @@ func (c *pqColumn) convert(v *value.Value) (parquet.Value, error) {
 		}
 		return bad("decimal")
 	case pqDate:
-		if v.Kind == value.String && isPartialDate(v.Str) {
+		// declared.go: anything but a complete date is NULL
+		t, ok := parseDate(v.Str)
+		if !ok || v.Kind != value.String {
 			return parquet.NullValue(), nil
 		}
-		if v.Kind == value.String {
-			if t, ok := parseFHIRTime(v.Str); ok {
-				days := t.Unix() / 86400
-				if t.Unix() < 0 && t.Unix()%86400 != 0 {
-					days--
-				}
-				return parquet.Int32Value(int32(days)), nil
-			}
+		days := t.Unix() / 86400
+		if t.Unix() < 0 && t.Unix()%86400 != 0 {
+			days--
 		}
-		return bad("date")
+		return parquet.Int32Value(int32(days)), nil
 	case pqTimestamp:
-		if v.Kind == value.String && isPartialDate(v.Str) {
+		// declared.go: anything but a date with a time is NULL
+		t, ok := parseDateTime(v.Str)
+		if !ok || v.Kind != value.String {
 			return parquet.NullValue(), nil
 		}
-		if v.Kind == value.String {
-			if t, ok := parseFHIRTime(v.Str); ok {
-				return parquet.Int64Value(t.UnixMicro()), nil
-			}
-		}
-		return bad("dateTime")
+		return parquet.Int64Value(t.UnixMicro()), nil
+	}
+	if c.time && !tTime.accepts(v) {
+		return parquet.NullValue(), nil
 	}
 	var s []byte
 	switch v.Kind {
@@ -279,27 +276,6 @@ func abbrev(v *value.Value) string {
 		s = s[:57] + "..."
 	}
 	return s
-}
-
-// isPartialDate reports whether s is a year or a year-month ("2020",
-// "2020-05"). Such a value cannot be a DATE or TIMESTAMP without inventing
-// precision, so a typed column gets NULL for it, as the SQL targets'
-// TRY_CONVERT does (tsql-mapping.md trap 8); untyped columns keep the text.
-func isPartialDate(s string) bool {
-	return len(s) == 4 || (len(s) == 7 && s[4] == '-')
-}
-
-// parseFHIRTime reads a FHIR date, dateTime or instant (full dates only:
-// see isPartialDate); a time without a zone is taken as UTC (FHIR requires a
-// zone when there is a time).
-func parseFHIRTime(s string) (time.Time, bool) {
-	layouts := []string{"2006", "2006-01", "2006-01-02", time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04Z07:00", "2006-01-02T15:04"}
-	for _, l := range layouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), true
-		}
-	}
-	return time.Time{}, false
 }
 
 func (p *parquetWriter) Write(buf *Buffer) error {

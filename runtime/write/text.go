@@ -106,10 +106,11 @@ func AppendJSONString(dst []byte, s string) []byte {
 type ndjsonWriter struct {
 	keys [][]byte // `"name":` per column, the first without a comma
 	w    io.Writer
+	temp []temporal // declared temporal columns (declared.go)
 }
 
 func newNDJSON(v *plan.View, w io.Writer) *ndjsonWriter {
-	n := &ndjsonWriter{w: w}
+	n := &ndjsonWriter{w: w, temp: declaredCells(v)}
 	for i, c := range v.Columns {
 		var k []byte
 		if i == 0 {
@@ -134,6 +135,9 @@ func (n *ndjsonWriter) Append(buf *Buffer, row []*value.Value) error {
 		var cell *value.Value
 		if i < len(row) {
 			cell = row[i]
+		}
+		if n.temp != nil && n.temp[i] != notTemporal && cell != nil && !n.temp[i].accepts(cell) {
+			cell = nil
 		}
 		b = AppendJSON(b, cell)
 	}
@@ -160,7 +164,8 @@ func (n *ndjsonWriter) Close() error { return nil }
 // Booleans are true/false, numbers their lexeme, collections and objects
 // JSON text.
 type csvWriter struct {
-	w io.Writer
+	w    io.Writer
+	temp []temporal // declared temporal columns (declared.go)
 }
 
 func newCSV(v *plan.View, w io.Writer) (*csvWriter, error) {
@@ -175,7 +180,7 @@ func newCSV(v *plan.View, w io.Writer) (*csvWriter, error) {
 	if _, err := w.Write(b); err != nil {
 		return nil, err
 	}
-	return &csvWriter{w: w}, nil
+	return &csvWriter{w: w, temp: declaredCells(v)}, nil
 }
 
 // csvPlain marks bytes that never force quoting.
@@ -249,6 +254,9 @@ func (c *csvWriter) Append(buf *Buffer, row []*value.Value) error {
 	for i, cell := range row {
 		if i > 0 {
 			b = append(b, ',')
+		}
+		if c.temp != nil && c.temp[i] != notTemporal && cell != nil && !c.temp[i].accepts(cell) {
+			cell = nil
 		}
 		b = appendCSVCell(b, cell)
 	}

@@ -76,7 +76,7 @@ func TestCSV(t *testing.T) {
 	got := string(encode(t, "csv"))
 	want := "id,active,count,big,amount,amount_text,born,born_text,seen,name,given\r\n" +
 		`p1,true,3,9007199254740993,1.50,1.50,1970-01-02,1970-01,2020-05-01T10:00:00+02:00,"{""family"":""O\""Neil, \""x\"""",""given"":[""a""]}","[""A"",""B,C""]"` + "\r\n" +
-		"p2,,,,,,1969-12-31,,2020,,[]\r\n" +
+		"p2,,,,,,1969-12-31,,,,[]\r\n" +
 		`"",false,-1,,,,,,,,` + "\r\n"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)

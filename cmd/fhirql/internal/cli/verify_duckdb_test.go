@@ -19,18 +19,18 @@ func TestVerifyDuckDBExamples(t *testing.T) {
 	}
 }
 
-// TestVerifyDuckDBShowsSQL: a view the engines disagree on (a declared date
-// over a partial date: the SQL targets give NULL, the runtime the text)
+// TestVerifyDuckDBShowsSQL: a view the engines disagree on (a decimal
+// beyond a double's precision: DuckDB reads JSON numbers as doubles)
 // fails with both rows and, with --show-sql, the DuckDB SQL.
 func TestVerifyDuckDBShowsSQL(t *testing.T) {
 	dir := t.TempDir()
-	view := writeView(t, dir, "b.fview", "view births of Patient {\n  id = getResourceKey()\n  birth = birthDate : date\n}\n")
-	data := writeView(t, dir, "p.ndjson", `{"resourceType":"Patient","id":"a","birthDate":"1980-05"}`+"\n")
+	view := writeView(t, dir, "b.fview", "view big of Observation {\n  id = getResourceKey()\n  value = value.ofType(Quantity).value\n}\n")
+	data := writeView(t, dir, "o.ndjson", `{"resourceType":"Observation","id":"a","status":"final","code":{"text":"x"},"valueQuantity":{"value":12345678901234567890.123}}`+"\n")
 	code, out, _ := runFhirql("verify", view, "--input", data, "--show-sql")
 	if code != ExitErrors {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	for _, want := range []string{`- {"id": "a", "birth": "1980-05"}`, `+ {"id": "a", "birth": null}`, "duckdb SQL:\nSELECT", "read_json_objects("} {
+	for _, want := range []string{`- {"id": "a", "value": 12345678901234567890.123}`, `+ {"id": "a", "value": 12345678901234567000}`, "duckdb SQL:\nSELECT", "read_json_objects("} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
