@@ -470,14 +470,24 @@ func (d *Diff) Write(b *strings.Builder, max int) {
 	}
 	fmt.Fprintf(b, "; %d only in %s, %d only in %s\n", len(d.OnlyLeft), d.LeftName, len(d.OnlyRight), d.RightName)
 	fmt.Fprintf(b, "--- %s\n+++ %s\n", d.LeftName, d.RightName)
-	// Both sides are sorted by canonical text, so merging them puts a row
-	// next to its counterpart (same leading columns) on the other side.
+	// Both sides are sorted by canonical text, so merging them by their
+	// first column (usually the resource's id) puts a row next to its
+	// counterpart on the other side, the left's versions first, as in a
+	// unified diff.
 	l, r := d.OnlyLeft, d.OnlyRight
 	if max > 0 {
 		l, r = l[:min(max, len(l))], r[:min(max, len(r))]
 	}
+	lead := func(row Row) string {
+		if len(row.Cells) == 0 {
+			return ""
+		}
+		var b strings.Builder
+		encode(&b, row.Cells[0])
+		return b.String()
+	}
 	for len(l) > 0 || len(r) > 0 {
-		if len(r) == 0 || len(l) > 0 && l[0].Key <= r[0].Key {
+		if len(r) == 0 || len(l) > 0 && lead(l[0]) <= lead(r[0]) {
 			fmt.Fprintf(b, "- %s\n", RowText(d.Columns, l[0]))
 			l = l[1:]
 		} else {

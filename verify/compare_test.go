@@ -236,3 +236,27 @@ func TestFilesRefusesStdin(t *testing.T) {
 		t.Errorf("stdin: %v", err)
 	}
 }
+
+// TestDiffChangedRowAdjacent: a changed row's two versions sit together,
+// the left's first, even when the right's sorts before it.
+func TestDiffChangedRowAdjacent(t *testing.T) {
+	v := &plan.View{Columns: []*plan.Column{{Name: "id", Type: "string"}, {Name: "v", Type: "string"}}}
+	l, r := NewTable(v), NewTable(v)
+	l.Rows = [][]any{{"a", "9"}, {"b", "x"}}
+	r.Rows = [][]any{{"a", "1"}, {"c", "y"}}
+	d, err := Compare("left", l, "right", r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `left: 2 rows, right: 2 rows; 2 only in left, 2 only in right
+--- left
++++ right
+- {"id": "a", "v": "9"}
++ {"id": "a", "v": "1"}
+- {"id": "b", "v": "x"}
++ {"id": "c", "v": "y"}
+`
+	if got := d.String(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
