@@ -44,6 +44,9 @@ const (
 	// CodeInvalidName: a view, column or constant name is not a SQL-friendly
 	// name (the spec's sql-name invariant: ^[A-Za-z][A-Za-z0-9_]*$).
 	CodeInvalidName diag.Code = "FQL1114"
+	// CodeDroppedElement (warning): an id or extension inside a select,
+	// column, where, constant or tag, which fhirql reads past.
+	CodeDroppedElement diag.Code = "FQL1115"
 )
 
 func errf(code diag.Code, f *source.File, sp source.Span, format string, args ...any) *diag.Diagnostic {
@@ -133,10 +136,19 @@ func errMisplacedProperty(f *source.File, keySpan source.Span, obj, key, where s
 	return errf(CodeUnknownProperty, f, keySpan, "%q does not belong in %s; it goes inside %s", key, obj, where)
 }
 
-// errUnsupportedElement: FHIR lets every element carry id and extensions, but
-// fhirql has nowhere to keep them inside a select, column, where or constant.
-func errUnsupportedElement(f *source.File, keySpan source.Span, obj, key string) *diag.Diagnostic {
-	return errf(CodeUnknownProperty, f, keySpan, "%q inside %s is not supported; remove it (fhirql keeps %q only at the top level of a view)", key, obj, key)
+// warnDroppedElement: FHIR lets every element carry an id and extensions,
+// which fhirql has nowhere to keep inside a select, column, where, constant
+// or tag. They do not change what the view means, so the view is still
+// read; the warning says they are gone from what fhirql writes back.
+func warnDroppedElement(f *source.File, keySpan source.Span, obj, key string) *diag.Diagnostic {
+	return diag.New(diag.Warning, CodeDroppedElement, f, keySpan, "%q inside %s is ignored: fhirql keeps ids and extensions only at the top level of a view, so `fhirql viewdef` does not write it back", key, obj)
+}
+
+// errModifierExtension: a modifierExtension may change the meaning of the
+// element that holds it, so FHIR forbids ignoring one that is not
+// understood, and fhirql understands none.
+func errModifierExtension(f *source.File, keySpan source.Span, obj string) *diag.Diagnostic {
+	return errf(CodeUnknownProperty, f, keySpan, "\"modifierExtension\" inside %s may change what it means, and fhirql does not know it; FHIR forbids ignoring it: remove it if it does not apply", obj)
 }
 
 func errDuplicateProperty(f *source.File, keySpan source.Span, key string, firstSpan source.Span) *diag.Diagnostic {

@@ -290,7 +290,8 @@ var (
 	columnKeys = []string{"name", "path", "description", "collection", "type", "tag"}
 	whereKeys  = []string{"path", "description"}
 	tagKeys    = []string{"name", "value"}
-	// elementKeys are allowed on every FHIR element but have no place in the AST.
+	// elementKeys are allowed on every FHIR element but have no place in
+	// the AST (see elementKey).
 	elementKeys = map[string]bool{"id": true, "extension": true, "modifierExtension": true}
 	// columnProps written directly in a select mean a forgotten "column" wrapper.
 	columnProps = map[string]bool{"name": true, "path": true, "description": true, "collection": true, "type": true, "tag": true}
@@ -359,7 +360,7 @@ func (r *reader) select1(obj *jval) *ast.Select {
 		default:
 			switch {
 			case elementKeys[key]:
-				r.report(errUnsupportedElement(r.f, span(m.key), "a select", key))
+				r.elementKey(m, "a select", key)
 			case columnProps[key]:
 				r.report(errMisplacedProperty(r.f, span(m.key), "a select", key, `a column: "column": [{"name": ..., "path": ...}]`))
 			default:
@@ -404,7 +405,7 @@ func (r *reader) column(obj *jval) *ast.Column {
 		default:
 			switch {
 			case elementKeys[key]:
-				r.report(errUnsupportedElement(r.f, span(m.key), "a column", key))
+				r.elementKey(m, "a column", key)
 			case key == "forEach" || key == "forEachOrNull" || key == "repeat" || key == "unionAll" || key == "select" || key == "column":
 				r.report(errMisplacedProperty(r.f, span(m.key), "a column", key, "the select that holds the column"))
 			default:
@@ -438,7 +439,7 @@ func (r *reader) tag(obj *jval) *ast.Tag {
 			t.Value, _ = r.str(m, "a string")
 		default:
 			if elementKeys[key] {
-				r.report(errUnsupportedElement(r.f, span(m.key), "a tag", key))
+				r.elementKey(m, "a tag", key)
 			} else {
 				r.report(errUnknownProperty(r.f, span(m.key), "a tag", key, tagKeys))
 			}
@@ -467,7 +468,7 @@ func (r *reader) where(obj *jval) *ast.Where {
 			}
 		default:
 			if elementKeys[key] {
-				r.report(errUnsupportedElement(r.f, span(m.key), "a where", key))
+				r.elementKey(m, "a where", key)
 			} else {
 				r.report(errUnknownProperty(r.f, span(m.key), "a where", key, whereKeys))
 			}
@@ -570,7 +571,7 @@ func (r *reader) constant(obj *jval) *ast.Const {
 			c.TypeSpan = source.Span{Start: source.Pos(offs[len("value")]), End: source.Pos(offs[len(offs)-1])}
 			c.Value = r.literal(m, typ, kind)
 		case elementKeys[key]:
-			r.report(errUnsupportedElement(r.f, span(m.key), "a constant", key))
+			r.elementKey(m, "a constant", key)
 		default:
 			r.report(errUnknownProperty(r.f, span(m.key), "a constant", key, append([]string{"name"}, valueKeys...)))
 			badValueKey = badValueKey || strings.HasPrefix(strings.ToLower(key), "value")
@@ -648,4 +649,14 @@ func (r *reader) checkName(v *jval, what string) {
 	if !sqlNameRE.MatchString(v.text) {
 		r.report(errInvalidName(r.f, span(v), what, v.text))
 	}
+}
+
+// elementKey reports an id, extension or modifierExtension inside obj:
+// the first two are read past with a warning, the last is an error.
+func (r *reader) elementKey(m *jmember, obj, key string) {
+	if key == "modifierExtension" {
+		r.report(errModifierExtension(r.f, span(m.key), obj))
+		return
+	}
+	r.report(warnDroppedElement(r.f, span(m.key), obj, key))
 }
