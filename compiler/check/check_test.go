@@ -2,14 +2,13 @@ package check_test
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/fhirql/fhirql/catalog/r4"
 	"github.com/fhirql/fhirql/compiler/check"
+	"github.com/fhirql/fhirql/internal/golden"
 	"github.com/fhirql/fhirql/lang/ast"
 	"github.com/fhirql/fhirql/lang/diag"
 	"github.com/fhirql/fhirql/lang/parse"
@@ -17,8 +16,6 @@ import (
 	"github.com/fhirql/fhirql/lang/viewdef"
 	"github.com/rogpeppe/go-internal/txtar"
 )
-
-var update = flag.Bool("update", false, "rewrite the output sections of golden files")
 
 // parseAll parses the input sections of an archive (every *.fview and
 // *.json file, in archive order) as one namespace.
@@ -49,17 +46,10 @@ func parseAll(t testing.TB, ar *txtar.Archive) ([]*ast.File, diag.List) {
 // diagnostics (`diag`) and the typed listing of every expression (`types`).
 // Run with -update to rewrite the output sections; review the diff.
 func TestGolden(t *testing.T) {
-	paths, err := filepath.Glob("testdata/*.txtar")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no golden files: %v", err)
-	}
 	cat := r4.Catalog()
-	for _, path := range paths {
+	for _, path := range golden.Archives(t) {
 		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
-			ar, err := txtar.ParseFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ar := golden.Read(t, path)
 			files, diags := parseAll(t, ar)
 			var typesOut string
 			if !diags.HasErrors() {
@@ -76,8 +66,13 @@ func TestGolden(t *testing.T) {
 					b.WriteString("edit " + e.File.Name + ":" + itoa(p.Line) + ":" + itoa(p.Col) + "-" + itoa(q.Line) + ":" + itoa(q.Col) + " " + e.Title + ": " + quote(e.NewText) + "\n")
 				}
 			}
-			want := map[string]string{"diag": b.String(), "types": typesOut}
-			compareSections(t, path, ar, want)
+			var want []txtar.File
+			for _, f := range ar.Files {
+				if f.Name != "diag" && f.Name != "types" {
+					want = append(want, f)
+				}
+			}
+			golden.Check(t, path, ar, append(want, golden.File("diag", b.String()), golden.File("types", typesOut)))
 		})
 	}
 }
@@ -97,41 +92,3 @@ func itoa(n int) string {
 }
 
 func quote(s string) string { return "`" + s + "`" }
-
-// compareSections compares (or with -update rewrites) the named output
-// sections of an archive.
-func compareSections(t *testing.T, path string, ar *txtar.Archive, got map[string]string) {
-	t.Helper()
-	changed := false
-	for _, name := range []string{"diag", "types"} {
-		g := got[name]
-		found := false
-		for i := range ar.Files {
-			if ar.Files[i].Name != name {
-				continue
-			}
-			found = true
-			if string(ar.Files[i].Data) != g {
-				if *update {
-					ar.Files[i].Data = []byte(g)
-					changed = true
-				} else {
-					t.Errorf("%s: section %q differs\n--- got ---\n%s--- want ---\n%s", path, name, g, ar.Files[i].Data)
-				}
-			}
-		}
-		if !found {
-			if *update {
-				ar.Files = append(ar.Files, txtar.File{Name: name, Data: []byte(g)})
-				changed = true
-			} else {
-				t.Errorf("%s: missing section %q; run with -update\n%s", path, name, g)
-			}
-		}
-	}
-	if changed {
-		if err := os.WriteFile(path, txtar.Format(ar), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}

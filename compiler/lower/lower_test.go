@@ -2,8 +2,6 @@ package lower_test
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +10,7 @@ import (
 	"github.com/fhirql/fhirql/compiler/check"
 	"github.com/fhirql/fhirql/compiler/lower"
 	"github.com/fhirql/fhirql/compiler/plan"
+	"github.com/fhirql/fhirql/internal/golden"
 	"github.com/fhirql/fhirql/lang/ast"
 	"github.com/fhirql/fhirql/lang/diag"
 	"github.com/fhirql/fhirql/lang/parse"
@@ -20,23 +19,14 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
-var update = flag.Bool("update", false, "rewrite the plan sections of golden files")
-
 // TestGolden lowers the input files of each testdata/*.txtar (one
 // namespace) and compares plan.Dump of every view with the `plan` section.
 // The inputs must check without errors. Run with -update to rewrite.
 func TestGolden(t *testing.T) {
-	paths, err := filepath.Glob("testdata/*.txtar")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no golden files: %v", err)
-	}
 	cat := r4.Catalog()
-	for _, path := range paths {
+	for _, path := range golden.Archives(t) {
 		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
-			ar, err := txtar.ParseFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ar := golden.Read(t, path)
 			var files []*ast.File
 			var diags diag.List
 			for _, f := range ar.Files {
@@ -70,26 +60,13 @@ func TestGolden(t *testing.T) {
 				b.WriteString(plan.Dump(v))
 				checkPlan(t, v)
 			}
-			got := b.String()
-			for i := range ar.Files {
-				if ar.Files[i].Name != "plan" {
-					continue
+			var want []txtar.File
+			for _, f := range ar.Files {
+				if f.Name != "plan" {
+					want = append(want, f)
 				}
-				if string(ar.Files[i].Data) == got {
-					return
-				}
-				if !*update {
-					t.Fatalf("plan differs\n--- got ---\n%s--- want ---\n%s", got, ar.Files[i].Data)
-				}
-				ar.Files[i].Data = []byte(got)
-				write(t, path, ar)
-				return
 			}
-			if !*update {
-				t.Fatalf("no plan section; run with -update\n%s", got)
-			}
-			ar.Files = append(ar.Files, txtar.File{Name: "plan", Data: []byte(got)})
-			write(t, path, ar)
+			golden.Check(t, path, ar, append(want, golden.File("plan", b.String())))
 		})
 	}
 }
@@ -129,12 +106,6 @@ func checkPlan(t *testing.T, v *plan.View) {
 			})
 		}
 	})
-}
-
-func write(t *testing.T, path string, ar *txtar.Archive) {
-	if err := os.WriteFile(path, txtar.Format(ar), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func render(l diag.List) string {

@@ -2,14 +2,13 @@ package format_test
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/txtar"
 
+	"github.com/fhirql/fhirql/internal/golden"
 	"github.com/fhirql/fhirql/lang/ast"
 	"github.com/fhirql/fhirql/lang/diag"
 	"github.com/fhirql/fhirql/lang/format"
@@ -17,25 +16,15 @@ import (
 	"github.com/fhirql/fhirql/lang/source"
 )
 
-var update = flag.Bool("update", false, "rewrite the out sections of testdata/*.txtar")
-
 // TestGolden formats the `in.fview` section of each testdata archive and
 // compares with `out.fview`; an `in.expr` section holds one expression per
 // line, formatted into `out.expr`. Every output must be a fixed point:
 // formatting it again changes nothing, and it parses to the same tree.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.txtar")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no testdata: %v", err)
-	}
-	for _, path := range files {
+	for _, path := range golden.Archives(t) {
 		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
-			ar, err := txtar.ParseFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			changed := false
-			var out []txtar.File
+			ar := golden.Read(t, path)
+			var want []txtar.File
 			for _, f := range ar.Files {
 				var got string
 				switch f.Name {
@@ -46,32 +35,11 @@ func TestGolden(t *testing.T) {
 				default:
 					continue
 				}
-				name := "out" + filepath.Ext(f.Name)
-				out = append(out, f, txtar.File{Name: name, Data: []byte(got)})
-				if want := section(ar, name); want != got {
-					changed = true
-					if !*update {
-						t.Errorf("%s differs (go test -update, then review the diff)\n--- want\n%s--- got\n%s", name, want, got)
-					}
-				}
+				want = append(want, f, golden.File("out"+filepath.Ext(f.Name), got))
 			}
-			if *update && changed {
-				ar.Files = out
-				if err := os.WriteFile(path, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			golden.Check(t, path, ar, want)
 		})
 	}
-}
-
-func section(ar *txtar.Archive, name string) string {
-	for _, f := range ar.Files {
-		if f.Name == name {
-			return string(f.Data)
-		}
-	}
-	return "<missing>"
 }
 
 func mustParse(t *testing.T, name string, data []byte) *ast.File {

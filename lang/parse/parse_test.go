@@ -2,7 +2,6 @@ package parse_test
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,14 +9,13 @@ import (
 
 	"github.com/rogpeppe/go-internal/txtar"
 
+	"github.com/fhirql/fhirql/internal/golden"
 	"github.com/fhirql/fhirql/lang/ast"
 	"github.com/fhirql/fhirql/lang/diag"
 	"github.com/fhirql/fhirql/lang/format"
 	"github.com/fhirql/fhirql/lang/parse"
 	"github.com/fhirql/fhirql/lang/source"
 )
-
-var update = flag.Bool("update", false, "rewrite golden sections of testdata/*.txtar and testdata/grammar.ebnf")
 
 // TestGolden runs every testdata/*.txtar archive. Each input section
 // (`NAME.fview` for a file, `NAME.expr` for one FHIRPath expression per
@@ -26,14 +24,7 @@ var update = flag.Bool("update", false, "rewrite golden sections of testdata/*.t
 // section names for the input `in.fview` are plain `ast` and `diag`.
 // `go test -update` rewrites the output sections; review the git diff.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.txtar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatal("no testdata/*.txtar")
-	}
-	for _, path := range files {
+	for _, path := range golden.Archives(t) {
 		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) {
 			runArchive(t, path)
 		})
@@ -49,55 +40,23 @@ func outputName(input, kind string) string {
 }
 
 func runArchive(t *testing.T, path string) {
-	ar, err := txtar.ParseFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	have := map[string]string{}
+	ar := golden.Read(t, path)
+	var want []txtar.File
 	for _, f := range ar.Files {
-		have[f.Name] = string(f.Data)
-	}
-	var out []txtar.File
-	changed := false
-	for _, f := range ar.Files {
-		var kind string
+		var got, gotKind string
 		switch {
 		case strings.HasSuffix(f.Name, ".fview"):
-			kind = "fview"
-		case strings.HasSuffix(f.Name, ".expr"):
-			kind = "expr"
-		default:
-			continue // an output section; regenerated below
-		}
-		out = append(out, f)
-		var got, gotKind string
-		if kind == "fview" {
 			got, gotKind = runFile(t, f.Name, f.Data)
-		} else {
+		case strings.HasSuffix(f.Name, ".expr"):
 			got, gotKind = runExprs(t, f.Name, f.Data)
+		default:
+			continue // an output section; computed below
 		}
-		name := outputName(f.Name, gotKind)
-		other := outputName(f.Name, map[string]string{"ast": "diag", "diag": "ast"}[gotKind])
-		if _, ok := have[other]; ok {
-			changed = true
-			if !*update {
-				t.Errorf("%s: expected a %q section but the input produced %q:\n%s", f.Name, other, name, got)
-			}
-		}
-		if want, ok := have[name]; !ok || want != got {
-			changed = true
-			if !*update {
-				t.Errorf("%s: %s differs (run go test -update and review the diff)\n--- want\n%s--- got\n%s", f.Name, name, want, got)
-			}
-		}
-		out = append(out, txtar.File{Name: name, Data: []byte(got)})
+		// An input that used to parse and now fails (or the reverse)
+		// shows as a missing section and a stale one.
+		want = append(want, f, golden.File(outputName(f.Name, gotKind), got))
 	}
-	if *update && changed {
-		ar.Files = out
-		if err := os.WriteFile(path, txtar.Format(ar), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	golden.Check(t, path, ar, want)
 }
 
 // runFile parses a .fview section; clean inputs must also survive a format
@@ -192,7 +151,7 @@ func checkRoundTrip(t *testing.T, name string, tree *ast.File) {
 func TestGrammar(t *testing.T) {
 	const path = "testdata/grammar.ebnf"
 	got := parse.Grammar() + "\n"
-	if *update {
+	if golden.Updating() {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}

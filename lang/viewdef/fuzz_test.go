@@ -3,9 +3,10 @@ package viewdef
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/fhirql/fhirql/internal/golden"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -19,12 +20,10 @@ func addSeeds(f *testing.F) {
 	}
 	files, _ := filepath.Glob("testdata/*.txtar")
 	for _, p := range files {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		if in, ok := parseTxtar(data).get("in.json"); ok {
-			f.Add(in)
+		for _, sec := range golden.Read(f, p).Files {
+			if sec.Name == "in.json" {
+				f.Add(sec.Data)
+			}
 		}
 	}
 	for _, s := range []string{``, `{`, `[]`, `"\ud800"`, `{"a":1}{`, "\xef\xbb\xbf{}", `[{"resource":"P","select":[{"forEach":"\u0027"}]}]`} {
