@@ -52,6 +52,12 @@ type Dialect interface {
 	StringEq(a, b Expr) Expr
 	// StringCmp compares strings by code point (op is <, <=, > or >=).
 	StringCmp(op string, a, b Expr) Expr
+	// Shape is true when s is exactly the text shape describes, case-
+	// and trailing-space-sensitive: each '9' stands for one ASCII digit, a
+	// final '*' for one or more ASCII digits, and every other (ASCII)
+	// character for itself. It is how the emitter validates dates, times
+	// and numbers in text without regular expressions.
+	Shape(s Expr, shape string) Expr
 	// ToNumber converts JSON number text to a number; integer selects an
 	// integer type. Text that is not a number gives NULL, never an error.
 	ToNumber(x Expr, integer bool) Expr

@@ -16,8 +16,14 @@ const (
 	CodeBadTypeTag          diag.Code = "FQL3105" // a tsql/type or ansi/type tag that is not a SQL type
 )
 
-func errUnsupportedFunc(f *source.File, sp source.Span, name, target string) *diag.Diagnostic {
-	return diag.New(diag.Error, CodeUnsupportedFunc, f, sp, "function %q is not supported by the %s target", name, target)
+// errUnsupportedFunc names the function and the target, then why (when
+// known), so the message says what is missing rather than "not implemented".
+func errUnsupportedFunc(f *source.File, sp source.Span, name, target, why string) *diag.Diagnostic {
+	d := diag.New(diag.Error, CodeUnsupportedFunc, f, sp, "function %q is not supported by the %s target", name, target)
+	if why != "" {
+		d.Message += ": " + why
+	}
+	return d
 }
 
 func errUnsupportedOperator(f *source.File, sp source.Span, op, operands, target string) *diag.Diagnostic {

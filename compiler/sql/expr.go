@@ -54,6 +54,10 @@ type val struct {
 	// (first(), last(), a subscript), into which further steps can be
 	// pushed: name.first().family reads family inside the subquery.
 	picked bool
+	// scalars marks a shAny item of a concatenation whose operands were
+	// strings, numbers and booleans only: isStr tells strings, and other
+	// items are JSON number or boolean text, so items can be compared.
+	scalars bool
 }
 
 func (v val) lazy() bool { return v.x == nil && v.base != nil }
@@ -826,6 +830,10 @@ func (e *emitter) binary(b *plan.Binary, sc *scope) res {
 		return boolRes(p)
 	case "+", "-", "*", "/", "div", "mod":
 		return e.arith(b, sc)
+	case "|":
+		return e.combine(b, b.X, b.Y, true, sc, func(why string) {
+			e.report(errUnsupportedOperator(e.v.File, b.Span(), b.Op, why, e.d.Name()))
+		})
 	case "&":
 		x, y := e.scalar(b.X, sc), e.scalar(b.Y, sc)
 		return one(val{x: e.d.Fn(FnConcat, e.text(x), e.text(y)), sh: shStr, t: types.String})

@@ -1,30 +1,33 @@
 package sql
 
 import (
+	"strings"
+
 	"github.com/fhirql/fhirql/compiler/plan"
 	"github.com/fhirql/fhirql/compiler/types"
 )
 
 // Unsupported lists the declared functions no SQL target expresses, with the
-// reason given in the report; every other function of compiler/funcs has a
-// translation below (a test checks that the two lists cover the table).
+// reason the FQL3101 diagnostic gives; every other function of
+// compiler/funcs has a translation below (a test checks that the two lists
+// cover the table). The SQL targets share one translation, so a function
+// one engine lacks is rejected on all of them.
 var Unsupported = map[string]string{
-	"matches":          "T-SQL has no regular expressions before SQL Server 2025",
-	"replaceMatches":   "T-SQL has no regular expressions before SQL Server 2025",
-	"split":            "STRING_SPLIT's ordinal is missing on Synapse",
-	"distinct":         "order-preserving de-duplication of JSON values is not implemented",
-	"isDistinct":       "comparison of JSON values is not implemented",
-	"union":            "order-preserving de-duplication of JSON values is not implemented",
-	"combine":          "not implemented",
-	"children":         "needs the schema of every element at run time",
-	"descendants":      "needs the schema of every element at run time",
-	"convertsToString": "not implemented", "convertsToInteger": "not implemented",
-	"convertsToDecimal": "not implemented", "convertsToBoolean": "not implemented",
-	"convertsToDate": "not implemented", "convertsToDateTime": "not implemented",
-	"convertsToTime": "not implemented", "convertsToQuantity": "not implemented",
-	"toDate": "not implemented", "toDateTime": "not implemented", "toTime": "not implemented",
-	"toQuantity": "not implemented",
+	"matches":        regexWhy,
+	"replaceMatches": regexWhy,
+	"split":          "keeping the parts in order needs STRING_SPLIT's ordinal argument, which Azure Synapse does not have",
+	"children":       childrenWhy,
+	"descendants":    childrenWhy,
+	"toQuantity": "it needs Quantity values parsed from text (5 'mg', 3 days), built as JSON objects, " +
+		"and UCUM unit conversion for toQuantity(unit), none of which the SQL emitter has",
+	"convertsToQuantity": "it needs the Quantity text grammar (5 'mg', 3 days) and, for a Quantity, " +
+		"a test that its value is a JSON number, neither of which the SQL emitter has",
 }
+
+const (
+	regexWhy    = "it needs regular expressions, which SQL Server before 2025 and Azure Synapse do not have"
+	childrenWhy = "it yields child elements of every type, and SQL would need each element's FHIR type at run time"
+)
 
 func (e *emitter) call(x *plan.Call, sc *scope) res {
 	name := x.Func.Name
@@ -113,33 +116,41 @@ func (e *emitter) call(x *plan.Call, sc *scope) res {
 		out.x = &Case{Whens: []When{{Cond: p, Then: a.x}}, Else: b.x}
 		out.isStr = nil
 		return one(out)
+	case "combine", "union", "distinct", "isDistinct":
+		reject := func(why string) { e.report(errUnsupportedFunc(e.v.File, x.Span(), name, e.d.Name(), why)) }
+		switch name {
+		case "distinct":
+			c, ok := e.dedup(recvColl(), x.Span(), reject)
+			if !ok {
+				return one(emptyVal(x.Type().Type))
+			}
+			return res{many: c}
+		case "isDistinct":
+			p, ok := e.isDistinct(recvColl(), x.Span(), reject)
+			if !ok {
+				return one(emptyVal(types.Boolean))
+			}
+			return boolRes(p)
+		}
+		return e.combine(x, x.X, arg(0), name == "union", sc, reject)
+	case "toDate", "toDateTime", "toTime", "toInteger", "toDecimal", "toBoolean":
+		v := e.scalar(x.X, sc)
+		if r, ok := e.convertCall(x, v, strings.TrimPrefix(name, "to"), false); ok {
+			return r
+		}
+		return e.typeBlind(name, v)
+	case "convertsToString", "convertsToInteger", "convertsToDecimal", "convertsToBoolean",
+		"convertsToDate", "convertsToDateTime", "convertsToTime":
+		r, _ := e.convertCall(x, e.scalar(x.X, sc), strings.TrimPrefix(name, "convertsTo"), true)
+		return r
+	}
+	switch name {
 	case "toString":
 		v := e.scalar(x.X, sc)
 		if classOf(v) == cComplex {
 			return one(emptyVal(types.String))
 		}
 		return one(val{x: e.text(v), sh: shStr, t: types.String})
-	case "toInteger":
-		return one(val{x: e.number(e.scalar(x.X, sc), true), sh: shNum, t: types.Integer})
-	case "toDecimal":
-		return one(val{x: e.number(e.scalar(x.X, sc), false), sh: shNum, t: types.Decimal})
-	case "toBoolean":
-		v := e.scalar(x.X, sc)
-		if isBoolean(v) {
-			return one(v)
-		}
-		low := e.d.Fn(FnLower, e.text(v))
-		list := func(ss ...string) []Expr {
-			var out []Expr
-			for _, s := range ss {
-				out = append(out, &Str{V: s})
-			}
-			return out
-		}
-		return one(val{x: &Case{Whens: []When{
-			{Cond: &In{X: low, List: list("true", "t", "yes", "y", "1", "1.0")}, Then: &Num{V: "1"}},
-			{Cond: &In{X: low, List: list("false", "f", "no", "n", "0", "0.0")}, Then: &Num{V: "0"}},
-		}}, sh: shBit, t: types.Boolean})
 	case "join":
 		return one(e.join(x, sc))
 	case "startsWith", "endsWith", "contains":
@@ -245,8 +256,35 @@ func (e *emitter) call(x *plan.Call, sc *scope) res {
 	return e.unsupportedFunc(x)
 }
 
+// typeBlind is toInteger(), toDecimal() or toBoolean() of a value whose
+// type is not known statically (an unresolved choice element): the text
+// converted as a number, or compared with the boolean words.
+func (e *emitter) typeBlind(name string, v val) res {
+	switch name {
+	case "toInteger":
+		return one(val{x: e.number(v, true), sh: shNum, t: types.Integer})
+	case "toDecimal":
+		return one(val{x: e.number(v, false), sh: shNum, t: types.Decimal})
+	}
+	if isBoolean(v) {
+		return one(v)
+	}
+	low := e.d.Fn(FnLower, e.text(v))
+	list := func(ss ...string) []Expr {
+		var out []Expr
+		for _, s := range ss {
+			out = append(out, &Str{V: s})
+		}
+		return out
+	}
+	return one(val{x: &Case{Whens: []When{
+		{Cond: &In{X: low, List: list("true", "t", "yes", "y", "1", "1.0")}, Then: &Num{V: "1"}},
+		{Cond: &In{X: low, List: list("false", "f", "no", "n", "0", "0.0")}, Then: &Num{V: "0"}},
+	}}, sh: shBit, t: types.Boolean})
+}
+
 func (e *emitter) unsupportedFunc(x *plan.Call) res {
-	e.report(errUnsupportedFunc(e.v.File, x.Span(), x.Func.Name, e.d.Name()))
+	e.report(errUnsupportedFunc(e.v.File, x.Span(), x.Func.Name, e.d.Name(), Unsupported[x.Func.Name]))
 	return one(emptyVal(x.Type().Type))
 }
 

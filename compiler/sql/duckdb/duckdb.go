@@ -24,6 +24,7 @@ package duckdb
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/fhirql/fhirql/compiler/plan"
@@ -294,6 +295,25 @@ func (*Target) StringEq(a, b sql.Expr) sql.Expr { return &sql.Bin{Op: sql.OpEq, 
 
 // StringCmp: byte order of UTF-8 is code-point order.
 func (*Target) StringCmp(op string, a, b sql.Expr) sql.Expr { return &sql.Bin{Op: op, X: a, Y: b} }
+
+// Shape is a full regular-expression match ([0-9] per digit, [0-9]+ for a
+// final run of digits, every other character quoted): RE2 matching is
+// case-sensitive and anchored at both ends.
+func (*Target) Shape(s sql.Expr, shape string) sql.Expr {
+	run := strings.HasSuffix(shape, "*")
+	var re strings.Builder
+	for _, r := range strings.TrimSuffix(shape, "*") {
+		if r == '9' {
+			re.WriteString("[0-9]")
+		} else {
+			re.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	if run {
+		re.WriteString("[0-9]+")
+	}
+	return call("regexp_full_match", s, &sql.Str{V: re.String()})
+}
 
 // ToNumber converts JSON number text without failing. An integer must be
 // written as one: TRY_CAST('1.5' AS BIGINT) would round to 2.

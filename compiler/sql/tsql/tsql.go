@@ -288,6 +288,43 @@ func (Base) StringCmp(op string, a, b sql.Expr) sql.Expr {
 	return &sql.Bin{Op: op, X: bin2(a), Y: b}
 }
 
+// Shape matches s against a LIKE pattern ([0-9] per digit) under the BIN2
+// collation, so that ranges are code-point ranges and letters keep their
+// case. LIKE ignores trailing spaces of the value, so the length is checked
+// too (fixed shapes), or the last character must be a digit (a final run of
+// digits, where the tail after the fixed part must hold no non-digit).
+func (b Base) Shape(s sql.Expr, shape string) sql.Expr {
+	run := strings.HasSuffix(shape, "*")
+	fixed := strings.TrimSuffix(shape, "*")
+	var pat strings.Builder
+	for _, r := range fixed {
+		switch r {
+		case '9':
+			pat.WriteString("[0-9]")
+		case '[', '%', '_':
+			pat.WriteString("[" + string(r) + "]")
+		default:
+			pat.WriteRune(r)
+		}
+	}
+	n := &sql.Num{V: fmt.Sprint(len(fixed))}
+	if !run {
+		return &sql.Bin{Op: sql.OpAnd,
+			X: &sql.Bin{Op: sql.OpEq, X: b.Fn(sql.FnLength, s), Y: n},
+			Y: &sql.Like{X: bin2(s), Pattern: &sql.Str{V: pat.String()}},
+		}
+	}
+	tail := call("SUBSTRING", s, &sql.Num{V: fmt.Sprint(len(fixed) + 1)}, call("DATALENGTH", s))
+	digitsOnly := &sql.Like{X: bin2(tail), Pattern: &sql.Str{V: "%[^0-9]%"}, Not: true}
+	return &sql.Bin{Op: sql.OpAnd,
+		X: &sql.Bin{Op: sql.OpAnd,
+			X: &sql.Like{X: bin2(s), Pattern: &sql.Str{V: pat.String() + "[0-9]%"}},
+			Y: digitsOnly,
+		},
+		Y: &sql.Like{X: bin2(call("RIGHT", s, &sql.Num{V: "1"})), Pattern: &sql.Str{V: "[0-9]"}},
+	}
+}
+
 // ToNumber converts JSON number text without ever failing: TRY_CAST, and for
 // exponent forms (1.0e3), which DECIMAL rejects, through FLOAT (P4).
 func (Base) ToNumber(x sql.Expr, integer bool) sql.Expr {
