@@ -420,8 +420,9 @@ func toIntegerConv(it item) (item, bool) {
 		if !isIntegerLexeme(s) {
 			return item{}, false
 		}
+		// FHIRPath's Integer is 32 bits: larger text does not convert.
 		n, ok := parseInt(s)
-		if !ok {
+		if !ok || n > 1<<31-1 || n < -1<<31 {
 			return item{}, false
 		}
 		return intItem(n), true
@@ -460,6 +461,23 @@ func isDecimalText(s string) bool {
 	return digits > 0 && (!dot || frac > 0)
 }
 
+// decimalLexeme turns decimal text that isDecimalText accepted into a
+// JSON number: no '+', no leading zeros ("+007.50" is 7.50). The digits
+// after the point are kept: they are the value's precision.
+func decimalLexeme(s string) string {
+	sign := ""
+	switch s[0] {
+	case '+':
+		s = s[1:]
+	case '-':
+		sign, s = "-", s[1:]
+	}
+	for len(s) > 1 && s[0] == '0' && s[1] != '.' {
+		s = s[1:]
+	}
+	return sign + s
+}
+
 func toDecimalConv(it item) (item, bool) {
 	switch it.k {
 	case kDec:
@@ -470,7 +488,7 @@ func toDecimalConv(it item) (item, bool) {
 		if !isDecimalText(it.v.Str) {
 			return item{}, false
 		}
-		return decItem(strings.TrimPrefix(it.v.Str, "+")), true
+		return decItem(decimalLexeme(it.v.Str)), true
 	case kBool:
 		if it.v.Str == "true" {
 			return decItem("1.0"), true

@@ -12,13 +12,8 @@ import (
 // and times, with the runtime's corner cases (a trailing T, hour-only
 // clocks, offsets up to 14 hours, leap days) and invalid ones (out of range
 // parts, wrong separators, spaces, lower-case z and t, a bare fraction);
-// integers, decimals and boolean words, valid and not.
-//
-// Left out, because the runtime gets them wrong: a number with a leading
-// zero ('01'.toDecimal() keeps the lexeme 01, which is not JSON, so the
-// runtime's NDJSON output cannot be read), and an integer beyond 32 bits
-// ('99999999999'.toInteger() gives 99999999999 where FHIRPath's Integer is
-// 32-bit and the SQL gives empty).
+// integers, decimals and boolean words, valid and not, with leading zeros
+// and beyond FHIRPath's 32-bit Integer.
 var conversionTexts = []string{
 	"2020-05-01T10:00:00Z", "2020-05-01T10:00:00.123+02:00", "2020-05-01T10:00:00.1234567-05:30",
 	"2020-05-01T10:00", "2020-05-01T10", "2020-05-01T10Z", "2020-05-01T10:30+14:00", "2020-05-01T",
@@ -30,6 +25,7 @@ var conversionTexts = []string{
 	"10:00:00", "10:00", "10", "T10:00:00.5", "10:00:00.123456789", "24:00:00", "9:00", "10:00:00Z", "10:00:00+01:00",
 	"TT10:00", "T", "", "1", "-1", "+1", "+7", "2147483647", "-2147483648", "1.0", "1.50", "-0.5", "+2.25", ".5", "5.", "1e3", "1.2.3", " 1",
 	"2 ", "true", "T", "yes", "Y", "no", "n", "1.00", "0.0", "TRUE ", "false",
+	"01", "007.50", "-00", "+0.0", "2147483648", "-2147483649", "99999999999",
 }
 
 // TestConversionsFromStrings: toDate(), toDateTime(), toTime(), toInteger(),
