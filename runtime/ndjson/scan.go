@@ -711,33 +711,15 @@ func (s *Scanner) skip(i int, depth int) (int, error) {
 	stack := s.stack[:0]
 	defer func() { s.stack = stack[:0] }()
 	var err error
+	inKey := false // whether str is reading a key (then a colon follows) or a value
 value:
 	if i >= len(b) {
 		return i, s.expected(i, "a value")
 	}
 	switch c := b[i]; c {
 	case '"':
-		// str's loop inlined for plain strings (most skipped bytes are
-		// in strings); str itself takes over at an escape or an error.
-		i++
-		for len(b)-i >= 8 {
-			w := binary.LittleEndian.Uint64(b[i:])
-			q, bs := w^(lsb*'"'), w^(lsb*'\\')
-			m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w) & msb
-			if m == 0 {
-				i += 8
-				continue
-			}
-			if tz := uint(bits.TrailingZeros64(m)); byte(w>>(tz&^7)) == '"' {
-				i += int(tz>>3) + 1
-				goto after
-			}
-			break
-		}
-		if i, _, err = s.str(i); err != nil {
-			return i, err
-		}
-		goto after
+		inKey = false
+		goto str
 	case '{':
 		if depth+len(stack)+1 > maxDepth {
 			return i, s.errAt(BadJSON, i, "nesting too deep")
@@ -794,7 +776,11 @@ key:
 	if i >= len(b) || b[i] != '"' {
 		return i, s.expected(i, "a string key")
 	}
-	// the same inlined loop for the key
+	inKey = true
+str:
+	// A string value or key at i: str's loop inlined for plain strings
+	// (most skipped bytes are in strings); str itself takes over at an
+	// escape or an error.
 	i++
 	for len(b)-i >= 8 {
 		w := binary.LittleEndian.Uint64(b[i:])
@@ -806,14 +792,18 @@ key:
 		}
 		if tz := uint(bits.TrailingZeros64(m)); byte(w>>(tz&^7)) == '"' {
 			i += int(tz>>3) + 1
-			goto colon
+			goto strEnd
 		}
 		break
 	}
 	if i, _, err = s.str(i); err != nil {
 		return i, err
 	}
-colon:
+strEnd:
+	if !inKey {
+		goto after
+	}
+	// the key's colon
 	if i < len(b) && b[i] == ':' {
 		i++
 	} else {

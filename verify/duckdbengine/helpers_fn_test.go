@@ -21,13 +21,18 @@ import (
 // " | ".
 func differential(t *testing.T, view string, resources ...string) map[string]string {
 	t.Helper()
-	dir := t.TempDir()
-	fview := filepath.Join(dir, "v.fview")
-	if err := os.WriteFile(fview, []byte(view), 0o644); err != nil {
+	input := filepath.Join(t.TempDir(), "data.ndjson")
+	if err := os.WriteFile(input, []byte(strings.Join(resources, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	input := filepath.Join(dir, "data.ndjson")
-	if err := os.WriteFile(input, []byte(strings.Join(resources, "\n")+"\n"), 0o644); err != nil {
+	return differentialOn(t, view, input)
+}
+
+// differentialOn is differential over NDJSON files or directories.
+func differentialOn(t *testing.T, view string, inputs ...string) map[string]string {
+	t.Helper()
+	fview := filepath.Join(t.TempDir(), "v.fview")
+	if err := os.WriteFile(fview, []byte(view), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	res := compiler.Load([]string{fview}, r4.Catalog())
@@ -44,11 +49,11 @@ func differential(t *testing.T, view string, resources ...string) map[string]str
 	}
 	defer eng.Close()
 	ref := &verify.Runtime{}
-	r := verify.Verify(context.Background(), ref, eng, views[0], []string{input})
+	r := verify.Verify(context.Background(), ref, eng, views[0], inputs)
 	var b strings.Builder
 	r.Write(&b, ref.Name(), eng.Name(), 20)
 	if !r.OK() || r.ReferenceErr != nil {
-		q, _ := eng.(*Engine).SQL(views[0], []string{input})
+		q, _ := eng.(*Engine).SQL(views[0], inputs)
 		t.Fatalf("engines disagree or fail:\n%s\nDuckDB SQL:\n%s", b.String(), q)
 	}
 	rows := map[string]string{}
