@@ -349,6 +349,12 @@ func (e *emitter) decimalDigits(u Expr) Expr {
 // YYYY-MM-DD (a real day, leap years included), optionally followed by a T,
 // and after a full date by hh[:mm[:ss[.f+]]] and an optional Z or ±hh:mm.
 func (e *emitter) validDateTime(s Expr) Expr {
+	return e.validDateThen(s, func(t Expr) Expr { return e.timeZoned(t) })
+}
+
+// validDateThen is validDateTime with the time after the T (a full date's
+// characters from the twelfth) validated by zoned.
+func (e *emitter) validDateThen(s Expr, zoned func(t Expr) Expr) Expr {
 	l := e.length(s)
 	y, m, d := e.intAt(s, 1, 4), e.intAt(s, 6, 2), e.intAt(s, 9, 2)
 	month := between(m, 1, 12)
@@ -363,7 +369,7 @@ func (e *emitter) validDateTime(s Expr) Expr {
 	afterDay := or(
 		&Bin{Op: OpEq, X: l, Y: numLit(10)},
 		and(e.d.StringEq(e.d.Fn(FnSubstring, s, numLit(11), numLit(1)), &Str{V: "T"}),
-			or(&Bin{Op: OpEq, X: l, Y: numLit(11)}, e.timeZoned(e.d.Fn(FnSubstring, s, numLit(12), l)))),
+			or(&Bin{Op: OpEq, X: l, Y: numLit(11)}, zoned(e.d.Fn(FnSubstring, s, numLit(12), l)))),
 	)
 	return or(
 		e.d.Shape(s, "9999"),
@@ -378,12 +384,15 @@ func (e *emitter) validDateTime(s Expr) Expr {
 // At most one form can fit (a clock has no Z, + or -), so the offset's
 // length is decided first and one clock is validated.
 func (e *emitter) timeZoned(t Expr) Expr {
-	return e.holds(t, func(t Expr) Expr {
-		tz := e.d.Fn(FnRight, t, numLit(6))
-		n := e.tzLen(t)
-		return and(e.clock(e.cut(t, n)),
-			or(&Bin{Op: OpNe, X: n, Y: numLit(6)}, and(atMost(e.intAt(tz, 2, 2), 14), atMost(e.intAt(tz, 5, 2), 59))))
-	})
+	return e.holds(t, func(t Expr) Expr { return e.zonedClock(t, e.tzLen(t), e.cut(t, e.tzLen(t))) })
+}
+
+// zonedClock is timeZoned of the time t whose offset has length n and
+// whose clock (t without the offset) is c.
+func (e *emitter) zonedClock(t, n, c Expr) Expr {
+	tz := e.d.Fn(FnRight, t, numLit(6))
+	return and(e.clock(c),
+		or(&Bin{Op: OpNe, X: n, Y: numLit(6)}, and(atMost(e.intAt(tz, 2, 2), 14), atMost(e.intAt(tz, 5, 2), 59))))
 }
 
 // tzLen is the length of the offset that ends a time: 1 for Z, 6 for

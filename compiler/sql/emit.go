@@ -84,6 +84,9 @@ type emitter struct {
 	// props are the property readers of the objects that have one, keyed
 	// by the expression holding the object (r.doc, j1.value, f1.value).
 	props map[Expr]PropReader
+	// bits are predicates of the form v = 1 whose v is already 1, 0 or
+	// NULL (temporal comparisons), so that their value is v itself.
+	bits map[*Bin]Expr
 }
 
 // hoist gives the object doc a property reader joined right after its

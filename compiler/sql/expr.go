@@ -146,7 +146,38 @@ func (e *emitter) asValue(v val) val {
 }
 
 // boolValue turns a predicate into 1/0/NULL.
-func (e *emitter) boolValue(p Expr) Expr { return e.d.BoolValue(p, twoValued(p)) }
+func (e *emitter) boolValue(p Expr) Expr {
+	if v, ok := e.bitOf(p); ok {
+		return v
+	}
+	return e.d.BoolValue(p, twoValued(p))
+}
+
+// bitPred is the predicate v = 1 on a value v that is 1, 0 or NULL, whose
+// value boolValue then takes as v instead of testing the predicate twice.
+func (e *emitter) bitPred(v Expr) Expr {
+	p := &Bin{Op: OpEq, X: v, Y: &Num{V: "1"}}
+	if e.bits == nil {
+		e.bits = map[*Bin]Expr{}
+	}
+	e.bits[p] = v
+	return p
+}
+
+// bitOf is the 1/0/NULL value of a predicate made by bitPred, or of its
+// negation.
+func (e *emitter) bitOf(p Expr) (Expr, bool) {
+	switch p := p.(type) {
+	case *Bin:
+		v, ok := e.bits[p]
+		return v, ok
+	case *Not:
+		if v, ok := e.bitOf(p.X); ok {
+			return &Case{Operand: v, Whens: []When{{Cond: &Num{V: "1"}, Then: &Num{V: "0"}}, {Cond: &Num{V: "0"}, Then: &Num{V: "1"}}}}, true
+		}
+	}
+	return nil, false
+}
 
 // twoValued reports whether a predicate can never be unknown.
 func twoValued(p Expr) bool {
@@ -873,6 +904,12 @@ func (e *emitter) equality(b *plan.Binary, sc *scope) res {
 		//         WHEN item = v THEN 1 ELSE 0 END FROM ...) = 1
 		c := e.bindItem(rx.many)
 		v := e.asValue(ry.one)
+		if p := e.temporalCollEq(b, c, v); p != nil {
+			if b.Op == "!=" {
+				p = &Not{X: p}
+			}
+			return one(val{x: p, sh: shPred, t: types.Boolean})
+		}
 		count := e.d.Fn(FnCount, &Star{})
 		itemAgg := c.item
 		itemAgg.x = e.d.Fn(FnMax, c.item.x)
@@ -898,6 +935,34 @@ func (e *emitter) equality(b *plan.Binary, sc *scope) res {
 		p = &Not{X: p}
 	}
 	return one(val{x: p, sh: shPred, t: types.Boolean})
+}
+
+// temporalCollEq is equality for a collection of dates, dateTimes or
+// times against one value (nil for other types), whose answer for the only
+// item may be unknown (different precisions): the count and the item are
+// aggregated in a derived table and compared outside it, so that no
+// aggregate sits in the comparison's subqueries.
+func (e *emitter) temporalCollEq(b *plan.Binary, c *coll, v val) Expr {
+	cx, cy := classOf(c.item), classOf(v)
+	for _, cl := range []class{cx, cy} {
+		if cl == cBool || cl == cNum || cl == cComplex {
+			return nil
+		}
+	}
+	if !isTemporal(cx) && !isTemporal(cy) {
+		return nil
+	}
+	alias := e.alias("a")
+	inner := c.query(Item{X: e.d.Fn(FnCount, &Star{}), Alias: "n"}, Item{X: e.d.Fn(FnMax, c.item.x), Alias: "v"})
+	item := c.item
+	item.x, item.isStr = &Col{Table: alias, Name: "v"}, nil
+	eq := e.eq(b, item, v)
+	n := &Col{Table: alias, Name: "n"}
+	agg := &Case{Whens: []When{
+		{Cond: or(&Bin{Op: OpEq, X: n, Y: &Num{V: "0"}}, &IsNull{X: v.x}), Then: &Null{}},
+		{Cond: &Bin{Op: OpGt, X: n, Y: &Num{V: "1"}}, Then: &Num{V: "0"}},
+	}, Else: e.boolValue(eq)}
+	return e.bitPred(&Sub{Q: &Select{Items: []Item{{X: agg}}, From: []*From{{Src: &Derived{Q: inner}, Alias: alias}}}})
 }
 
 func (e *emitter) resScalar(r res, x plan.Expr, sc *scope) val {
@@ -935,10 +1000,14 @@ func (e *emitter) eq(b *plan.Binary, x, y val) Expr {
 	case cl == cNum || cx == cNum && cy == cUnknown || cy == cNum:
 		integer := isInteger(x) && isInteger(y)
 		return &Bin{Op: OpEq, X: e.number(x, integer), Y: e.number(y, integer)}
-	case cx == cDateTime || cy == cDateTime:
-		return e.temporalCmp(OpEq, e.text(x), e.text(y), true)
-	case cx == cDate || cy == cDate || cx == cTime || cy == cTime:
-		return e.temporalCmp(OpEq, e.text(x), e.text(y), false)
+	case isTemporal(cx) || isTemporal(cy):
+		if isTemporal(cx) && isTemporal(cy) && (cx == cTime) != (cy == cTime) {
+			// A time never equals a date or a dateTime; empty when
+			// either is.
+			present := and(&IsNull{X: e.text(x), Not: true}, &IsNull{X: e.text(y), Not: true})
+			return &Bin{Op: OpEq, X: &Case{Whens: []When{{Cond: present, Then: numLit(0)}}}, Y: numLit(1)}
+		}
+		return e.temporalCmp(OpEq, e.text(x), e.text(y), cx == cTime || cy == cTime)
 	}
 	return e.d.StringEq(e.text(x), e.text(y))
 }
@@ -960,63 +1029,13 @@ func (e *emitter) compare(b *plan.Binary, op string, x, y val) Expr {
 	case cx == cNum || cy == cNum:
 		integer := isInteger(x) && isInteger(y)
 		return &Bin{Op: op, X: e.number(x, integer), Y: e.number(y, integer)}
-	case cx == cDateTime || cy == cDateTime:
-		return e.temporalCmp(op, e.text(x), e.text(y), true)
-	case cx == cDate || cy == cDate || cx == cTime || cy == cTime:
-		return e.temporalCmp(op, e.text(x), e.text(y), false)
+	case isTemporal(cx) || isTemporal(cy):
+		return e.temporalCmp(op, e.text(x), e.text(y), cx == cTime || cy == cTime)
 	}
 	return e.d.StringCmp(op, e.text(x), e.text(y))
 }
 
-// temporalCmp compares date, dateTime or time text with FHIRPath's
-// precision rules: two values with a time zone compare as instants (so
-// +02:00 and Z agree); values of the same precision compare as text; values
-// of different precisions compare on their common prefix when it differs
-// (1971 > 1970-05) and are empty when it does not (1970 vs 1970-05).
-func (e *emitter) temporalCmp(op string, x, y Expr, instants bool) Expr {
-	c := e.let(x, func(x Expr) Expr {
-		return e.let(y, func(y Expr) Expr { return e.temporalCase(op, x, y, instants) })
-	})
-	return &Bin{Op: OpEq, X: c, Y: &Num{V: "1"}}
-}
-
-func (e *emitter) temporalCase(op string, x, y Expr, instants bool) Expr {
-	ten := &Num{V: "10"}
-	lx, ly := e.length(x), e.length(y)
-	// Inside the CASE both values are known (their lengths are), so each
-	// comparison is two-valued.
-	bit := func(p Expr) Expr { return e.d.BoolValue(p, true) }
-	cmp := func(a, b Expr) Expr {
-		if op == OpEq {
-			return e.d.StringEq(a, b)
-		}
-		return e.d.StringCmp(op, a, b)
-	}
-	// The common precision: the shorter length, at most the date part when
-	// a time zone is involved.
-	m := Expr(&Case{Whens: []When{{Cond: &Bin{Op: OpLt, X: lx, Y: ly}, Then: lx}}, Else: ly})
-	if instants {
-		m = &Case{Whens: []When{
-			{Cond: and(&Bin{Op: OpLt, X: lx, Y: ly}, &Bin{Op: OpLt, X: lx, Y: ten}), Then: lx},
-			{Cond: &Bin{Op: OpLt, X: ly, Y: ten}, Then: ly},
-		}, Else: ten}
-	}
-	return e.let(m, func(m Expr) Expr {
-		px, py := e.d.Fn(FnLeft, x, m), e.d.Fn(FnLeft, y, m)
-		var whens []When
-		if instants {
-			whens = append(whens, When{
-				Cond: and(&Bin{Op: OpGt, X: lx, Y: ten}, &Bin{Op: OpGt, X: ly, Y: ten}),
-				Then: bit(&Bin{Op: op, X: e.d.Fn(FnParseDateTime, x), Y: e.d.Fn(FnParseDateTime, y)}),
-			})
-		}
-		whens = append(whens,
-			When{Cond: &Bin{Op: OpEq, X: lx, Y: ly}, Then: bit(cmp(x, y))},
-			When{Cond: e.d.StringCmp(OpNe, px, py), Then: bit(cmp(px, py))},
-		)
-		return &Case{Whens: whens}
-	})
-}
+func isTemporal(c class) bool { return c == cDate || c == cDateTime || c == cTime }
 
 // length is a string's length, folded for literals.
 func (e *emitter) length(x Expr) Expr {

@@ -218,7 +218,10 @@ func TestTrap7OrderingBeyondTen(t *testing.T) {
 
 // Trap 8: partial dates keep their precision: boundaries pad by length (with
 // EOMONTH for months), a declared date converts only a full date, and
-// instants compare as DATETIMEOFFSET so +02:00 and Z agree.
+// instants compare in UTC so +02:00 and Z agree: as whole seconds computed
+// from the text (a literal's here) and the fraction apart, never through
+// the engine's parser, which knows neither partial clocks nor FHIRPath's
+// precision rules.
 func TestTrap8PartialDatesAndZones(t *testing.T) {
 	bd := path("Patient", "=birthDate:date")
 	lo := call("lowBoundary", bd, info("date", false))
@@ -234,8 +237,8 @@ func TestTrap8PartialDatesAndZones(t *testing.T) {
 			q(`CASE DATALENGTH([p1].[birthDate]) / 2 WHEN 4 THEN CONCAT([p1].[birthDate], N'-01-01') WHEN 7 THEN CONCAT([p1].[birthDate], N'-01') ELSE [p1].[birthDate] END`),
 			q(`WHEN 7 THEN CONVERT(NVARCHAR(10), EOMONTH(TRY_CONVERT(DATE, CONCAT([p1].[birthDate], N'-01'), 23)), 23)`),
 			q(`CASE WHEN DATALENGTH([p1].[birthDate]) / 2 = 10 THEN TRY_CONVERT(DATE, [p1].[birthDate], 23) END AS [typed]`),
-			q(`TRY_CONVERT(DATETIMEOFFSET(7), [p1].[effectiveInstant], 127) = TRY_CONVERT(DATETIMEOFFSET(7), N'2015-02-07T13:28:17.239+02:00', 127)`))
-		mustNot(t, name, s, q(`CAST([p1].[birthDate] AS DATE)`))
+			q(`CAST(76208210897 AS BIGINT) / CASE`), q(`[frac] < 0.239 THEN`))
+		mustNot(t, name, s, q(`CAST([p1].[birthDate] AS DATE)`), q(`TRY_CONVERT(DATETIMEOFFSET(7), [p1].[effectiveInstant]`))
 	}
 }
 
