@@ -58,9 +58,15 @@ func (t temporal) accepts(v *value.Value) bool {
 	s := v.Str
 	switch t {
 	case tDate:
+		if len(s) == 10 && fastDate(s) {
+			return true
+		}
 		_, ok := parseDate(s)
 		return ok
 	case tDateTime:
+		if fastDateTime(s) {
+			return true
+		}
 		_, ok := parseDateTime(s)
 		return ok
 	case tTime:
@@ -112,4 +118,77 @@ func declaredCells(v *plan.View) []temporal {
 		}
 	}
 	return out
+}
+
+// fastDate and fastDateTime accept the common, well-formed values
+// ("2020-05-01", "2020-05-01T10:00:00.123+02:00") without time.Parse,
+// which costs as much as scanning the rest of a resource. They are
+// narrower than the parsers, never wider: what they refuse goes to
+// parseDate / parseDateTime, which decide.
+func fastDate(s string) bool {
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	y, ok1 := digits(s[0:4])
+	m, ok2 := digits(s[5:7])
+	d, ok3 := digits(s[8:10])
+	return ok1 && ok2 && ok3 && m >= 1 && m <= 12 && d >= 1 && d <= daysIn(m, y)
+}
+
+func fastDateTime(s string) bool {
+	// YYYY-MM-DDThh:mm:ss, then an optional fraction, then Z or ±hh:mm
+	if len(s) < 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || !fastDate(s) {
+		return false
+	}
+	h, ok1 := digits(s[11:13])
+	mi, ok2 := digits(s[14:16])
+	sec, ok3 := digits(s[17:19])
+	if !ok1 || !ok2 || !ok3 || h > 23 || mi > 59 || sec > 59 {
+		return false
+	}
+	rest := s[19:]
+	if rest[0] == '.' {
+		n := 1
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n == 1 || n > 10 {
+			return false
+		}
+		rest = rest[n:]
+	}
+	switch {
+	case rest == "Z":
+		return true
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		zh, ok1 := digits(rest[1:3])
+		zm, ok2 := digits(rest[4:6])
+		return ok1 && ok2 && zh <= 14 && zm <= 59
+	}
+	return false
+}
+
+func digits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+func daysIn(m, y int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }

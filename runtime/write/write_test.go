@@ -225,3 +225,36 @@ func TestCSVIsPlain(t *testing.T) {
 		}
 	}
 }
+
+// TestFastTemporal: the fast validators never accept what the parsers
+// refuse, and accept the common forms.
+func TestFastTemporal(t *testing.T) {
+	for _, s := range []string{
+		"2020-05-01", "2020-02-29", "2019-02-29", "1900-02-29", "2000-02-29", "2020-04-31", "2020-13-01", "2020-00-01",
+		"2020-05-00", "2020-5-01", "20200501xx", "2020-05-01T10:00:00Z", "2020-05-01T10:00:00.123+02:00",
+		"2020-05-01T10:00:00.123456789-05:30", "2020-05-01T10:00:00.1234567890Z", "2020-05-01T24:00:00Z",
+		"2020-05-01T10:60:00Z", "2020-05-01T10:00:60Z", "2020-05-01T10:00:00+14:00", "2020-05-01T10:00:00+15:00",
+		"2020-05-01T10:00:00+02:60", "2020-05-01T10:00:00.Z", "2020-05-01T10:00:00", "2020-05-01T10:00Z",
+		"2020-05-01T10:00:00z", "2020-05-01t10:00:00Z", "2020-05-01T10:00:00+0200", "0000-01-01T00:00:00Z",
+		"2020-05-01T10:00:00Z ", "2020-02-30T10:00:00Z",
+	} {
+		if fastDate(s) && len(s) == 10 {
+			if _, ok := parseDate(s); !ok {
+				t.Errorf("fastDate accepts %q, parseDate refuses it", s)
+			}
+		}
+		if fastDateTime(s) {
+			if _, ok := parseDateTime(s); !ok {
+				t.Errorf("fastDateTime accepts %q, parseDateTime refuses it", s)
+			}
+		}
+	}
+	for _, s := range []string{"2020-05-01T10:00:00Z", "2020-05-01T10:00:00.123+02:00", "1976-01-19T22:58:16-05:00"} {
+		if !fastDateTime(s) {
+			t.Errorf("fastDateTime refuses %q", s)
+		}
+	}
+	if !fastDate("2024-02-29") || fastDate("2023-02-29") {
+		t.Error("leap days")
+	}
+}
