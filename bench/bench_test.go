@@ -128,12 +128,10 @@ func BenchmarkViews(b *testing.B) {
 		}
 		jobs = append(jobs, job{bv.name, file, st.Size()})
 	}
-	// fhirql runs first, then DuckDB, each over all views: DuckDB leaves
-	// work behind in the process after a query (its allocator returns
-	// memory in background threads), which would otherwise be counted in
-	// the next fhirql measurement. A pause lets that settle when the
-	// previous -cpu round ended with DuckDB.
-	time.Sleep(2 * time.Second)
+	// bench/run.sh runs the fhirql and the DuckDB sub-benchmarks in
+	// separate processes (-bench 'Views/.*/fhirql$', then duckdb$): DuckDB's
+	// threads go on working after a query, which would slow the next
+	// fhirql measurement in the same process and count in its CPU time.
 	for _, j := range jobs {
 		v := loadView(b, j.name)
 		b.Run(j.name+"/fhirql", func(b *testing.B) {
