@@ -369,7 +369,7 @@ func (s *Scanner) errAt(k ErrorKind, i int, msg string) *LineError {
 }
 
 func (s *Scanner) expected(i int, what string) *LineError {
-	if i >= len(s.b) {
+	if i >= len(s.b) || s.b[i] == '\n' {
 		return s.errAt(BadJSON, i, "unexpected end of line, expected "+what)
 	}
 	return s.errAt(BadJSON, i, "unexpected "+describe(s.b[i])+", expected "+what)
