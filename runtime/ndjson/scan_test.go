@@ -437,3 +437,14 @@ func TestScannerReuseClearsSlots(t *testing.T) {
 		s.Reset()
 	}
 }
+
+// TestEndOfLineMessage: a line cut short inside a value is reported as
+// the end of the line, whether more lines follow or not.
+func TestEndOfLineMessage(t *testing.T) {
+	for _, data := range []string{"{\"resourceType\":\"T\",\"id\":", "{\"resourceType\":\"T\",\"id\":\n{}\n"} {
+		_, _, _, err := NewScanner().ScanLine([]byte(data), Projection{"T": AllFields()})
+		if err == nil || !strings.Contains(err.Error(), "unexpected end of line, expected a value at byte 26") {
+			t.Errorf("%q: %v", data, err)
+		}
+	}
+}
