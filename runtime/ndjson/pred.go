@@ -1,5 +1,7 @@
 package ndjson
 
+import "encoding/binary"
+
 // Key prediction and skipped-value memos.
 //
 // NDJSON exports are written by one server, so the objects at one
@@ -38,10 +40,14 @@ const (
 
 // predEntry is one predicted member.
 type predEntry struct {
-	raw   []byte // `"key":` exactly as read (no escapes)
-	k     int    // the key's index in the node's Fields, -1 when not kept
-	memo  []byte // the last skipped value (k < 0): a string or container
-	score int8
+	raw []byte // `"key":` exactly as read (no escapes)
+	// w0, w1 and m0 let matches compare raw as one or two words: w0 is
+	// its first eight bytes (masked by m0 when it is shorter), w1 its
+	// last eight.
+	w0, w1, m0 uint64
+	k          int    // the key's index in the node's Fields, -1 when not kept
+	memo       []byte // the last skipped value (k < 0): a string or container
+	score      int8
 }
 
 // predTable is the prediction for one Fields node. owner guards against
@@ -81,15 +87,34 @@ func (t *predTable) record(p int, raw []byte, k int) {
 	for len(t.ents) <= p {
 		// a new position (or one ScanLine read itself: resourceType)
 		t.ents = t.ents[:len(t.ents)+1]
-		t.ents[len(t.ents)-1].raw = t.ents[len(t.ents)-1].raw[:0]
+		ne := &t.ents[len(t.ents)-1]
+		ne.raw, ne.w0, ne.m0 = ne.raw[:0], 1, 0 // matches nothing
 	}
 	e := &t.ents[p]
 	if string(e.raw) != string(raw) {
 		e.raw = append(e.raw[:0], raw...)
 		e.memo = e.memo[:0]
 		e.score = 0
+		var pad [16]byte
+		n := copy(pad[:], raw)
+		e.w0 = binary.LittleEndian.Uint64(pad[:8])
+		e.m0 = ^uint64(0)
+		if n < 8 {
+			e.m0 = 1<<(8*uint(n)) - 1
+		}
+		if n > 8 && n <= 16 {
+			e.w1 = binary.LittleEndian.Uint64(raw[n-8:])
+		}
 	}
 	e.k = k
+}
+
+// matchesSlow reports whether b[i:] starts with the predicted key: the
+// general case, near the line's end or for keys longer than 16 bytes.
+// members compares shorter keys as one or two words (w0, w1, m0) inline.
+func (e *predEntry) matchesSlow(b []byte, i int) bool {
+	n := len(e.raw)
+	return n > 0 && len(b)-i >= n && string(b[i:i+n]) == string(e.raw)
 }
 
 // remember records the skipped value v after a miss.

@@ -429,7 +429,21 @@ func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after 
 			var e *predEntry
 			if pt != nil && p < len(pt.ents) {
 				e = &pt.ents[p]
-				if n := len(e.raw); n > 0 && len(b)-i >= n && string(b[i:i+n]) == string(e.raw) {
+				n := len(e.raw)
+				var hit bool
+				if n <= 16 && len(b)-i >= 16 {
+					// one or two word comparisons (pred.go); an empty
+					// raw has m0 0 and w0 1, so it never matches
+					w := binary.LittleEndian.Uint64(b[i:])
+					if n <= 8 {
+						hit = w&e.m0 == e.w0
+					} else {
+						hit = w == e.w0 && binary.LittleEndian.Uint64(b[i+n-8:]) == e.w1
+					}
+				} else {
+					hit = e.matchesSlow(b, i)
+				}
+				if hit {
 					i += n
 					if k := e.k; k >= 0 {
 						if k >= 64 {
