@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
@@ -167,7 +168,7 @@ func PrintExpr(st Style, e Expr) string {
 type printer struct {
 	st  Style
 	sp  *Spellings
-	b   strings.Builder
+	b   bytes.Buffer
 	ind int
 }
 
@@ -1019,22 +1020,14 @@ func (p *printer) expr(e Expr, min int) {
 			p.w(" IS NULL")
 		}
 	case *Case:
-		p.w("CASE")
-		if e.Operand != nil {
-			p.w(" ")
-			p.expr(e.Operand, 0)
+		// On one line when it is short; else one WHEN per line, so that
+		// the long CASEs of temporal comparisons stay readable.
+		mark := p.b.Len()
+		p.caseExpr(e, false)
+		if out := p.b.Bytes()[mark:]; len(out) > maxCaseLine || bytes.IndexByte(out, '\n') >= 0 {
+			p.b.Truncate(mark)
+			p.caseExpr(e, true)
 		}
-		for _, wh := range e.Whens {
-			p.w(" WHEN ")
-			p.expr(wh.Cond, 0)
-			p.w(" THEN ")
-			p.expr(wh.Then, 0)
-		}
-		if e.Else != nil {
-			p.w(" ELSE ")
-			p.expr(e.Else, 0)
-		}
-		p.w(" END")
 	case *Exists:
 		if e.Not {
 			p.w("NOT ")
@@ -1105,6 +1098,50 @@ func (p *printer) expr(e Expr, min int) {
 }
 
 // call prints f(args [ORDER BY order]).
+// maxCaseLine is the longest CASE printed on one line.
+const maxCaseLine = 100
+
+// caseExpr prints a CASE on one line or, with lines, as
+//
+//	CASE
+//	    WHEN cond THEN x
+//	    ELSE y
+//	END
+func (p *printer) caseExpr(e *Case, lines bool) {
+	sep := func() {
+		if lines {
+			p.nl()
+		} else {
+			p.w(" ")
+		}
+	}
+	p.w("CASE")
+	if e.Operand != nil {
+		p.w(" ")
+		p.expr(e.Operand, 0)
+	}
+	if lines {
+		p.ind++
+	}
+	for _, wh := range e.Whens {
+		sep()
+		p.w("WHEN ")
+		p.expr(wh.Cond, 0)
+		p.w(" THEN ")
+		p.expr(wh.Then, 0)
+	}
+	if e.Else != nil {
+		sep()
+		p.w("ELSE ")
+		p.expr(e.Else, 0)
+	}
+	if lines {
+		p.ind--
+	}
+	sep()
+	p.w("END")
+}
+
 func (p *printer) call(f *Func, order []Order) {
 	p.w(trusted("function", f.Name, keywordRE))
 	p.w("(")

@@ -40,10 +40,20 @@ func sqlFor(t *testing.T, v *plan.View) map[string]string {
 	return out
 }
 
+// spaces collapses the printer's line breaks and indentation, so that
+// patterns match a long expression the printer spread over lines (a CASE
+// with one WHEN per line) as well as a short one.
+var spaces = regexp.MustCompile(`\s+`)
+
+func matches(p, s string) bool {
+	re := regexp.MustCompile(p)
+	return re.MatchString(s) || re.MatchString(spaces.ReplaceAllString(s, " "))
+}
+
 func must(t *testing.T, where, s string, patterns ...string) {
 	t.Helper()
 	for _, p := range patterns {
-		if !regexp.MustCompile(p).MatchString(s) {
+		if !matches(p, s) {
 			t.Errorf("%s: missing %s in:\n%s", where, p, s)
 		}
 	}
@@ -52,7 +62,7 @@ func must(t *testing.T, where, s string, patterns ...string) {
 func mustNot(t *testing.T, where, s string, patterns ...string) {
 	t.Helper()
 	for _, p := range patterns {
-		if regexp.MustCompile(p).MatchString(s) {
+		if matches(p, s) {
 			t.Errorf("%s: unexpected %s in:\n%s", where, p, s)
 		}
 	}

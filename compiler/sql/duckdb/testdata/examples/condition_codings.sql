@@ -9,14 +9,22 @@ CREATE OR REPLACE VIEW "condition_codings" AS
 SELECT
     json_extract_string("r"."doc", '$."id"') AS "id",
     (
-        SELECT CASE WHEN strpos(reverse("k2"."base"), '/') > 1 AND regexp_full_match("k5"."type", '[A-Z][A-Za-z]*') AND "k5"."type" = 'Patient' THEN "k4"."id" END
+        SELECT CASE
+            WHEN strpos(reverse("k2"."base"), '/') > 1 AND regexp_full_match("k5"."type", '[A-Z][A-Za-z]*') AND "k5"."type" = 'Patient' THEN "k4"."id"
+        END
         FROM (
             SELECT
-                CASE WHEN strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."subject"."reference"'), strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') - 1) ELSE json_extract_string("r"."doc", '$."subject"."reference"') END AS "base"
+                CASE
+                    WHEN strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."subject"."reference"'), strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') - 1)
+                    ELSE json_extract_string("r"."doc", '$."subject"."reference"')
+                END AS "base"
         ) AS "k2"
         CROSS JOIN LATERAL (
             SELECT
-                right("k2"."base", CASE WHEN strpos(reverse("k2"."base"), '/') > 1 THEN strpos(reverse("k2"."base"), '/') - 1 ELSE 0 END) AS "id",
+                right("k2"."base", CASE
+                    WHEN strpos(reverse("k2"."base"), '/') > 1 THEN strpos(reverse("k2"."base"), '/') - 1
+                    ELSE 0
+                END) AS "id",
                 left("k2"."base", length("k2"."base") - strpos(reverse("k2"."base"), '/')) AS "rest"
         ) AS "k4"
         CROSS JOIN LATERAL (
@@ -25,14 +33,22 @@ SELECT
         ) AS "k5"
     ) AS "patient_id",
     (
-        SELECT CASE WHEN strpos(reverse("k7"."base"), '/') > 1 AND regexp_full_match("k10"."type", '[A-Z][A-Za-z]*') AND "k10"."type" = 'Encounter' THEN "k9"."id" END
+        SELECT CASE
+            WHEN strpos(reverse("k7"."base"), '/') > 1 AND regexp_full_match("k10"."type", '[A-Z][A-Za-z]*') AND "k10"."type" = 'Encounter' THEN "k9"."id"
+        END
         FROM (
             SELECT
-                CASE WHEN strpos(json_extract_string("r"."doc", '$."encounter"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."encounter"."reference"'), strpos(json_extract_string("r"."doc", '$."encounter"."reference"'), '/_history/') - 1) ELSE json_extract_string("r"."doc", '$."encounter"."reference"') END AS "base"
+                CASE
+                    WHEN strpos(json_extract_string("r"."doc", '$."encounter"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."encounter"."reference"'), strpos(json_extract_string("r"."doc", '$."encounter"."reference"'), '/_history/') - 1)
+                    ELSE json_extract_string("r"."doc", '$."encounter"."reference"')
+                END AS "base"
         ) AS "k7"
         CROSS JOIN LATERAL (
             SELECT
-                right("k7"."base", CASE WHEN strpos(reverse("k7"."base"), '/') > 1 THEN strpos(reverse("k7"."base"), '/') - 1 ELSE 0 END) AS "id",
+                right("k7"."base", CASE
+                    WHEN strpos(reverse("k7"."base"), '/') > 1 THEN strpos(reverse("k7"."base"), '/') - 1
+                    ELSE 0
+                END) AS "id",
                 left("k7"."base", length("k7"."base") - strpos(reverse("k7"."base"), '/')) AS "rest"
         ) AS "k9"
         CROSS JOIN LATERAL (
@@ -41,20 +57,40 @@ SELECT
         ) AS "k10"
     ) AS "encounter_id",
     (
-        SELECT json_extract_string(CASE "j1"."type" WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j1"."value" AS VARCHAR) END, '$."code"')
+        SELECT json_extract_string(CASE "j1"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j1"."value" AS VARCHAR)
+        END, '$."code"')
         FROM json_each("r"."doc", '$."clinicalStatus"."coding"') AS "j1"
         WHERE "j1"."type" <> 'NULL'
-            AND json_extract_string(CASE "j1"."type" WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j1"."value" AS VARCHAR) END, '$."code"') IS NOT NULL
+            AND json_extract_string(CASE "j1"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j1"."value" AS VARCHAR)
+            END, '$."code"') IS NOT NULL
         ORDER BY TRY_CAST("j1"."key" AS INTEGER)
         LIMIT 1
     ) AS "clinical_status",
     (
-        SELECT json_extract_string(CASE "j3"."type" WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j3"."value" AS VARCHAR) END, '$."code"')
+        SELECT json_extract_string(CASE "j3"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j3"."value" AS VARCHAR)
+        END, '$."code"')
         FROM json_each("r"."doc", '$."category"') AS "j2"
-        CROSS JOIN LATERAL json_each(CASE "j2"."type" WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j2"."value" AS VARCHAR) END, '$."coding"') AS "j3"
+        CROSS JOIN LATERAL json_each(CASE "j2"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j2"."value" AS VARCHAR)
+        END, '$."coding"') AS "j3"
         WHERE "j2"."type" <> 'NULL'
             AND "j3"."type" <> 'NULL'
-            AND json_extract_string(CASE "j3"."type" WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j3"."value" AS VARCHAR) END, '$."code"') IS NOT NULL
+            AND json_extract_string(CASE "j3"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j3"."value" AS VARCHAR)
+            END, '$."code"') IS NOT NULL
         ORDER BY TRY_CAST("j2"."key" AS INTEGER), TRY_CAST("j3"."key" AS INTEGER)
         LIMIT 1
     ) AS "category",
@@ -65,7 +101,10 @@ SELECT
     json_extract_string("f1"."value", '$."system"') AS "system",
     json_extract_string("f1"."value", '$."code"') AS "code",
     json_extract_string("f1"."value", '$."display"') AS "display",
-    CAST(CASE WHEN json_extract_string("f1"."value", '$."system"') = 'http://snomed.info/sct' THEN 1 WHEN NOT (json_extract_string("f1"."value", '$."system"') = 'http://snomed.info/sct') THEN 0 END AS BOOLEAN) AS "is_snomed"
+    CAST(CASE
+        WHEN json_extract_string("f1"."value", '$."system"') = 'http://snomed.info/sct' THEN 1
+        WHEN NOT (json_extract_string("f1"."value", '$."system"') = 'http://snomed.info/sct') THEN 0
+    END AS BOOLEAN) AS "is_snomed"
 FROM (
     SELECT
         "s"."json" AS "doc"
@@ -78,7 +117,11 @@ FROM (
 ) AS "r"
 CROSS JOIN LATERAL (
     SELECT
-        CASE "j4"."type" WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j4"."value" AS VARCHAR) END AS "value",
+        CASE "j4"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j4"."value" AS VARCHAR)
+        END AS "value",
         CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j4"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
     FROM json_each("r"."doc", '$."code"."coding"') AS "j4"
     WHERE "j4"."type" <> 'NULL'
@@ -88,6 +131,10 @@ WHERE json_extract_string("r"."doc", '$."resourceType"') = 'Condition'
         SELECT 1
         FROM json_each("r"."doc", '$."verificationStatus"."coding"') AS "j5"
         WHERE "j5"."type" <> 'NULL'
-            AND json_extract_string(CASE "j5"."type" WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j5"."value" AS VARCHAR) END, '$."code"') = 'confirmed'
+            AND json_extract_string(CASE "j5"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j5"."value" AS VARCHAR)
+            END, '$."code"') = 'confirmed'
     );
 

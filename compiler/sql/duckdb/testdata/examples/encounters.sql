@@ -8,14 +8,22 @@ CREATE OR REPLACE VIEW "encounters" AS
 SELECT
     json_extract_string("r"."doc", '$."id"') AS "id",
     (
-        SELECT CASE WHEN strpos(reverse("k2"."base"), '/') > 1 AND regexp_full_match("k5"."type", '[A-Z][A-Za-z]*') AND "k5"."type" = 'Patient' THEN "k4"."id" END
+        SELECT CASE
+            WHEN strpos(reverse("k2"."base"), '/') > 1 AND regexp_full_match("k5"."type", '[A-Z][A-Za-z]*') AND "k5"."type" = 'Patient' THEN "k4"."id"
+        END
         FROM (
             SELECT
-                CASE WHEN strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."subject"."reference"'), strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') - 1) ELSE json_extract_string("r"."doc", '$."subject"."reference"') END AS "base"
+                CASE
+                    WHEN strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."subject"."reference"'), strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') - 1)
+                    ELSE json_extract_string("r"."doc", '$."subject"."reference"')
+                END AS "base"
         ) AS "k2"
         CROSS JOIN LATERAL (
             SELECT
-                right("k2"."base", CASE WHEN strpos(reverse("k2"."base"), '/') > 1 THEN strpos(reverse("k2"."base"), '/') - 1 ELSE 0 END) AS "id",
+                right("k2"."base", CASE
+                    WHEN strpos(reverse("k2"."base"), '/') > 1 THEN strpos(reverse("k2"."base"), '/') - 1
+                    ELSE 0
+                END) AS "id",
                 left("k2"."base", length("k2"."base") - strpos(reverse("k2"."base"), '/')) AS "rest"
         ) AS "k4"
         CROSS JOIN LATERAL (
@@ -26,33 +34,69 @@ SELECT
     json_extract_string("r"."doc", '$."status"') AS "status",
     json_extract_string("r"."doc", '$."class"."code"') AS "class_code",
     (
-        SELECT json_extract_string(CASE "j2"."type" WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j2"."value" AS VARCHAR) END, '$."code"')
+        SELECT json_extract_string(CASE "j2"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j2"."value" AS VARCHAR)
+        END, '$."code"')
         FROM json_each("r"."doc", '$."type"') AS "j1"
-        CROSS JOIN LATERAL json_each(CASE "j1"."type" WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j1"."value" AS VARCHAR) END, '$."coding"') AS "j2"
+        CROSS JOIN LATERAL json_each(CASE "j1"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j1"."value" AS VARCHAR)
+        END, '$."coding"') AS "j2"
         WHERE "j1"."type" <> 'NULL'
             AND "j2"."type" <> 'NULL'
-            AND json_extract_string(CASE "j2"."type" WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j2"."value" AS VARCHAR) END, '$."system"') = 'http://snomed.info/sct'
-            AND json_extract_string(CASE "j2"."type" WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j2"."value" AS VARCHAR) END, '$."code"') IS NOT NULL
+            AND json_extract_string(CASE "j2"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j2"."value" AS VARCHAR)
+            END, '$."system"') = 'http://snomed.info/sct'
+            AND json_extract_string(CASE "j2"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j2"."value" AS VARCHAR)
+            END, '$."code"') IS NOT NULL
         ORDER BY TRY_CAST("j1"."key" AS INTEGER), TRY_CAST("j2"."key" AS INTEGER)
         LIMIT 1
     ) AS "type_code",
     (
-        SELECT json_extract_string(CASE "j3"."type" WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j3"."value" AS VARCHAR) END, '$."text"')
+        SELECT json_extract_string(CASE "j3"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j3"."value" AS VARCHAR)
+        END, '$."text"')
         FROM json_each("r"."doc", '$."type"') AS "j3"
         WHERE "j3"."type" <> 'NULL'
-            AND json_extract_string(CASE "j3"."type" WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j3"."value" AS VARCHAR) END, '$."text"') IS NOT NULL
+            AND json_extract_string(CASE "j3"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j3"."value" AS VARCHAR)
+            END, '$."text"') IS NOT NULL
         ORDER BY TRY_CAST("j3"."key" AS INTEGER)
         LIMIT 1
     ) AS "type_display",
     json_extract_string("r"."doc", '$."period"."start"') AS "start",
     json_extract_string("r"."doc", '$."period"."end"') AS "end",
     (
-        SELECT json_extract_string(CASE "j5"."type" WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j5"."value" AS VARCHAR) END, '$."code"')
+        SELECT json_extract_string(CASE "j5"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j5"."value" AS VARCHAR)
+        END, '$."code"')
         FROM json_each("r"."doc", '$."reasonCode"') AS "j4"
-        CROSS JOIN LATERAL json_each(CASE "j4"."type" WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j4"."value" AS VARCHAR) END, '$."coding"') AS "j5"
+        CROSS JOIN LATERAL json_each(CASE "j4"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j4"."value" AS VARCHAR)
+        END, '$."coding"') AS "j5"
         WHERE "j4"."type" <> 'NULL'
             AND "j5"."type" <> 'NULL'
-            AND json_extract_string(CASE "j5"."type" WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j5"."value" AS VARCHAR) END, '$."code"') IS NOT NULL
+            AND json_extract_string(CASE "j5"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j5"."value" AS VARCHAR)
+            END, '$."code"') IS NOT NULL
         ORDER BY TRY_CAST("j4"."key" AS INTEGER), TRY_CAST("j5"."key" AS INTEGER)
         LIMIT 1
     ) AS "reason_code",

@@ -9,14 +9,22 @@ CREATE OR REPLACE VIEW "observation_quantities" AS
 SELECT
     json_extract_string("r"."doc", '$."id"') AS "id",
     (
-        SELECT CASE WHEN strpos(reverse("k2"."base"), '/') > 1 AND regexp_full_match("k5"."type", '[A-Z][A-Za-z]*') AND "k5"."type" = 'Patient' THEN "k4"."id" END
+        SELECT CASE
+            WHEN strpos(reverse("k2"."base"), '/') > 1 AND regexp_full_match("k5"."type", '[A-Z][A-Za-z]*') AND "k5"."type" = 'Patient' THEN "k4"."id"
+        END
         FROM (
             SELECT
-                CASE WHEN strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."subject"."reference"'), strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') - 1) ELSE json_extract_string("r"."doc", '$."subject"."reference"') END AS "base"
+                CASE
+                    WHEN strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."subject"."reference"'), strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') - 1)
+                    ELSE json_extract_string("r"."doc", '$."subject"."reference"')
+                END AS "base"
         ) AS "k2"
         CROSS JOIN LATERAL (
             SELECT
-                right("k2"."base", CASE WHEN strpos(reverse("k2"."base"), '/') > 1 THEN strpos(reverse("k2"."base"), '/') - 1 ELSE 0 END) AS "id",
+                right("k2"."base", CASE
+                    WHEN strpos(reverse("k2"."base"), '/') > 1 THEN strpos(reverse("k2"."base"), '/') - 1
+                    ELSE 0
+                END) AS "id",
                 left("k2"."base", length("k2"."base") - strpos(reverse("k2"."base"), '/')) AS "rest"
         ) AS "k4"
         CROSS JOIN LATERAL (
@@ -25,11 +33,23 @@ SELECT
         ) AS "k5"
     ) AS "patient_id",
     (
-        SELECT json_extract_string(CASE "j1"."type" WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j1"."value" AS VARCHAR) END, '$."code"')
+        SELECT json_extract_string(CASE "j1"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j1"."value" AS VARCHAR)
+        END, '$."code"')
         FROM json_each("r"."doc", '$."code"."coding"') AS "j1"
         WHERE "j1"."type" <> 'NULL'
-            AND json_extract_string(CASE "j1"."type" WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j1"."value" AS VARCHAR) END, '$."system"') = 'http://loinc.org'
-            AND json_extract_string(CASE "j1"."type" WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j1"."value" AS VARCHAR) END, '$."code"') IS NOT NULL
+            AND json_extract_string(CASE "j1"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j1"."value" AS VARCHAR)
+            END, '$."system"') = 'http://loinc.org'
+            AND json_extract_string(CASE "j1"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j1"."value" AS VARCHAR)
+            END, '$."code"') IS NOT NULL
         ORDER BY TRY_CAST("j1"."key" AS INTEGER)
         LIMIT 1
     ) AS "loinc_code",
@@ -58,14 +78,22 @@ CREATE OR REPLACE VIEW "blood_pressure" AS
 SELECT
     json_extract_string("r"."doc", '$."id"') AS "id",
     (
-        SELECT CASE WHEN strpos(reverse("k2"."base"), '/') > 1 AND regexp_full_match("k5"."type", '[A-Z][A-Za-z]*') AND "k5"."type" = 'Patient' THEN "k4"."id" END
+        SELECT CASE
+            WHEN strpos(reverse("k2"."base"), '/') > 1 AND regexp_full_match("k5"."type", '[A-Z][A-Za-z]*') AND "k5"."type" = 'Patient' THEN "k4"."id"
+        END
         FROM (
             SELECT
-                CASE WHEN strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."subject"."reference"'), strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') - 1) ELSE json_extract_string("r"."doc", '$."subject"."reference"') END AS "base"
+                CASE
+                    WHEN strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."subject"."reference"'), strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') - 1)
+                    ELSE json_extract_string("r"."doc", '$."subject"."reference"')
+                END AS "base"
         ) AS "k2"
         CROSS JOIN LATERAL (
             SELECT
-                right("k2"."base", CASE WHEN strpos(reverse("k2"."base"), '/') > 1 THEN strpos(reverse("k2"."base"), '/') - 1 ELSE 0 END) AS "id",
+                right("k2"."base", CASE
+                    WHEN strpos(reverse("k2"."base"), '/') > 1 THEN strpos(reverse("k2"."base"), '/') - 1
+                    ELSE 0
+                END) AS "id",
                 left("k2"."base", length("k2"."base") - strpos(reverse("k2"."base"), '/')) AS "rest"
         ) AS "k4"
         CROSS JOIN LATERAL (
@@ -75,30 +103,70 @@ SELECT
     ) AS "patient_id",
     json_extract_string("r"."doc", '$."effectiveDateTime"') AS "effective",
     (
-        SELECT TRY_CAST(json_extract_string(CASE "j1"."type" WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j1"."value" AS VARCHAR) END, '$."valueQuantity"."value"') AS DECIMAL(38, 18))
+        SELECT TRY_CAST(json_extract_string(CASE "j1"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j1"."value" AS VARCHAR)
+        END, '$."valueQuantity"."value"') AS DECIMAL(38, 18))
         FROM json_each("r"."doc", '$."component"') AS "j1"
         WHERE "j1"."type" <> 'NULL'
             AND EXISTS (
                 SELECT 1
-                FROM json_each(CASE "j1"."type" WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j1"."value" AS VARCHAR) END, '$."code"."coding"') AS "j2"
+                FROM json_each(CASE "j1"."type"
+                    WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+                    WHEN 'NULL' THEN NULL
+                    ELSE CAST("j1"."value" AS VARCHAR)
+                END, '$."code"."coding"') AS "j2"
                 WHERE "j2"."type" <> 'NULL'
-                    AND json_extract_string(CASE "j2"."type" WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j2"."value" AS VARCHAR) END, '$."system"') = 'http://loinc.org' AND json_extract_string(CASE "j2"."type" WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j2"."value" AS VARCHAR) END, '$."code"') = '8480-6'
+                    AND json_extract_string(CASE "j2"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j2"."value" AS VARCHAR)
+                    END, '$."system"') = 'http://loinc.org' AND json_extract_string(CASE "j2"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j2"."value" AS VARCHAR)
+                    END, '$."code"') = '8480-6'
             )
-            AND json_extract_string(CASE "j1"."type" WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j1"."value" AS VARCHAR) END, '$."valueQuantity"."value"') IS NOT NULL
+            AND json_extract_string(CASE "j1"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j1"."value" AS VARCHAR)
+            END, '$."valueQuantity"."value"') IS NOT NULL
         ORDER BY TRY_CAST("j1"."key" AS INTEGER)
         LIMIT 1
     ) AS "systolic",
     (
-        SELECT TRY_CAST(json_extract_string(CASE "j3"."type" WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j3"."value" AS VARCHAR) END, '$."valueQuantity"."value"') AS DECIMAL(38, 18))
+        SELECT TRY_CAST(json_extract_string(CASE "j3"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j3"."value" AS VARCHAR)
+        END, '$."valueQuantity"."value"') AS DECIMAL(38, 18))
         FROM json_each("r"."doc", '$."component"') AS "j3"
         WHERE "j3"."type" <> 'NULL'
             AND EXISTS (
                 SELECT 1
-                FROM json_each(CASE "j3"."type" WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j3"."value" AS VARCHAR) END, '$."code"."coding"') AS "j4"
+                FROM json_each(CASE "j3"."type"
+                    WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+                    WHEN 'NULL' THEN NULL
+                    ELSE CAST("j3"."value" AS VARCHAR)
+                END, '$."code"."coding"') AS "j4"
                 WHERE "j4"."type" <> 'NULL'
-                    AND json_extract_string(CASE "j4"."type" WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j4"."value" AS VARCHAR) END, '$."system"') = 'http://loinc.org' AND json_extract_string(CASE "j4"."type" WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j4"."value" AS VARCHAR) END, '$."code"') = '8462-4'
+                    AND json_extract_string(CASE "j4"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j4"."value" AS VARCHAR)
+                    END, '$."system"') = 'http://loinc.org' AND json_extract_string(CASE "j4"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j4"."value" AS VARCHAR)
+                    END, '$."code"') = '8462-4'
             )
-            AND json_extract_string(CASE "j3"."type" WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j3"."value" AS VARCHAR) END, '$."valueQuantity"."value"') IS NOT NULL
+            AND json_extract_string(CASE "j3"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j3"."value" AS VARCHAR)
+            END, '$."valueQuantity"."value"') IS NOT NULL
         ORDER BY TRY_CAST("j3"."key" AS INTEGER)
         LIMIT 1
     ) AS "diastolic"
@@ -117,6 +185,14 @@ WHERE json_extract_string("r"."doc", '$."resourceType"') = 'Observation'
         SELECT 1
         FROM json_each("r"."doc", '$."code"."coding"') AS "j5"
         WHERE "j5"."type" <> 'NULL'
-            AND json_extract_string(CASE "j5"."type" WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j5"."value" AS VARCHAR) END, '$."system"') = 'http://loinc.org' AND json_extract_string(CASE "j5"."type" WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j5"."value" AS VARCHAR) END, '$."code"') = '85354-9'
+            AND json_extract_string(CASE "j5"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j5"."value" AS VARCHAR)
+            END, '$."system"') = 'http://loinc.org' AND json_extract_string(CASE "j5"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j5"."value" AS VARCHAR)
+            END, '$."code"') = '85354-9'
     );
 

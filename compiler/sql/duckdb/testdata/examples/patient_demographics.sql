@@ -11,56 +11,132 @@ SELECT
     json_extract_string("r"."doc", '$."birthDate"') AS "birth_date",
     json_extract_string("r"."doc", '$."deceasedDateTime"') AS "deceased",
     (
-        SELECT json_extract_string(CASE "j1"."type" WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j1"."value" AS VARCHAR) END, '$."family"')
+        SELECT json_extract_string(CASE "j1"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j1"."value" AS VARCHAR)
+        END, '$."family"')
         FROM json_each("r"."doc", '$."name"') AS "j1"
         WHERE "j1"."type" <> 'NULL'
-            AND json_extract_string(CASE "j1"."type" WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j1"."value" AS VARCHAR) END, '$."use"') = 'official'
-            AND json_extract_string(CASE "j1"."type" WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j1"."value" AS VARCHAR) END, '$."family"') IS NOT NULL
+            AND json_extract_string(CASE "j1"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j1"."value" AS VARCHAR)
+            END, '$."use"') = 'official'
+            AND json_extract_string(CASE "j1"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j1"."value" AS VARCHAR)
+            END, '$."family"') IS NOT NULL
         ORDER BY TRY_CAST("j1"."key" AS INTEGER)
         LIMIT 1
     ) AS "family",
     coalesce((
-        SELECT string_agg(CAST(CASE "j3"."type" WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j3"."value" AS VARCHAR) END AS VARCHAR), ' ' ORDER BY TRY_CAST("j2"."key" AS INTEGER), TRY_CAST("j3"."key" AS INTEGER))
+        SELECT string_agg(CAST(CASE "j3"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j3"."value" AS VARCHAR)
+        END AS VARCHAR), ' ' ORDER BY TRY_CAST("j2"."key" AS INTEGER), TRY_CAST("j3"."key" AS INTEGER))
         FROM json_each("r"."doc", '$."name"') AS "j2"
-        CROSS JOIN LATERAL json_each(CASE "j2"."type" WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j2"."value" AS VARCHAR) END, '$."given"') AS "j3"
+        CROSS JOIN LATERAL json_each(CASE "j2"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j2"."value" AS VARCHAR)
+        END, '$."given"') AS "j3"
         WHERE "j2"."type" <> 'NULL'
-            AND json_extract_string(CASE "j2"."type" WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j2"."value" AS VARCHAR) END, '$."use"') = 'official'
+            AND json_extract_string(CASE "j2"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j2"."value" AS VARCHAR)
+            END, '$."use"') = 'official'
             AND "j3"."type" <> 'NULL'
     ), '') AS "given",
     concat('[', (
-        SELECT string_agg(CAST(CAST(to_json(CAST(CASE "j5"."type" WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j5"."value" AS VARCHAR) END AS VARCHAR)) AS VARCHAR) AS VARCHAR), ',' ORDER BY TRY_CAST("j4"."key" AS INTEGER), TRY_CAST("j5"."key" AS INTEGER))
+        SELECT string_agg(CAST(CAST(to_json(CAST(CASE "j5"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j5"."value" AS VARCHAR)
+        END AS VARCHAR)) AS VARCHAR) AS VARCHAR), ',' ORDER BY TRY_CAST("j4"."key" AS INTEGER), TRY_CAST("j5"."key" AS INTEGER))
         FROM json_each("r"."doc", '$."name"') AS "j4"
-        CROSS JOIN LATERAL json_each(CASE "j4"."type" WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j4"."value" AS VARCHAR) END, '$."given"') AS "j5"
+        CROSS JOIN LATERAL json_each(CASE "j4"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j4"."value" AS VARCHAR)
+        END, '$."given"') AS "j5"
         WHERE "j4"."type" <> 'NULL'
             AND "j5"."type" <> 'NULL'
     ), ']') AS "all_given",
     (
-        SELECT json_extract_string(CASE "j6"."type" WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j6"."value" AS VARCHAR) END, '$."code"')
+        SELECT json_extract_string(CASE "j6"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j6"."value" AS VARCHAR)
+        END, '$."code"')
         FROM json_each("r"."doc", '$."maritalStatus"."coding"') AS "j6"
         WHERE "j6"."type" <> 'NULL'
-            AND json_extract_string(CASE "j6"."type" WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j6"."value" AS VARCHAR) END, '$."system"') = 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus'
-            AND json_extract_string(CASE "j6"."type" WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j6"."value" AS VARCHAR) END, '$."code"') IS NOT NULL
+            AND json_extract_string(CASE "j6"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j6"."value" AS VARCHAR)
+            END, '$."system"') = 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus'
+            AND json_extract_string(CASE "j6"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j6"."value" AS VARCHAR)
+            END, '$."code"') IS NOT NULL
         ORDER BY TRY_CAST("j6"."key" AS INTEGER)
         LIMIT 1
     ) AS "marital",
     (
-        SELECT json_extract_string(CASE "j8"."type" WHEN 'VARCHAR' THEN json_extract_string("j8"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j8"."value" AS VARCHAR) END, '$."valueString"')
+        SELECT json_extract_string(CASE "j8"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j8"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j8"."value" AS VARCHAR)
+        END, '$."valueString"')
         FROM json_each("r"."doc", '$."extension"') AS "j7"
-        CROSS JOIN LATERAL json_each(CASE "j7"."type" WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j7"."value" AS VARCHAR) END, '$."extension"') AS "j8"
+        CROSS JOIN LATERAL json_each(CASE "j7"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j7"."value" AS VARCHAR)
+        END, '$."extension"') AS "j8"
         WHERE "j7"."type" <> 'NULL'
-            AND json_extract_string(CASE "j7"."type" WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j7"."value" AS VARCHAR) END, '$."url"') = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race'
+            AND json_extract_string(CASE "j7"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j7"."value" AS VARCHAR)
+            END, '$."url"') = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race'
             AND "j8"."type" <> 'NULL'
-            AND json_extract_string(CASE "j8"."type" WHEN 'VARCHAR' THEN json_extract_string("j8"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j8"."value" AS VARCHAR) END, '$."url"') = 'text'
-            AND json_extract_string(CASE "j8"."type" WHEN 'VARCHAR' THEN json_extract_string("j8"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j8"."value" AS VARCHAR) END, '$."valueString"') IS NOT NULL
+            AND json_extract_string(CASE "j8"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j8"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j8"."value" AS VARCHAR)
+            END, '$."url"') = 'text'
+            AND json_extract_string(CASE "j8"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j8"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j8"."value" AS VARCHAR)
+            END, '$."valueString"') IS NOT NULL
         ORDER BY TRY_CAST("j7"."key" AS INTEGER), TRY_CAST("j8"."key" AS INTEGER)
         LIMIT 1
     ) AS "race",
     (
-        SELECT json_extract_string(CASE "j9"."type" WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j9"."value" AS VARCHAR) END, '$."value"')
+        SELECT json_extract_string(CASE "j9"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j9"."value" AS VARCHAR)
+        END, '$."value"')
         FROM json_each("r"."doc", '$."identifier"') AS "j9"
         WHERE "j9"."type" <> 'NULL'
-            AND json_extract_string(CASE "j9"."type" WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j9"."value" AS VARCHAR) END, '$."system"') = 'http://hl7.org/fhir/sid/us-ssn'
-            AND json_extract_string(CASE "j9"."type" WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j9"."value" AS VARCHAR) END, '$."value"') IS NOT NULL
+            AND json_extract_string(CASE "j9"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j9"."value" AS VARCHAR)
+            END, '$."system"') = 'http://hl7.org/fhir/sid/us-ssn'
+            AND json_extract_string(CASE "j9"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j9"."value" AS VARCHAR)
+            END, '$."value"') IS NOT NULL
         ORDER BY TRY_CAST("j9"."key" AS INTEGER)
         LIMIT 1
     ) AS "ssn"

@@ -10,14 +10,22 @@ SELECT
     json_extract_string("r"."doc", '$."id"') AS "id",
     json_extract_string("r"."doc", '$."questionnaire"') AS "questionnaire",
     (
-        SELECT CASE WHEN strpos(reverse("k2"."base"), '/') > 1 AND regexp_full_match("k5"."type", '[A-Z][A-Za-z]*') AND "k5"."type" = 'Patient' THEN "k4"."id" END
+        SELECT CASE
+            WHEN strpos(reverse("k2"."base"), '/') > 1 AND regexp_full_match("k5"."type", '[A-Z][A-Za-z]*') AND "k5"."type" = 'Patient' THEN "k4"."id"
+        END
         FROM (
             SELECT
-                CASE WHEN strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."subject"."reference"'), strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') - 1) ELSE json_extract_string("r"."doc", '$."subject"."reference"') END AS "base"
+                CASE
+                    WHEN strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."subject"."reference"'), strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') - 1)
+                    ELSE json_extract_string("r"."doc", '$."subject"."reference"')
+                END AS "base"
         ) AS "k2"
         CROSS JOIN LATERAL (
             SELECT
-                right("k2"."base", CASE WHEN strpos(reverse("k2"."base"), '/') > 1 THEN strpos(reverse("k2"."base"), '/') - 1 ELSE 0 END) AS "id",
+                right("k2"."base", CASE
+                    WHEN strpos(reverse("k2"."base"), '/') > 1 THEN strpos(reverse("k2"."base"), '/') - 1
+                    ELSE 0
+                END) AS "id",
                 left("k2"."base", length("k2"."base") - strpos(reverse("k2"."base"), '/')) AS "rest"
         ) AS "k4"
         CROSS JOIN LATERAL (
@@ -51,34 +59,58 @@ CROSS JOIN LATERAL (
         WITH RECURSIVE "tree1" ("value", "ord") AS (
             (
                 SELECT
-                    CASE "j1"."type" WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j1"."value" AS VARCHAR) END AS "value",
+                    CASE "j1"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j1"."value" AS VARCHAR)
+                    END AS "value",
                     CAST(concat('01', right(concat('0000000000', TRY_CAST("j1"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
                 FROM json_each("r"."doc", '$."item"') AS "j1"
                 WHERE "j1"."type" <> 'NULL'
                 UNION ALL
                 SELECT
-                    CASE "j3"."type" WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j3"."value" AS VARCHAR) END AS "value",
+                    CASE "j3"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j3"."value" AS VARCHAR)
+                    END AS "value",
                     CAST(concat('02', right(concat('0000000000', TRY_CAST("j2"."key" AS INTEGER)), 10), right(concat('0000000000', TRY_CAST("j3"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
                 FROM json_each("r"."doc", '$."answer"') AS "j2"
-                CROSS JOIN LATERAL json_each(CASE "j2"."type" WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j2"."value" AS VARCHAR) END, '$."item"') AS "j3"
+                CROSS JOIN LATERAL json_each(CASE "j2"."type"
+                    WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+                    WHEN 'NULL' THEN NULL
+                    ELSE CAST("j2"."value" AS VARCHAR)
+                END, '$."item"') AS "j3"
                 WHERE "j2"."type" <> 'NULL'
                     AND "j3"."type" <> 'NULL'
             )
             UNION ALL
             (
                 SELECT
-                    CASE "j4"."type" WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j4"."value" AS VARCHAR) END AS "value",
+                    CASE "j4"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j4"."value" AS VARCHAR)
+                    END AS "value",
                     CAST(concat("n1"."ord", '01', right(concat('0000000000', TRY_CAST("j4"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
                 FROM "tree1" AS "n1"
                 CROSS JOIN LATERAL json_each("n1"."value", '$."item"') AS "j4"
                 WHERE "j4"."type" <> 'NULL'
                 UNION ALL
                 SELECT
-                    CASE "j6"."type" WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j6"."value" AS VARCHAR) END AS "value",
+                    CASE "j6"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j6"."value" AS VARCHAR)
+                    END AS "value",
                     CAST(concat("n1"."ord", '02', right(concat('0000000000', TRY_CAST("j5"."key" AS INTEGER)), 10), right(concat('0000000000', TRY_CAST("j6"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
                 FROM "tree1" AS "n1"
                 CROSS JOIN LATERAL json_each("n1"."value", '$."answer"') AS "j5"
-                CROSS JOIN LATERAL json_each(CASE "j5"."type" WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j5"."value" AS VARCHAR) END, '$."item"') AS "j6"
+                CROSS JOIN LATERAL json_each(CASE "j5"."type"
+                    WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
+                    WHEN 'NULL' THEN NULL
+                    ELSE CAST("j5"."value" AS VARCHAR)
+                END, '$."item"') AS "j6"
                 WHERE "j5"."type" <> 'NULL'
                     AND "j6"."type" <> 'NULL'
             )
@@ -92,12 +124,19 @@ CROSS JOIN LATERAL (
 LEFT JOIN LATERAL (
     SELECT
         json_extract_string("f2"."value", '$."valueString"') AS "value_string",
-        CAST(CASE json_extract_string("f2"."value", '$."valueBoolean"') WHEN 'true' THEN 1 WHEN 'false' THEN 0 END AS BOOLEAN) AS "value_boolean",
+        CAST(CASE json_extract_string("f2"."value", '$."valueBoolean"')
+            WHEN 'true' THEN 1
+            WHEN 'false' THEN 0
+        END AS BOOLEAN) AS "value_boolean",
         TRY_CAST(json_extract_string("f2"."value", '$."valueInteger"') AS INTEGER) AS "value_integer",
         json_extract_string("f2"."value", '$."valueCoding"."code"') AS "value_code"
     FROM (
         SELECT
-            CASE "j7"."type" WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$') WHEN 'NULL' THEN NULL ELSE CAST("j7"."value" AS VARCHAR) END AS "value"
+            CASE "j7"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j7"."value" AS VARCHAR)
+            END AS "value"
         FROM json_each("f1"."value", '$."answer"') AS "j7"
         WHERE "j7"."type" <> 'NULL'
     ) AS "f2"
