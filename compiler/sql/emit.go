@@ -378,75 +378,32 @@ func startChain(ch []*From) []*From {
 // row per item, OUTER APPLY is exact; otherwise an item whose nested rows are
 // all empty must yield nothing, so the null row is added explicitly.
 func (e *emitter) forEachOrNull(s *plan.Select, sc *scope, chain *[]*From) []colOut {
-	items := e.iterItems(s, s.Iter, sc, "f")
-	inner := []*From{{Src: items.src, Alias: items.alias}}
-	e.hoistItems(items, &inner)
-	outs := distinct(e.selectBody(s, s, sc.withRow(items.focus, items.rix), &inner))
-	sel := &Select{From: inner}
-	for _, o := range outs {
-		sel.Items = append(sel.Items, Item{X: o.x, Alias: o.col.Name})
-	}
-	alias := e.alias("s")
-	join := OuterApply
-	var q Query = sel
-	if !alwaysRows(s) {
-		join = CrossApply
-		probe := &Select{Items: []Item{{X: &Num{V: "1"}}}, From: []*From{{Src: items.src, Alias: items.alias}}}
-		nulls := &Select{Where: []Expr{&Exists{Not: true, Q: probe}}}
-		for _, o := range outs {
-			var x Expr = &Null{}
-			if o.rowIndexOf == s {
-				x = &Num{V: "0"}
-			}
-			nulls.Items = append(nulls.Items, Item{X: x, Alias: o.col.Name})
-		}
-		q = &UnionAll{Queries: []Query{sel, nulls}}
-	}
-	*chain = append(*chain, &From{Join: join, Src: &Derived{Q: q}, Alias: alias})
-	var res []colOut
-	for _, o := range outs {
-		x := Expr(&Col{Table: alias, Name: o.col.Name})
-		notNull := false
-		if o.rowIndexOf == s {
-			// The null row still has %rowIndex 0 (row_index.json).
-			notNull = true
-			if join == OuterApply {
-				x = e.d.Fn(FnIfNull, x, &Num{V: "0"})
-			}
-		}
-		res = append(res, colOut{col: o.col, x: x, typ: o.typ, notNull: notNull})
-	}
-	return res
+	items := e.orNull(e.iterItems(s, s.Iter, sc, "f"))
+	*chain = append(*chain, &From{Join: CrossApply, Src: items.src, Alias: items.alias})
+	e.hoistItems(items, chain)
+	return e.selectBody(s, s, sc.withRow(items.focus, items.rix), chain)
 }
 
-// alwaysRows reports whether a select's nested selects yield at least one
-// row for any focus (so an item never disappears below it).
-func alwaysRows(s *plan.Select) bool {
-	for _, n := range s.Selects {
-		if !yieldsRow(n) {
-			return false
+// orNull makes an iteration source yield one item, NULL with %rowIndex 0,
+// when its collection is empty. forEachOrNull is forEach over that, so its
+// body is evaluated on an empty focus, as in the SQL on FHIR reference
+// implementation and the runtime: a column that is not null on nothing
+// (exists(), count(), a literal) keeps its value, and a nested forEach
+// yields no row, so neither does the item.
+func (e *emitter) orNull(it items) items {
+	sel := it.src.(*Derived).Q.(*Select)
+	nulls := &Select{}
+	for _, item := range sel.Items {
+		var x Expr = &Null{}
+		if item.Alias == "row_index" {
+			x = &Num{V: "0"}
 		}
+		nulls.Items = append(nulls.Items, Item{X: x, Alias: item.Alias})
 	}
-	if len(s.UnionAll) > 0 {
-		any := false
-		for _, b := range s.UnionAll {
-			if yieldsRow(b) {
-				any = true
-			}
-		}
-		if !any {
-			return false
-		}
-	}
-	return true
-}
-
-func yieldsRow(s *plan.Select) bool {
-	switch s.Kind {
-	case plan.ForEach, plan.Repeat:
-		return false
-	}
-	return alwaysRows(s)
+	probe := &Select{Items: []Item{{X: &Num{V: "1"}}}, From: []*From{{Src: &Derived{Q: sel}, Alias: e.alias("e")}}}
+	nulls.Where = []Expr{&Exists{Not: true, Q: probe}}
+	it.src = &Derived{Q: &UnionAll{Queries: []Query{sel, nulls}}}
+	return it
 }
 
 // nullColumns gives NULL for every column of a subtree (after an error).

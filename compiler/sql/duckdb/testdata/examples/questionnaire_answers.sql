@@ -37,10 +37,13 @@ SELECT
     "f1"."row_index" AS "item_index",
     json_extract_string("f1"."value", '$."linkId"') AS "link_id",
     json_extract_string("f1"."value", '$."text"') AS "text",
-    "s1"."value_string" AS "value_string",
-    "s1"."value_boolean" AS "value_boolean",
-    "s1"."value_integer" AS "value_integer",
-    "s1"."value_code" AS "value_code"
+    json_extract_string("f2"."value", '$."valueString"') AS "value_string",
+    CAST(CASE json_extract_string("f2"."value", '$."valueBoolean"')
+        WHEN 'true' THEN 1
+        WHEN 'false' THEN 0
+    END AS BOOLEAN) AS "value_boolean",
+    TRY_CAST(json_extract_string("f2"."value", '$."valueInteger"') AS INTEGER) AS "value_integer",
+    json_extract_string("f2"."value", '$."valueCoding"."code"') AS "value_code"
 FROM (
     SELECT
         "s"."json" AS "doc"
@@ -121,25 +124,31 @@ CROSS JOIN LATERAL (
         FROM "tree1"
     ) AS "t1"
 ) AS "f1"
-LEFT JOIN LATERAL (
+CROSS JOIN LATERAL (
     SELECT
-        json_extract_string("f2"."value", '$."valueString"') AS "value_string",
-        CAST(CASE json_extract_string("f2"."value", '$."valueBoolean"')
-            WHEN 'true' THEN 1
-            WHEN 'false' THEN 0
-        END AS BOOLEAN) AS "value_boolean",
-        TRY_CAST(json_extract_string("f2"."value", '$."valueInteger"') AS INTEGER) AS "value_integer",
-        json_extract_string("f2"."value", '$."valueCoding"."code"') AS "value_code"
-    FROM (
-        SELECT
-            CASE "j7"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j7"."value" AS VARCHAR)
-            END AS "value"
-        FROM json_each("f1"."value", '$."answer"') AS "j7"
-        WHERE "j7"."type" <> 'NULL'
-    ) AS "f2"
-) AS "s1" ON TRUE
+        CASE "j7"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j7"."value" AS VARCHAR)
+        END AS "value"
+    FROM json_each("f1"."value", '$."answer"') AS "j7"
+    WHERE "j7"."type" <> 'NULL'
+    UNION ALL
+    SELECT
+        NULL AS "value"
+    WHERE NOT EXISTS (
+            SELECT 1
+            FROM (
+                SELECT
+                    CASE "j7"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j7"."value" AS VARCHAR)
+                    END AS "value"
+                FROM json_each("f1"."value", '$."answer"') AS "j7"
+                WHERE "j7"."type" <> 'NULL'
+            ) AS "e1"
+        )
+) AS "f2"
 WHERE json_extract_string("r"."doc", '$."resourceType"') = 'QuestionnaireResponse';
 
