@@ -227,3 +227,129 @@ func TestForEachOrNullEmptyBody(t *testing.T) {
 		t.Errorf("rows %v: want only the patient with lines", got)
 	}
 }
+
+// randomObsView reads Observations through choice types, quantities,
+// codings, components and the functions applied to them.
+const randomObsView = `view random_observations of Observation
+where status != 'entered-in-error'
+{
+  id         = getResourceKey()
+  status     = status
+  loinc      = code.coding.where(system = 'http://loinc.org').code.first()
+  codes[]    = code.coding.code
+  n_codes    = code.coding.count()
+  text       = code.text
+  qty        = value.ofType(Quantity).value
+  unit       = value.ofType(Quantity).unit
+  qty_big    = value.ofType(Quantity).value > 100
+  qty_calc   = value.ofType(Quantity).value * 2 + 1
+  str        = value.ofType(string)
+  str_low    = value.ofType(string).lower()
+  flag       = value.ofType(boolean)
+  int        = value.ofType(integer)
+  eff        = effective.ofType(dateTime)
+  eff_2020   = effective.ofType(dateTime) >= @2020
+  subj       = subject.getReferenceKey(Patient)
+  has_comp   = component.exists()
+  all_num    = component.all(value.ofType(Quantity).exists())
+  cats[]     = category.coding.code.distinct()
+  any_lab    = category.coding.where(code = 'laboratory').exists()
+  iif_text   = iif(value.ofType(Quantity).exists(), 'quantity', 'other')
+
+  forEachOrNull component {
+    ci     = %rowIndex
+    c_code = code.coding.code.first()
+    c_val  = value.ofType(Quantity).value
+    c_unit = value.ofType(Quantity).unit
+  }
+}
+`
+
+// TestRandomObservations is TestRandomPatients for Observations.
+func TestRandomObservations(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	pick := func(xs ...any) any { return xs[rng.IntN(len(xs))] }
+	coding := func() any {
+		return map[string]any{"system": pick("http://loinc.org", "http://snomed.info/sct", "urn:x"), "code": pick("8480-6", "8462-4", "29463-7", "abc", "", "x y"), "display": pick("Systolic", "Diastolic", nil)}
+	}
+	codings := func() []any {
+		var cs []any
+		for n := rng.IntN(4); n > 0; n-- {
+			cs = append(cs, coding())
+		}
+		return cs
+	}
+	qty := func() any {
+		q := map[string]any{}
+		if rng.IntN(6) > 0 {
+			q["value"] = pick(120, 80.5, 0, -1.25, 100, 100.0, 1e3, 101)
+		}
+		if u := pick(nil, "mm[Hg]", "kg", "%"); u != nil {
+			q["unit"] = u
+			q["system"] = "http://unitsofmeasure.org"
+			q["code"] = u
+		}
+		return q
+	}
+	var resources []string
+	for i := 0; i < 400; i++ {
+		o := map[string]any{"resourceType": "Observation", "id": fmt.Sprintf("o%d", i),
+			"status": pick("final", "amended", "entered-in-error", "preliminary")}
+		code := map[string]any{}
+		if cs := codings(); cs != nil {
+			code["coding"] = cs
+		}
+		if rng.IntN(2) == 0 {
+			code["text"] = pick("Blood pressure", "Weight", "", "ÄÖ")
+		}
+		o["code"] = code
+		var cats []any
+		for n := rng.IntN(3); n > 0; n-- {
+			cats = append(cats, map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": pick("laboratory", "vital-signs", "laboratory")}}})
+		}
+		if cats != nil {
+			o["category"] = cats
+		}
+		switch rng.IntN(5) {
+		case 0:
+			o["valueQuantity"] = qty()
+		case 1:
+			o["valueString"] = pick("Positive", "NEGATIVE", "", "  x  ")
+		case 2:
+			o["valueBoolean"] = rng.IntN(2) == 0
+		case 3:
+			o["valueInteger"] = pick(0, 7, -3, 2147483647)
+		}
+		switch rng.IntN(3) {
+		case 0:
+			o["effectiveDateTime"] = pick("2019", "2020", "2020-01", "2019-12-31T23:00:00-05:00", "2020-06-01T10:00:00Z", "2021-02-03")
+		case 1:
+			o["effectivePeriod"] = map[string]any{"start": "2020-01-01"}
+		}
+		if rng.IntN(4) > 0 {
+			o["subject"] = map[string]any{"reference": pick("Patient/p1", "Patient/p2/_history/3", "Group/g1", "urn:uuid:x")}
+		}
+		var comps []any
+		for n := rng.IntN(12); n > 0 && rng.IntN(3) > 0; n-- {
+			c := map[string]any{"code": map[string]any{"coding": codings()}}
+			if rng.IntN(4) > 0 {
+				c["valueQuantity"] = qty()
+			} else {
+				c["valueString"] = "n/a"
+			}
+			comps = append(comps, c)
+		}
+		if comps != nil {
+			o["component"] = comps
+		}
+		b, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resources = append(resources, string(b))
+	}
+	rows := differential(t, randomObsView, resources...)
+	if len(rows) < 100 {
+		t.Fatalf("only %d row keys", len(rows))
+	}
+}
