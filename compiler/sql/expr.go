@@ -873,7 +873,7 @@ func (e *emitter) binary(b *plan.Binary, sc *scope) res {
 		if b.Op == "contains" {
 			item, set = b.Y, b.X
 		}
-		v := e.scalar(item, sc)
+		v := e.asValue(e.scalar(item, sc))
 		c := e.fin(e.coll(set, sc))
 		eq := e.eq(b, c.item, v)
 		if eq == nil {
@@ -881,7 +881,12 @@ func (e *emitter) binary(b *plan.Binary, sc *scope) res {
 		}
 		m := c.clone()
 		m.where = append(m.where, eq)
-		return boolRes(e.exists(m))
+		// An empty item gives empty, not false (FHIRPath in/contains).
+		p := &Bin{Op: OpEq, X: &Case{Whens: []When{
+			{Cond: &IsNull{X: v.x}, Then: &Null{}},
+			{Cond: e.exists(m), Then: &Num{V: "1"}},
+		}, Else: &Num{V: "0"}}, Y: &Num{V: "1"}}
+		return boolRes(p)
 	}
 	e.report(errUnsupportedOperator(e.v.File, b.Span(), b.Op, "", e.d.Name()))
 	return one(emptyVal(b.Type().Type))

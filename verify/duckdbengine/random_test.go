@@ -69,7 +69,15 @@ where active.exists().not() or active
 // 12 items (order beyond ten), quotes, accents, spaces, a 5,000-character
 // string, dates of every precision, and every reference form.
 func TestRandomPatients(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 11))
+	rows := differential(t, randomView, randomPatients(t, 7)...)
+	if len(rows) < 100 {
+		t.Fatalf("only %d row keys: the view filters too much to compare much", len(rows))
+	}
+}
+
+// randomPatients generates 400 valid Patients from seed.
+func randomPatients(t *testing.T, seed uint64) []string {
+	rng := rand.New(rand.NewPCG(seed, 11))
 	pick := func(xs ...any) any { return xs[rng.IntN(len(xs))] }
 	long := strings.Repeat("long text ", 500)
 	str := func() any {
@@ -181,9 +189,39 @@ func TestRandomPatients(t *testing.T) {
 		}
 		resources = append(resources, string(b))
 	}
-	rows := differential(t, randomView, resources...)
-	if len(rows) < 100 {
-		t.Fatalf("only %d row keys: the view filters too much to compare much", len(rows))
+	return resources
+}
+
+// TestRandomPatientsMore runs the less common functions over other
+// generated Patients: select(), all(), where() with $index, iif(),
+// tail/skip/take/last, string tests and arithmetic on counts.
+func TestRandomPatientsMore(t *testing.T) {
+	view := `view random_more of Patient {
+  id        = getResourceKey()
+  fams[]    = name.select(family)
+  all_off   = name.all(use = 'official')
+  second    = name.given.where($index = 1).first()
+  rest[]    = name.given.tail()
+  skipped[] = name.given.skip(2)
+  taken[]   = name.given.take(2)
+  last      = name.given.last()
+  single    = name.count() = 1
+  kind      = iif(gender = 'female', 'F', iif(gender = 'male', 'M', 'U'))
+  ends      = name.family.first().endsWith('n')
+  has_a     = name.family.first().contains('a')
+  trimmed   = name.family.first().trim()
+  half      = name.given.count() / 2
+  whole     = name.given.count() div 2
+  rem       = name.given.count() mod 3
+  emails    = telecom.where(system = 'email').count()
+  no_phone  = telecom.where(system = 'phone').empty()
+  in_list   = gender in ('female' | 'other')
+  born_90s  = birthDate >= @1990 and birthDate < @2000
+}
+`
+	rows := differential(t, view, randomPatients(t, 21)...)
+	if len(rows) != 400 {
+		t.Fatalf("%d rows, want 400", len(rows))
 	}
 }
 
