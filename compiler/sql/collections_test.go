@@ -128,3 +128,14 @@ func TestUnsupportedReasons(t *testing.T) {
 	c.Sp = sp
 	wantDiag(t, emitDiags(t, c, false), sql.CodeUnsupportedFunc, sp, `"toQuantity"`, "UCUM")
 }
+
+// TestReplaceEmptyPattern: replace(”, sub) surrounds every character
+// with sub in FHIRPath and does nothing in SQL's REPLACE, so a literal
+// empty pattern is a compile error on every target.
+func TestReplaceEmptyPattern(t *testing.T) {
+	sp := source.Span{Start: 3, End: 5}
+	pat := strLit("")
+	pat.Sp = sp
+	c := call("replace", path("Patient", "=gender:code"), info("System.String", false), pat, strLit("-"))
+	wantDiag(t, emitDiags(t, c, false), sql.CodeUnsupportedExpr, sp, "empty pattern")
+}

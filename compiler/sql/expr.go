@@ -398,7 +398,13 @@ func (e *emitter) toPred(v val) Expr {
 			return &Bin{Op: OpEq, X: v.x, Y: &Str{V: "true"}}
 		}
 	}
-	return &IsNull{X: v.x, Not: true}
+	// A value that is not a boolean is true when present (FHIRPath's
+	// singleton evaluation) and unknown, not false, when empty: {} and
+	// true is empty.
+	if _, null := v.x.(*Null); null {
+		return &Bin{Op: OpEq, X: &Null{}, Y: &Num{V: "1"}}
+	}
+	return &Bin{Op: OpEq, X: &Case{Whens: []When{{Cond: &IsNull{X: v.x, Not: true}, Then: &Num{V: "1"}}}}, Y: &Num{V: "1"}}
 }
 
 // bit turns a boolean value into 1/0/NULL.

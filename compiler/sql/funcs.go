@@ -170,7 +170,10 @@ func (e *emitter) call(x *plan.Call, sc *scope) res {
 	case "indexOf":
 		s := e.text(e.scalar(x.X, sc))
 		p := e.text(e.scalar(arg(0), sc))
-		return one(val{x: &Case{Whens: []When{{Cond: &Bin{Op: OpEq, X: e.d.Fn(FnLength, p), Y: &Num{V: "0"}}, Then: &Num{V: "0"}}},
+		// empty input (NULL) stays empty even for an empty substring
+		return one(val{x: &Case{Whens: []When{
+			{Cond: &IsNull{X: s}, Then: &Null{}},
+			{Cond: &Bin{Op: OpEq, X: e.d.Fn(FnLength, p), Y: &Num{V: "0"}}, Then: &Num{V: "0"}}},
 			Else: &Bin{Op: OpSub, X: e.d.Fn(FnIndexOf, p, s), Y: &Num{V: "1"}}}, sh: shNum, t: types.Integer})
 	case "substring":
 		start := e.number(e.scalar(arg(0), sc), true)
@@ -193,8 +196,23 @@ func (e *emitter) call(x *plan.Call, sc *scope) res {
 		fn := map[string]Fn{"upper": FnUpper, "lower": FnLower, "trim": FnTrim}[name]
 		return one(val{x: e.d.Fn(fn, e.text(e.scalar(x.X, sc))), sh: shStr, t: types.String})
 	case "replace":
+		// An empty pattern surrounds every character with the
+		// substitution ('abc'.replace('', '-') is '-a-b-c-'), which SQL's
+		// REPLACE does not do: a literal '' is a compile error, and a
+		// pattern that turns out empty fails the query.
+		const why = "replace() with an empty pattern (it surrounds every character with the substitution)"
+		if lit, ok := arg(0).(*plan.Lit); ok && lit.Kind == plan.String && lit.Value == "" {
+			return e.unsupported(arg(0), why)
+		}
 		s := e.text(e.scalar(x.X, sc))
-		return one(val{x: e.d.Fn(FnReplace, s, e.text(e.scalar(arg(0), sc)), e.text(e.scalar(arg(1), sc))), sh: shStr, t: types.String})
+		pat := e.text(e.scalar(arg(0), sc))
+		out := e.let(pat, func(pat Expr) Expr {
+			return &Case{Whens: []When{{
+				Cond: &Bin{Op: OpEq, X: e.d.Fn(FnLength, pat), Y: &Num{V: "0"}},
+				Then: e.d.Fail(&Str{V: "fhirql: " + why + " is not supported by the " + e.d.Name() + " target: " + e.sourceText(x)}, e.d.TypeName(TTextMax)),
+			}}, Else: e.d.Fn(FnReplace, s, pat, e.text(e.scalar(arg(1), sc)))}
+		})
+		return one(val{x: out, sh: shStr, t: types.String})
 	case "length":
 		return one(val{x: e.d.Fn(FnLength, e.text(e.scalar(x.X, sc))), sh: shNum, t: types.Integer})
 	case "abs":

@@ -4,8 +4,10 @@ package duckdbengine
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -54,7 +56,7 @@ func differentialOn(t *testing.T, view string, inputs ...string) map[string]stri
 	r.Write(&b, ref.Name(), eng.Name(), 20)
 	if !r.OK() || r.ReferenceErr != nil {
 		q, _ := eng.(*Engine).SQL(views[0], inputs)
-		t.Fatalf("engines disagree or fail:\n%s\nDuckDB SQL:\n%s", b.String(), q)
+		t.Fatalf("engines disagree or fail%s:\n%s\nDuckDB SQL:\n%s", differingColumns(r), b.String(), q)
 	}
 	rows := map[string]string{}
 	for _, row := range r.Reference.Rows {
@@ -80,4 +82,37 @@ func wantRows(t *testing.T, got, want map[string]string) {
 	if len(got) != len(want) {
 		t.Errorf("got %d rows, want %d", len(got), len(want))
 	}
+}
+
+// differingColumns names the columns in which rows that differ only there
+// (matched by their first column) disagree: the place to look first.
+func differingColumns(r *verify.Result) string {
+	if r.Reference == nil || r.Engine == nil || len(r.Reference.Rows) != len(r.Engine.Rows) {
+		return ""
+	}
+	byKey := map[string][]any{}
+	for _, row := range r.Engine.Rows {
+		byKey[cell(row[0])] = row
+	}
+	count := map[string]int{}
+	for _, row := range r.Reference.Rows {
+		other, ok := byKey[cell(row[0])]
+		if !ok {
+			continue
+		}
+		for i := 1; i < len(row) && i < len(other); i++ {
+			if cell(row[i]) != cell(other[i]) {
+				count[r.View.Columns[i].Name]++
+			}
+		}
+	}
+	if len(count) == 0 {
+		return ""
+	}
+	var parts []string
+	for name, n := range count {
+		parts = append(parts, fmt.Sprintf("%s (%d rows)", name, n))
+	}
+	sort.Strings(parts)
+	return " in columns " + strings.Join(parts, ", ")
 }

@@ -225,6 +225,45 @@ func TestRandomPatientsMore(t *testing.T) {
 	}
 }
 
+// TestRandomPatientsOps runs operators and boolean logic with empty
+// operands over generated Patients: and/or/xor/implies/not with missing
+// values, comparisons of strings and numbers, string concatenation with
+// & and +, exists() with criteria, boolean columns from choice types.
+func TestRandomPatientsOps(t *testing.T) {
+	view := `view random_ops of Patient {
+  id        = getResourceKey()
+  a_and     = active and multipleBirth.ofType(boolean)
+  a_or      = active or multipleBirth.ofType(boolean)
+  a_xor     = active xor multipleBirth.ofType(boolean)
+  a_imp     = active implies multipleBirth.ofType(boolean)
+  a_not     = active.not()
+  g_eq      = gender = 'female'
+  g_ne      = gender != 'female'
+  g_lt      = gender < 'm'
+  fam_cat   = name.family.first() & '/' & gender
+  fam_plus  = name.family.first() + '/' + gender
+  n_gt      = name.given.count() > 3
+  mb_cmp    = multipleBirth.ofType(integer) >= 2
+  mb_neg    = -multipleBirth.ofType(integer)
+  ex_crit   = name.exists(given.count() > 2)
+  off_fam   = name.where(use = 'official' and family.exists()).family.first()
+  any_cont  = telecom.exists(system = 'email' or value.startsWith('A'))
+  emp_and   = {} and true
+  emp_or    = {} or true
+  str_len   = (name.family.first() & name.given.first()).length()
+  up_low    = name.family.first().upper() = name.family.first().lower()
+  idx_of    = name.family.first().indexOf('')
+  sub_0     = name.family.first().substring(0)
+  sub_neg   = name.family.first().substring(-1, 2)
+  repl_e    = name.family.first().replace('a', '')
+}
+`
+	rows := differential(t, view, randomPatients(t, 33)...)
+	if len(rows) != 400 {
+		t.Fatalf("%d rows, want 400", len(rows))
+	}
+}
+
 // TestForEachOrNullEmptyBody: on an empty collection forEachOrNull
 // evaluates its body on an empty focus (the reference implementation's
 // [{}]), not a row of NULLs: exists() is false, a literal keeps its value,
