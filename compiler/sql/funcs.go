@@ -514,7 +514,12 @@ func (e *emitter) boundaryOf(x *plan.Call, v val, high bool, s Expr) res {
 			Cond: &Bin{Op: OpEq, X: e.d.Fn(FnSubstring, s, n("20"), n("1")), Y: str(".")},
 			Then: s,
 		}}, Else: cat(e.d.Fn(FnLeft, s, n("19")), str(frac), e.d.Fn(FnSubstring, s, n("20"), n("10")))}
-		out := &Case{Whens: []When{{Cond: &Bin{Op: OpLe, X: length, Y: n("10")}, Then: cat(dateBound(), str(clock+tz))}}, Else: withTime}
+		// CONCAT skips NULLs, so an empty input is tested first: without
+		// it, nothing's boundary would be ".000".
+		out := &Case{Whens: []When{
+			{Cond: &IsNull{X: s}, Then: &Null{}},
+			{Cond: &Bin{Op: OpLe, X: length, Y: n("10")}, Then: cat(dateBound(), str(clock+tz))},
+		}, Else: withTime}
 		return one(val{x: out, sh: shText, t: v.t, styp: e.d.TypeName(TText)})
 	case cTime:
 		pad := map[bool][3]string{false: {":00:00.000", ":00.000", ".000"}, true: {":59:59.999", ":59.999", ".999"}}[high]

@@ -429,4 +429,30 @@ func TestRandomObservations(t *testing.T) {
 	if len(rows) < 100 {
 		t.Fatalf("only %d row keys", len(rows))
 	}
+	// Numbers and dates through the functions that convert and round.
+	more := `view random_obs_more of Observation {
+  id        = getResourceKey()
+  q_text    = value.ofType(Quantity).value.toString()
+  q_round   = value.ofType(Quantity).value.round(1)
+  q_abs     = value.ofType(Quantity).value.abs()
+  q_int     = value.ofType(Quantity).value.toInteger()
+  q_dec     = value.ofType(integer).toDecimal()
+  i_text    = value.ofType(integer).toString()
+  i_div     = (value.ofType(integer) mod 1000) / 4   // small: DuckDB divides in double precision
+  b_text    = value.ofType(boolean).toString()
+  s_int     = value.ofType(string).toInteger()
+  s_conv    = value.ofType(string).convertsToDecimal()
+  e_date    = effective.ofType(dateTime).toDate()
+  e_low     = effective.ofType(dateTime).lowBoundary()
+  e_high    = effective.ofType(dateTime).highBoundary()
+  e_text    = effective.ofType(dateTime).toString()
+  n_comp    = component.count() + 1
+  sum_gt    = component.value.ofType(Quantity).where(value > 100).count()
+  first_q   = component.value.ofType(Quantity).value.first()
+  last_u    = component.value.ofType(Quantity).unit.last()
+}
+`
+	if rows := differential(t, more, resources...); len(rows) != 400 {
+		t.Fatalf("%d rows, want 400", len(rows))
+	}
 }
