@@ -456,3 +456,84 @@ func TestRandomObservations(t *testing.T) {
 		t.Fatalf("%d rows, want 400", len(rows))
 	}
 }
+
+// TestRandomQuestionnaireResponses: repeat over nested items (depth up to
+// 4) with answers of several types, %rowIndex in the repeat, and a where.
+func TestRandomQuestionnaireResponses(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 2))
+	var item func(depth int) map[string]any
+	item = func(depth int) map[string]any {
+		it := map[string]any{"linkId": fmt.Sprintf("l%d", rng.IntN(20))}
+		if rng.IntN(3) == 0 {
+			it["text"] = []any{"Q", "Question ä", ""}[rng.IntN(3)]
+		}
+		var answers []any
+		for n := rng.IntN(3); n > 0; n-- {
+			a := map[string]any{}
+			switch rng.IntN(4) {
+			case 0:
+				a["valueString"] = []any{"yes", "no", ""}[rng.IntN(3)]
+			case 1:
+				a["valueInteger"] = rng.IntN(10)
+			case 2:
+				a["valueBoolean"] = rng.IntN(2) == 0
+			case 3:
+				a["valueDate"] = []any{"2020", "2020-05-01"}[rng.IntN(2)]
+			}
+			if depth < 4 && rng.IntN(4) == 0 {
+				a["item"] = []any{item(depth + 1)}
+			}
+			answers = append(answers, a)
+		}
+		if answers != nil {
+			it["answer"] = answers
+		}
+		if depth < 4 {
+			var kids []any
+			for n := rng.IntN(3); n > 0; n-- {
+				kids = append(kids, item(depth+1))
+			}
+			if kids != nil {
+				it["item"] = kids
+			}
+		}
+		return it
+	}
+	var resources []string
+	for i := 0; i < 200; i++ {
+		qr := map[string]any{"resourceType": "QuestionnaireResponse", "id": fmt.Sprintf("q%d", i),
+			"status": []any{"completed", "in-progress"}[rng.IntN(2)]}
+		var items []any
+		for n := rng.IntN(4); n > 0; n-- {
+			items = append(items, item(1))
+		}
+		if items != nil {
+			qr["item"] = items
+		}
+		b, err := json.Marshal(qr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resources = append(resources, string(b))
+	}
+	view := `view random_qr of QuestionnaireResponse
+where status = 'completed'
+{
+  id = getResourceKey()
+  n_top = item.count()
+  repeat item, answer.item {
+    link    = linkId
+    idx     = %rowIndex
+    text    = text
+    n_ans   = answer.count()
+    strs[]  = answer.value.ofType(string)
+    ints[]  = answer.value.ofType(integer)
+    yes     = answer.value.ofType(boolean).where($this).exists()
+    first_d = answer.value.ofType(date).first()
+  }
+}
+`
+	if rows := differential(t, view, resources...); len(rows) < 30 {
+		t.Fatalf("only %d row keys", len(rows))
+	}
+}
