@@ -264,6 +264,72 @@ func TestRandomPatientsOps(t *testing.T) {
 	}
 }
 
+// TestRandomPatientsNested nests iterations: forEach in forEachOrNull in
+// forEach, %rowIndex at each level, unionAll of forEachOrNull branches,
+// and columns that read the resource (%resource) from inside.
+func TestRandomPatientsNested(t *testing.T) {
+	view := `view random_nested of Patient {
+  id = getResourceKey()
+  forEach name {
+    ni  = %rowIndex
+    use = use
+    forEachOrNull given.where($this.length() > 1) {
+      gi    = %rowIndex
+      g     = $this
+      same  = $this = %resource.name.family.first()
+    }
+  }
+  unionAll {
+    forEachOrNull telecom {
+      ti   = %rowIndex
+      what = system
+    }
+    forEachOrNull address.where(city.exists()) {
+      ti   = %rowIndex
+      what = city
+    }
+  }
+}
+`
+	if rows := differential(t, view, randomPatients(t, 45)...); len(rows) < 100 {
+		t.Fatalf("only %d row keys", len(rows))
+	}
+}
+
+// TestEncountersWide reads the real Synthea encounters of examples/data
+// through periods (comparisons, boundaries, conversions), codings,
+// references and participants.
+func TestEncountersWide(t *testing.T) {
+	view := `view encounters_wide of Encounter
+where period.start.exists() and (class.code = 'AMB' or class.code != 'AMB')
+{
+  id          = getResourceKey()
+  pat         = subject.getReferenceKey(Patient)
+  cls         = class.code
+  start       = period.start
+  end         = period.end
+  ordered     = period.start <= period.end
+  same_day    = period.start.toDate() = period.end.toDate()
+  after_2000  = period.start > @2000-01-01T00:00:00Z
+  in_2010s    = period.start >= @2010 and period.start < @2020
+  low         = period.start.lowBoundary()
+  types[]     = type.coding.code
+  type_disp   = type.coding.display.first()
+  snomed      = type.coding.where(system = 'http://snomed.info/sct').exists()
+  n_part      = participant.count()
+  practs[]    = participant.individual.getReferenceKey(Practitioner)
+  provider    = serviceProvider.getReferenceKey()
+  reason      = reasonCode.coding.code.first()
+  status_ok   = status in ('finished' | 'in-progress')
+  hosp        = hospitalization.dischargeDisposition.coding.code.first()
+  loc[]       = location.location.display
+}
+`
+	if rows := differentialOn(t, view, dataDir); len(rows) < 1000 {
+		t.Fatalf("only %d row keys", len(rows))
+	}
+}
+
 // TestForEachOrNullEmptyBody: on an empty collection forEachOrNull
 // evaluates its body on an empty focus (the reference implementation's
 // [{}]), not a row of NULLs: exists() is false, a literal keeps its value,
