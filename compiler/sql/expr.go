@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/fhirql/fhirql/compiler/plan"
 	"github.com/fhirql/fhirql/compiler/types"
@@ -1048,10 +1049,14 @@ func (e *emitter) compare(b *plan.Binary, op string, x, y val) Expr {
 
 func isTemporal(c class) bool { return c == cDate || c == cDateTime || c == cTime }
 
-// length is a string's length, folded for literals.
+// length is a string's length, folded for literals whose characters are
+// all in the Basic Multilingual Plane: there the engines' units agree
+// (T-SQL counts UTF-16 units, DuckDB code points), so only they fold.
 func (e *emitter) length(x Expr) Expr {
 	if s, ok := x.(*Str); ok {
-		return &Num{V: fmt.Sprint(len(utf16.Encode([]rune(s.V))))}
+		if n := len(utf16.Encode([]rune(s.V))); n == utf8.RuneCountInString(s.V) {
+			return &Num{V: fmt.Sprint(n)}
+		}
 	}
 	return e.d.Fn(FnLength, x)
 }

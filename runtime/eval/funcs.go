@@ -68,7 +68,7 @@ func init() {
 		"matches":            bMatches,
 		"replaceMatches":     bReplaceMatches,
 		"length":             bStr0(func(s string) item { return intItem(int64(utf8.RuneCountInString(s))) }),
-		"trim":               bStr0(func(s string) item { return strItem(strings.TrimSpace(s)) }),
+		"trim":               bStr0(func(s string) item { return strItem(strings.Trim(s, fhirpathSpace)) }),
 		"split":              bSplit,
 		"abs":                bAbs,
 		"round":              bRound,
@@ -1258,3 +1258,7 @@ func bDescendants(c *compiler, x *plan.Call) evalFn {
 		return out
 	}
 }
+
+// fhirpathSpace is FHIRPath's whitespace (the grammar's WS), what trim()
+// removes; the SQL targets remove the same four characters.
+const fhirpathSpace = " \t\n\r"

@@ -150,7 +150,8 @@ func (t *Target) Fn(f sql.Fn, args ...sql.Expr) sql.Expr {
 	case sql.FnLower:
 		return call("lower", args...)
 	case sql.FnTrim:
-		return call("trim", args...)
+		// FHIRPath whitespace: space, tab, LF, CR (trim alone removes spaces)
+		return call("trim", arg(0), &sql.Str{V: " \t\n\r"})
 	case sql.FnEndOfMonth:
 		return call("last_day", args...)
 	case sql.FnAbs:

@@ -110,7 +110,17 @@ func (b Base) Fn(f sql.Fn, args ...sql.Expr) sql.Expr {
 	case sql.FnLower:
 		return call("LOWER", args...)
 	case sql.FnTrim:
-		return call("LTRIM", call("RTRIM", arg(0)))
+		// FHIRPath whitespace (space, tab, LF, CR) at both ends: LTRIM and
+		// RTRIM remove spaces only, and TRIM(chars FROM s) is not on every
+		// target. The first non-whitespace position from each end, by
+		// PATINDEX under a binary collation, bounds a SUBSTRING.
+		s := arg(0)
+		notWS := &sql.Str{V: "%[^ \t\n\r]%"}
+		first := call("PATINDEX", notWS, bin2(s))
+		last := call("PATINDEX", notWS, bin2(call("REVERSE", s)))
+		n := &sql.Bin{Op: sql.OpDiv, X: call("DATALENGTH", s), Y: &sql.Num{V: "2"}}
+		return &sql.Case{Whens: []sql.When{{Cond: &sql.Bin{Op: sql.OpEq, X: first, Y: &sql.Num{V: "0"}}, Then: &sql.Str{V: ""}}},
+			Else: call("SUBSTRING", s, first, &sql.Bin{Op: sql.OpAdd, X: &sql.Bin{Op: sql.OpSub, X: &sql.Bin{Op: sql.OpSub, X: n, Y: first}, Y: last}, Y: &sql.Num{V: "2"}})}
 	case sql.FnEndOfMonth:
 		return call("EOMONTH", args...)
 	case sql.FnAbs:
