@@ -330,6 +330,58 @@ where period.start.exists() and (class.code = 'AMB' or class.code != 'AMB')
 	}
 }
 
+// TestConditionsAndMedicationsWide reads the Synthea conditions and
+// medication requests of examples/data through choice types, dates,
+// codings, references and nested dosage arrays.
+func TestConditionsAndMedicationsWide(t *testing.T) {
+	cond := `view conditions_wide of Condition {
+  id        = getResourceKey()
+  pat       = subject.getReferenceKey(Patient)
+  enc       = encounter.getReferenceKey(Encounter)
+  clinical  = clinicalStatus.coding.code.first()
+  verified  = verificationStatus.coding.where(code = 'confirmed').exists()
+  onset     = onset.ofType(dateTime)
+  abated    = abatement.ofType(dateTime)
+  resolved  = abatement.exists()
+  lasted    = onset.ofType(dateTime) < abatement.ofType(dateTime)
+  recorded  = recordedDate.toDate()
+  cats[]    = category.coding.code
+  code      = code.coding.first().code
+  disp_len  = code.coding.first().display.length()
+  disorder  = code.coding.display.first().contains('(disorder)')
+  text_up   = code.text.upper()
+}
+`
+	if rows := differentialOn(t, cond, dataDir); len(rows) < 500 {
+		t.Fatalf("conditions: only %d row keys", len(rows))
+	}
+	med := `view medications_wide of MedicationRequest {
+  id        = getResourceKey()
+  status    = status
+  intent    = intent
+  med       = medication.ofType(CodeableConcept).coding.code.first()
+  med_text  = medication.ofType(CodeableConcept).text
+  pat       = subject.getReferenceKey(Patient)
+  requester = requester.getReferenceKey()
+  authored  = authoredOn
+  in_2015   = authoredOn >= @2015-01-01T00:00:00Z
+  reasons[] = reasonReference.getReferenceKey()
+  n_dosage  = dosageInstruction.count()
+  forEachOrNull dosageInstruction {
+    di       = %rowIndex
+    seq      = sequence
+    as_need  = asNeeded.ofType(boolean)
+    freq     = timing.repeat.frequency
+    period   = timing.repeat.period
+    dose     = doseAndRate.dose.ofType(Quantity).value.first()
+  }
+}
+`
+	if rows := differentialOn(t, med, dataDir); len(rows) < 1000 {
+		t.Fatalf("medications: only %d row keys", len(rows))
+	}
+}
+
 // TestForEachOrNullEmptyBody: on an empty collection forEachOrNull
 // evaluates its body on an empty focus (the reference implementation's
 // [{}]), not a row of NULLs: exists() is false, a literal keeps its value,
