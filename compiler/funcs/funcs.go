@@ -160,7 +160,7 @@ func init() {
 	def(Func{Name: "matches", Args: []ArgKind{Value}, MinArgs: 1, Result: BoolOne, Signature: "matches(regex: String) : Boolean", Doc: "true when the string matches the regular expression."})
 	def(Func{Name: "replaceMatches", Args: []ArgKind{Value, Value}, MinArgs: 2, Result: StringOne, Signature: "replaceMatches(regex: String, substitution: String) : String", Doc: "the string with every match of regex replaced."})
 	def(Func{Name: "length", Result: IntOne, Signature: "length() : Integer", Doc: "the number of characters in the string."})
-	def(Func{Name: "trim", Result: StringOne, Signature: "trim() : String", Doc: "the string without leading and trailing whitespace."})
+	def(Func{Name: "trim", Result: StringOne, Signature: "trim() : String", Doc: "the string without leading and trailing whitespace (space, tab, LF, CR)."})
 	def(Func{Name: "split", Args: []ArgKind{Value}, MinArgs: 1, Result: StringMany, Signature: "split(separator: String) : collection", Doc: "the parts of the string between separators."})
 
 	// Math.
