@@ -654,6 +654,30 @@ where status = 'completed'
 	if rows := differential(t, view, resources...); len(rows) < 30 {
 		t.Fatalf("only %d row keys", len(rows))
 	}
+	// The same items with iterations inside the repeat.
+	nested := `view random_qr_nested of QuestionnaireResponse {
+  id = getResourceKey()
+  repeat item {
+    link = linkId
+    idx  = %rowIndex
+    forEachOrNull answer {
+      ai  = %rowIndex
+      val = value.ofType(string) | value.ofType(integer).toString()
+    }
+    unionAll {
+      forEach answer.value.ofType(boolean) {
+        kind = 'bool'
+      }
+      forEachOrNull text {
+        kind = 'text'
+      }
+    }
+  }
+}
+`
+	if rows := differential(t, nested, resources...); len(rows) < 30 {
+		t.Fatalf("nested: only %d row keys", len(rows))
+	}
 }
 
 // TestUnicodeStrings: string functions on characters outside ASCII and
