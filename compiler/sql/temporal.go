@@ -3,6 +3,8 @@ package sql
 import (
 	"strconv"
 	"strings"
+
+	"github.com/fhirql/fhirql/compiler/types"
 )
 
 // Dates, dateTimes and times compare exactly as the runtime compares them
@@ -447,7 +449,7 @@ func dateTimeLit(s string) (prec int, text string, days, h, mi, sec int, frac st
 		}
 		prec, i = 2, i+3
 		if i < len(s) && s[i] == '-' {
-			if d, ok = digitsAt(s, i+1, 2); !ok || d < 1 || d > monthDays(y, mo) {
+			if d, ok = digitsAt(s, i+1, 2); !ok || d < 1 || d > types.DaysIn(y, mo) {
 				return fail()
 			}
 			prec, i = 3, i+3
@@ -501,17 +503,4 @@ func dateTimeLit(s string) (prec int, text string, days, h, mi, sec int, frac st
 		return fail()
 	}
 	return cp, text, days, h, mi, sec, frac, off, true
-}
-
-func monthDays(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fhirql/fhirql/compiler/types"
 )
 
 // Dates, dateTimes and times stay text in the resource; they are parsed on
@@ -51,19 +53,6 @@ func num(s string, i, n int) (int, bool) {
 	return v, true
 }
 
-func daysIn(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
-
 // parseDateTime parses YYYY[-MM[-DD[Thh[:mm[:ss[.f+]]]]]][Z|±hh:mm]; a
 // trailing T after the date (FHIRPath's @2014T) is accepted.
 func parseDateTime(s string) (dtv, bool) {
@@ -82,7 +71,7 @@ func parseDateTime(s string) (dtv, bool) {
 		d.prec = pMonth
 		i += 3
 		if i < len(s) && s[i] == '-' {
-			if d.d, ok = num(s, i+1, 2); !ok || d.d < 1 || d.d > daysIn(d.y, d.mo) {
+			if d.d, ok = num(s, i+1, 2); !ok || d.d < 1 || d.d > types.DaysIn(d.y, d.mo) {
 				return d, false
 			}
 			d.prec = pDay
@@ -366,7 +355,7 @@ func boundary(k kind, d dtv, digits int, high bool) (string, bool) {
 			d.mo = 12
 		}
 		if d.prec < pDay && !d.isTime {
-			d.d = daysIn(d.y, d.mo)
+			d.d = types.DaysIn(d.y, d.mo)
 		}
 		if d.prec < pHour {
 			d.h = 23
@@ -446,7 +435,7 @@ func addDuration(d dtv, amount *dec, unit string) (dtv, bool) {
 			return d, false
 		}
 		d.y, d.mo = int(total/12), int(total%12)+1
-		if dd := daysIn(d.y, d.mo); d.d > dd {
+		if dd := types.DaysIn(d.y, d.mo); d.d > dd {
 			d.d = dd
 		}
 		return d, true

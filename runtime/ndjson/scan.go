@@ -445,15 +445,8 @@ func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after 
 				}
 				if hit {
 					i += n
-					if k := e.k; k >= 0 {
-						if k >= 64 {
-							if !s.dup(base, f.keys[k]) {
-								kid, key = f.kids[k], f.keys[k]
-							}
-						} else if seen&(1<<k) == 0 {
-							seen |= 1 << k
-							kid, key = f.kids[k], f.keys[k]
-						}
+					if e.k >= 0 {
+						kid, key = s.keep(f, e.k, base, &seen)
 					}
 					goto value
 				}
@@ -507,14 +500,7 @@ func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after 
 					}
 					k := f.lookup(raw)
 					if k >= 0 {
-						if k >= 64 {
-							if !s.dup(base, f.keys[k]) {
-								kid, key = f.kids[k], f.keys[k]
-							}
-						} else if seen&(1<<k) == 0 {
-							seen |= 1 << k
-							kid, key = f.kids[k], f.keys[k]
-						}
+						kid, key = s.keep(f, k, base, &seen)
 					}
 					if pt != nil && flags == 0 && i == end+1 {
 						pt.record(p, b[kstart-1:i], k)
@@ -600,6 +586,22 @@ func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after 
 		s.mstack = s.mstack[:base]
 	}
 	return v, i, nil
+}
+
+// keep returns the projection and key of f's key k for the object being
+// built, or nil when the object already has that key (duplicate keys keep
+// the first): seen marks the first 64 keys, dup searches for the others.
+func (s *Scanner) keep(f *Fields, k, base int, seen *uint64) (*Fields, string) {
+	if k >= 64 {
+		if s.dup(base, f.keys[k]) {
+			return nil, ""
+		}
+	} else if *seen&(1<<k) != 0 {
+		return nil, ""
+	} else {
+		*seen |= 1 << k
+	}
+	return f.kids[k], f.keys[k]
 }
 
 // dup reports whether key was already kept in the object being built:
