@@ -84,8 +84,10 @@ func wantRows(t *testing.T, got, want map[string]string) {
 	}
 }
 
-// differingColumns names the columns in which rows that differ only there
-// (matched by their first column) disagree: the place to look first.
+// differingColumns names the columns in which rows matched by their first
+// column have different text: a hint of where to look first, not the
+// verdict (the comparison above is FHIR-aware, so a column listed here
+// may differ only in spelling, such as 1.0 and 1).
 func differingColumns(r *verify.Result) string {
 	if r.Reference == nil || r.Engine == nil || len(r.Reference.Rows) != len(r.Engine.Rows) {
 		return ""
