@@ -343,10 +343,12 @@ func (ch *checker) call(e *ast.Call, sc *scope, depth int) types.Info {
 	case funcs.IntOne:
 		return types.One(types.Integer)
 	case funcs.StringOne:
-		if e.Name == "getReferenceKey" && typeArg != nil && !ch.cat.IsResource(string(typeArg.Type)) {
-			r.notResourceType(typeArgSp, "getReferenceKey()", typeArg.Name)
-		}
 		return types.One(types.String)
+	case funcs.KeyEach:
+		if typeArg != nil && !ch.cat.IsResource(string(typeArg.Type)) {
+			r.notResourceType(typeArgSp, e.Name+"()", typeArg.Name)
+		}
+		return types.Info{Type: types.String, Many: recv.Many}
 	case funcs.StringMany:
 		return types.Many(types.String)
 	case funcs.DecimalOne:

@@ -32,6 +32,8 @@ var expectErrors = map[string]struct {
 }{
 	"collection.json/fail when 'collection' is not true": {check.CodeMaybeMany, true,
 		"name.family yields one value per name: only a patient with several names fails, at run time; the checker warns"},
+	"fn_reference_keys.json/getReferenceKey on multiple references fails in a single-valued column": {check.CodeMaybeMany, true,
+		"generalPractitioner repeats: only a patient with several Practitioner references fails, at run time; the checker warns"},
 	"constant.json/accessing an undefined constant": {check.CodeUndefinedConstant, false,
 		"%wrong_name is not declared"},
 	"constant.json/incorrect constant definition": {viewdef.CodeConstantValue, false,

@@ -61,6 +61,9 @@ const (
 	UnionMany
 	// QuantityOne: a single Quantity.
 	QuantityOne
+	// KeyEach: one String per receiver item (getReferenceKey): a single
+	// value on a single reference, a collection on several.
+	KeyEach
 )
 
 // Func declares one function.
@@ -148,7 +151,7 @@ func init() {
 	}
 
 	// Strings.
-	def(Func{Name: "join", Args: []ArgKind{Value}, Result: StringOne, Suite: true, Experimental: true, Signature: "join([separator: String]) : String", Doc: "the string items concatenated with separator (default none); '' for an empty input."})
+	def(Func{Name: "join", Args: []ArgKind{Value}, Result: StringOne, Suite: true, Experimental: true, Signature: "join([separator: String]) : String", Doc: "the string items concatenated with separator (default none); empty for an empty input."})
 	def(Func{Name: "startsWith", Args: []ArgKind{Value}, MinArgs: 1, Result: BoolOne, Signature: "startsWith(prefix: String) : Boolean", Doc: "true when the string starts with prefix."})
 	def(Func{Name: "endsWith", Args: []ArgKind{Value}, MinArgs: 1, Result: BoolOne, Signature: "endsWith(suffix: String) : Boolean", Doc: "true when the string ends with suffix."})
 	def(Func{Name: "contains", Args: []ArgKind{Value}, MinArgs: 1, Result: BoolOne, Signature: "contains(substring: String) : Boolean", Doc: "true when the string contains substring (the function; the operator tests membership)."})
@@ -176,7 +179,7 @@ func init() {
 	// FHIR and SQL on FHIR.
 	def(Func{Name: "extension", Args: []ArgKind{Value}, MinArgs: 1, Result: ExtensionMany, Suite: true, Signature: "extension(url: String) : collection", Doc: "the extensions of the input with the given url."})
 	def(Func{Name: "getResourceKey", Result: StringOne, Suite: true, Signature: "getResourceKey() : KeyType", Doc: "a key for the resource that getReferenceKey() on a reference to it returns too (here: the resource id)."})
-	def(Func{Name: "getReferenceKey", Args: []ArgKind{TypeSpec}, Result: StringOne, Suite: true, Signature: "getReferenceKey([resource: type]) : KeyType", Doc: "the key of the resource a Reference points to (relative, absolute and versioned forms), empty when it points to another type or cannot be resolved."})
+	def(Func{Name: "getReferenceKey", Args: []ArgKind{TypeSpec}, Result: KeyEach, Suite: true, Signature: "getReferenceKey([resource: type]) : KeyType", Doc: "the key of the resource a Reference points to (relative, absolute and versioned forms), empty when it points to another type or cannot be resolved."})
 	def(Func{Name: "hasValue", Result: BoolOne, Signature: "hasValue() : Boolean", Doc: "true when the input is a single primitive with a value."})
 	def(Func{Name: "children", Result: SameMany, Signature: "children() : collection", Doc: "the direct child elements of each item."})
 	def(Func{Name: "descendants", Result: SameMany, Signature: "descendants() : collection", Doc: "all child elements, recursively."})

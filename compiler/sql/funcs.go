@@ -399,9 +399,10 @@ func (e *emitter) join(x *plan.Call, sc *scope) val {
 		sep = e.text(e.scalar(x.Args[0], sc))
 	}
 	r := e.compile(x.X, sc)
-	empty := &Str{V: ""}
+	// An empty input joins to empty (NULL), not '': STRING_AGG over no
+	// rows is NULL, as FHIRPath wants.
 	if r.many == nil {
-		return val{x: e.d.Fn(FnIfNull, e.text(r.one), empty), sh: shStr, t: types.String}
+		return val{x: e.text(r.one), sh: shStr, t: types.String}
 	}
 	c := e.bindItem(r.many)
 	var os []Order
@@ -409,7 +410,7 @@ func (e *emitter) join(x *plan.Call, sc *scope) val {
 		os = append(os, Order{X: o})
 	}
 	agg := e.d.StringAgg(&Cast{X: e.text(c.item), Typ: e.d.TypeName(TTextMax)}, sep, os)
-	return val{x: e.d.Fn(FnIfNull, &Sub{Q: c.query(Item{X: agg})}, empty), sh: shStr, t: types.String, styp: e.d.TypeName(TTextMax)}
+	return val{x: &Sub{Q: c.query(Item{X: agg})}, sh: shStr, t: types.String, styp: e.d.TypeName(TTextMax)}
 }
 
 // referenceKey extracts the key (the id) a reference points to, from

@@ -230,7 +230,7 @@ var exprCases = []exprCase{
 	// strings
 	{"join", "", Call(P("name.given"), "join", S(", ")), `["Ann, Marie, Annie"]`},
 	{"join default", "", Call(P("name.given"), "join"), `["AnnMarieAnnie"]`},
-	{"join empty", "", Call(none, "join"), `[""]`},
+	{"join empty", "", Call(none, "join"), `[]`},
 	{"startsWith", "", Call(P("gender"), "startsWith", S("fem")), `[true]`},
 	{"endsWith", "", Call(P("gender"), "endsWith", S("x")), `[false]`},
 	{"contains function", "", Call(P("gender"), "contains", S("mal")), `[true]`},

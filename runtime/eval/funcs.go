@@ -839,6 +839,11 @@ func bJoin(c *compiler, x *plan.Call) evalFn {
 	id := c.newBuf()
 	return func(e *env, focus []item) []item {
 		r := in(e, focus)
+		if len(r) == 0 {
+			// FHIRPath: an empty input gives an empty result, not ''
+			// (SQL on FHIR suite, fn_join).
+			return nil
+		}
 		s := ""
 		if sep != nil {
 			var ok bool

@@ -45,8 +45,8 @@ func TestCombineUnion(t *testing.T) {
 		"dups": `["Ann","Bob","ann","Ann ","Smith"] | ["Ann","Bob","Ann","Bob","ann","Ann ","Smith","Smith","Smith"] | ` +
 			`["Smith","Ann","Bob","ann","Ann "] | ["Smith","Smith","Ann","Bob","Ann","Bob","ann","Ann ","Smith"] | 5 | 9 | Smith | Smith | Ann,Bob,ann,Ann ,Smith | ` +
 			`["Ann","Bob","ann","Ann ","Smith"] | ["Ann","Bob","ann","Ann ","Smith"] | true`,
-		"none":   `[] | [] | [] | [] | 0 | 0 | null | null |  | ["Ann"] | [] | false`,
-		"empty":  `[] | [] | [] | [] | 0 | 0 | null | null |  | ["Ann"] | [] | false`,
+		"none":   `[] | [] | [] | [] | 0 | 0 | null | null | null | ["Ann"] | [] | false`,
+		"empty":  `[] | [] | [] | [] | 0 | 0 | null | null | null | ["Ann"] | [] | false`,
 		"nulls":  `["A"] | ["A","A"] | ["A"] | ["A","A"] | 1 | 2 | A | A | A | ["A","Ann"] | ["A"] | false`,
 		"family": `["Solo"] | ["Solo"] | ["Solo"] | ["Solo"] | 1 | 1 | Solo | Solo | Solo | ["Ann"] | [] | false`,
 		"many": `["g0","g1","g2","g3","g4","g5","g6","g7","g8","g9","g10","g11"] | ` +

@@ -10,7 +10,7 @@ SELECT
     json_extract_string("r"."doc", '$."id"') AS "patient_id",
     "f1"."row_index" AS "address_index",
     json_extract_string("f1"."value", '$."use"') AS "use",
-    coalesce((
+    (
         SELECT string_agg(CAST(CASE "j2"."type"
             WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
             WHEN 'NULL' THEN NULL
@@ -18,7 +18,7 @@ SELECT
         END AS VARCHAR), ', ' ORDER BY TRY_CAST("j2"."key" AS INTEGER))
         FROM json_each("f1"."value", '$."line"') AS "j2"
         WHERE "j2"."type" <> 'NULL'
-    ), '') AS "line",
+    ) AS "line",
     json_extract_string("f1"."value", '$."city"') AS "city",
     json_extract_string("f1"."value", '$."state"') AS "state",
     json_extract_string("f1"."value", '$."postalCode"') AS "postal_code",

@@ -31,7 +31,7 @@ SELECT
         ORDER BY TRY_CAST("j1"."key" AS INTEGER)
         LIMIT 1
     ) AS "family",
-    coalesce((
+    (
         SELECT string_agg(CAST(CASE "j3"."type"
             WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
             WHEN 'NULL' THEN NULL
@@ -50,7 +50,7 @@ SELECT
                 ELSE CAST("j2"."value" AS VARCHAR)
             END, '$."use"') = 'official'
             AND "j3"."type" <> 'NULL'
-    ), '') AS "given",
+    ) AS "given",
     concat('[', (
         SELECT string_agg(CAST(CAST(to_json(CAST(CASE "j5"."type"
             WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
