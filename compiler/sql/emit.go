@@ -373,37 +373,47 @@ func startChain(ch []*From) []*From {
 	return append(out, ch[1:]...)
 }
 
-// forEachOrNull: one row per item, or one row of NULLs (with %rowIndex 0)
-// when there is no item at all. When every nested select yields at least one
-// row per item, OUTER APPLY is exact; otherwise an item whose nested rows are
-// all empty must yield nothing, so the null row is added explicitly.
+// forEachOrNull is forEach over its collection, plus one blank row when
+// the collection is empty: every column of the subtree (nested selects and
+// unionAll branches included) NULL, a %rowIndex column 0, and the body not
+// evaluated — the specification's processing algorithm, and the runtime's
+// blankRow. Both parts are branches of one correlated derived table:
+//
+//	CROSS APPLY (SELECT <subtree> FROM <items> ...
+//	             UNION ALL
+//	             SELECT NULL, ..., 0 WHERE NOT EXISTS (<items>)) AS u
+//
+// An OUTER APPLY over the forEach part alone would be wrong when the
+// collection has items but the nested selects give none of them a row:
+// then the spec gives no row, not a blank one.
 func (e *emitter) forEachOrNull(s *plan.Select, sc *scope, chain *[]*From) []colOut {
-	items := e.orNull(e.iterItems(s, s.Iter, sc, "f"))
-	*chain = append(*chain, &From{Join: CrossApply, Src: items.src, Alias: items.alias})
-	e.hoistItems(items, chain)
-	return e.selectBody(s, s, sc.withRow(items.focus, items.rix), chain)
-}
-
-// orNull makes an iteration source yield one item, NULL with %rowIndex 0,
-// when its collection is empty. forEachOrNull is forEach over that, so its
-// body is evaluated on an empty focus, as in the SQL on FHIR reference
-// implementation and the runtime: a column that is not null on nothing
-// (exists(), count(), a literal) keeps its value, and a nested forEach
-// yields no row, so neither does the item.
-func (e *emitter) orNull(it items) items {
-	sel := it.src.(*Derived).Q.(*Select)
-	nulls := &Select{}
-	for _, item := range sel.Items {
+	items := e.iterItems(s, s.Iter, sc, "f")
+	var body []*From
+	body = append(body, &From{Join: CrossApply, Src: items.src, Alias: items.alias})
+	e.hoistItems(items, &body)
+	outs := distinct(e.selectBody(s, s, sc.withRow(items.focus, items.rix), &body))
+	each := &Select{From: startChain(body)}
+	probe := &Select{Items: []Item{{X: &Num{V: "1"}}}, From: []*From{{Src: items.src, Alias: e.alias("e")}}}
+	blank := &Select{Where: []Expr{&Exists{Not: true, Q: probe}}}
+	alias := e.alias("u")
+	res := make([]colOut, 0, len(outs))
+	for _, o := range outs {
+		each.Items = append(each.Items, Item{X: o.x, Alias: o.col.Name})
 		var x Expr = &Null{}
-		if item.Alias == "row_index" {
+		_, zero := o.col.Expr.(*plan.RowIndex)
+		if zero {
 			x = &Num{V: "0"}
 		}
-		nulls.Items = append(nulls.Items, Item{X: x, Alias: item.Alias})
+		blank.Items = append(blank.Items, Item{X: x, Alias: o.col.Name})
+		res = append(res, colOut{col: o.col, x: &Col{Table: alias, Name: o.col.Name}, typ: o.typ, notNull: o.notNull && zero})
 	}
-	probe := &Select{Items: []Item{{X: &Num{V: "1"}}}, From: []*From{{Src: &Derived{Q: sel}, Alias: e.alias("e")}}}
-	nulls.Where = []Expr{&Exists{Not: true, Q: probe}}
-	it.src = &Derived{Q: &UnionAll{Queries: []Query{sel, nulls}}}
-	return it
+	if len(outs) == 0 {
+		// no column: the branches still need an item each
+		each.Items = []Item{{X: &Num{V: "1"}, Alias: "one"}}
+		blank.Items = []Item{{X: &Num{V: "1"}, Alias: "one"}}
+	}
+	*chain = append(*chain, &From{Join: CrossApply, Src: &Derived{Q: &UnionAll{Queries: []Query{each, blank}}}, Alias: alias})
+	return res
 }
 
 // nullColumns gives NULL for every column of a subtree (after an error).

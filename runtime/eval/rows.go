@@ -26,9 +26,18 @@ type sel struct {
 	// (code.coding) walked over single values; ok false sends it to iter.
 	iterDirect func(e *env, focus []item) (coll []item, ok bool)
 	repeat     []evalFn
-	cols       []colProg
+	// nullRow lists the output columns of the whole subtree (nested
+	// selects and unionAll branches included) that a forEachOrNull's
+	// blank row sets: NULL, or 0 for a %rowIndex column (zero).
+	nullRow []nullCell
+	cols    []colProg
 	children   []*sel
 	union      []*sel
+}
+
+type nullCell struct {
+	idx  int
+	zero bool
 }
 
 type colProg struct {
@@ -68,6 +77,16 @@ func (c *compiler) sel(s *plan.Select) *sel {
 		out.iter = c.expr(s.Iter)
 		out.iterText = plan.ExprString(s.Iter)
 		out.iterDirect = c.directIter(s.Iter)
+		if s.Kind == plan.ForEachOrNull {
+			plan.Selects(s, func(n *plan.Select) {
+				for _, col := range n.Columns {
+					if idx, ok := c.index[col]; ok {
+						_, zero := col.Expr.(*plan.RowIndex)
+						out.nullRow = append(out.nullRow, nullCell{idx: idx, zero: zero})
+					}
+				}
+			})
+		}
 	case plan.Repeat:
 		if len(s.Repeat) == 0 {
 			c.failf("repeat without paths")
@@ -122,10 +141,7 @@ func (e *env) runSel(s *sel, focus []item, rowIndex int) error {
 		}
 		if len(coll) == 0 {
 			if s.kind == plan.ForEachOrNull {
-				// The null row: the body sees an empty focus, so paths
-				// from it are null and %rowIndex is 0 (as in the suite and
-				// as an outer join computes it).
-				return e.body(s, nil, 0)
+				return e.blankRow(s)
 			}
 			return nil
 		}
@@ -151,6 +167,26 @@ func (e *env) runSel(s *sel, focus []item, rowIndex int) error {
 	}
 	return e.body(s, focus, rowIndex)
 }
+
+// blankRow is what forEachOrNull gives for an empty collection: one row
+// in which every column of the select's subtree is null, its nested
+// selects and unionAll branches included, and a %rowIndex column is 0 —
+// the specification's processing algorithm (select step 3). The body is
+// not evaluated: a literal column is null too, and a nested forEach
+// cannot remove the row.
+func (e *env) blankRow(s *sel) error {
+	for _, c := range s.nullRow {
+		if c.zero {
+			e.cells[c.idx] = zeroValue
+		} else {
+			e.cells[c.idx] = nil
+		}
+	}
+	return e.next()
+}
+
+// zeroValue is the %rowIndex of a blank row.
+var zeroValue = &value.Value{Kind: value.Number, Str: "0"}
 
 // expand appends, in pre-order, every node reached from node by the repeat
 // paths, applying all paths again to each node reached.

@@ -382,18 +382,19 @@ func TestConditionsAndMedicationsWide(t *testing.T) {
 	}
 }
 
-// TestForEachOrNullEmptyBody: on an empty collection forEachOrNull
-// evaluates its body on an empty focus (the reference implementation's
-// [{}]), not a row of NULLs: exists() is false, a literal keeps its value,
-// count() is 0, and a nested forEach yields no row, so neither does the
-// resource. Found by TestRandomPatients: the SQL gave a row of NULLs.
-func TestForEachOrNullEmptyBody(t *testing.T) {
+// TestForEachOrNullBlankRow: on an empty collection forEachOrNull gives one
+// blank row, as the specification's processing algorithm says (select step
+// 3): every column of its subtree is null — literals, exists() and count()
+// included, nested selects and unionAll branches too — and a %rowIndex
+// column is 0; the body is not evaluated. A collection with items whose
+// nested forEach gives none of them a row gives no row at all.
+func TestForEachOrNullBlankRow(t *testing.T) {
 	data := []string{
 		`{"resourceType":"Patient","id":"none"}`,
 		`{"resourceType":"Patient","id":"noline","address":[{"city":"X"}]}`,
 		`{"resourceType":"Patient","id":"lines","address":[{"city":"Y","line":["a","b"]}]}`,
 	}
-	got := differential(t, `view empty_body of Patient {
+	got := differential(t, `view blank_row of Patient {
   id = getResourceKey()
   forEachOrNull address {
     has = city.exists()
@@ -404,7 +405,7 @@ func TestForEachOrNullEmptyBody(t *testing.T) {
 }
 `, data...)
 	wantRows(t, got, map[string]string{
-		"none":   "false | x | 0 | 0",
+		"none":   "null | null | null | 0",
 		"noline": "true | x | 0 | 0",
 		"lines":  "true | x | 2 | 0",
 	})
@@ -414,13 +415,28 @@ func TestForEachOrNullEmptyBody(t *testing.T) {
     city = city
     forEach line {
       l = $this
+      li = %rowIndex
     }
   }
 }
 `, data...)
-	if _, ok := got["none"]; ok || len(got) != 1 {
-		t.Errorf("rows %v: want only the patient with lines", got)
-	}
+	wantRows(t, got, map[string]string{
+		"none":  "null | null | 0",
+		"lines": "Y | b | 1",
+	})
+	// The issue's example: a unionAll of literals under an empty
+	// forEachOrNull is one row with letter = null, not one per branch.
+	got = differential(t, `view union_blank of Patient {
+  id = getResourceKey()
+  forEachOrNull address.where(id = 'never-match') {
+    unionAll {
+      select { letter = 'a' }
+      select { letter = 'b' }
+    }
+  }
+}
+`, data...)
+	wantRows(t, got, map[string]string{"none": "null", "noline": "null", "lines": "null"})
 }
 
 // randomObsView reads Observations through choice types, quantities,

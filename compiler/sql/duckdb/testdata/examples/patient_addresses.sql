@@ -8,85 +8,15 @@
 CREATE OR REPLACE VIEW "patient_addresses" AS
 SELECT
     json_extract_string("r"."doc", '$."id"') AS "patient_id",
-    "f1"."row_index" AS "address_index",
-    json_extract_string("f1"."value", '$."use"') AS "use",
-    (
-        SELECT string_agg(CAST(CASE "j2"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j2"."value" AS VARCHAR)
-        END AS VARCHAR), ', ' ORDER BY TRY_CAST("j2"."key" AS INTEGER))
-        FROM json_each("f1"."value", '$."line"') AS "j2"
-        WHERE "j2"."type" <> 'NULL'
-    ) AS "line",
-    json_extract_string("f1"."value", '$."city"') AS "city",
-    json_extract_string("f1"."value", '$."state"') AS "state",
-    json_extract_string("f1"."value", '$."postalCode"') AS "postal_code",
-    json_extract_string("f1"."value", '$."country"') AS "country",
-    (
-        SELECT json_extract_string(CASE "j4"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j4"."value" AS VARCHAR)
-        END, '$."valueDecimal"')
-        FROM json_each("f1"."value", '$."extension"') AS "j3"
-        CROSS JOIN LATERAL json_each(CASE "j3"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j3"."value" AS VARCHAR)
-        END, '$."extension"') AS "j4"
-        WHERE "j3"."type" <> 'NULL'
-            AND json_extract_string(CASE "j3"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j3"."value" AS VARCHAR)
-            END, '$."url"') = 'http://hl7.org/fhir/StructureDefinition/geolocation'
-            AND "j4"."type" <> 'NULL'
-            AND json_extract_string(CASE "j4"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j4"."value" AS VARCHAR)
-            END, '$."url"') = 'latitude'
-            AND json_extract_string(CASE "j4"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j4"."value" AS VARCHAR)
-            END, '$."valueDecimal"') IS NOT NULL
-        ORDER BY TRY_CAST("j3"."key" AS INTEGER), TRY_CAST("j4"."key" AS INTEGER)
-        LIMIT 1
-    ) AS "latitude",
-    (
-        SELECT json_extract_string(CASE "j6"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j6"."value" AS VARCHAR)
-        END, '$."valueDecimal"')
-        FROM json_each("f1"."value", '$."extension"') AS "j5"
-        CROSS JOIN LATERAL json_each(CASE "j5"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j5"."value" AS VARCHAR)
-        END, '$."extension"') AS "j6"
-        WHERE "j5"."type" <> 'NULL'
-            AND json_extract_string(CASE "j5"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j5"."value" AS VARCHAR)
-            END, '$."url"') = 'http://hl7.org/fhir/StructureDefinition/geolocation'
-            AND "j6"."type" <> 'NULL'
-            AND json_extract_string(CASE "j6"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j6"."value" AS VARCHAR)
-            END, '$."url"') = 'longitude'
-            AND json_extract_string(CASE "j6"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j6"."value" AS VARCHAR)
-            END, '$."valueDecimal"') IS NOT NULL
-        ORDER BY TRY_CAST("j5"."key" AS INTEGER), TRY_CAST("j6"."key" AS INTEGER)
-        LIMIT 1
-    ) AS "longitude"
+    "u1"."address_index" AS "address_index",
+    "u1"."use" AS "use",
+    "u1"."line" AS "line",
+    "u1"."city" AS "city",
+    "u1"."state" AS "state",
+    "u1"."postal_code" AS "postal_code",
+    "u1"."country" AS "country",
+    "u1"."latitude" AS "latitude",
+    "u1"."longitude" AS "longitude"
 FROM (
     SELECT
         "s"."json" AS "doc"
@@ -99,18 +29,107 @@ FROM (
 ) AS "r"
 CROSS JOIN LATERAL (
     SELECT
-        CASE "j1"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j1"."value" AS VARCHAR)
-        END AS "value",
-        CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j1"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
-    FROM json_each("r"."doc", '$."address"') AS "j1"
-    WHERE "j1"."type" <> 'NULL'
+        "f1"."row_index" AS "address_index",
+        json_extract_string("f1"."value", '$."use"') AS "use",
+        (
+            SELECT string_agg(CAST(CASE "j2"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j2"."value" AS VARCHAR)
+            END AS VARCHAR), ', ' ORDER BY TRY_CAST("j2"."key" AS INTEGER))
+            FROM json_each("f1"."value", '$."line"') AS "j2"
+            WHERE "j2"."type" <> 'NULL'
+        ) AS "line",
+        json_extract_string("f1"."value", '$."city"') AS "city",
+        json_extract_string("f1"."value", '$."state"') AS "state",
+        json_extract_string("f1"."value", '$."postalCode"') AS "postal_code",
+        json_extract_string("f1"."value", '$."country"') AS "country",
+        (
+            SELECT json_extract_string(CASE "j4"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j4"."value" AS VARCHAR)
+            END, '$."valueDecimal"')
+            FROM json_each("f1"."value", '$."extension"') AS "j3"
+            CROSS JOIN LATERAL json_each(CASE "j3"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j3"."value" AS VARCHAR)
+            END, '$."extension"') AS "j4"
+            WHERE "j3"."type" <> 'NULL'
+                AND json_extract_string(CASE "j3"."type"
+                    WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+                    WHEN 'NULL' THEN NULL
+                    ELSE CAST("j3"."value" AS VARCHAR)
+                END, '$."url"') = 'http://hl7.org/fhir/StructureDefinition/geolocation'
+                AND "j4"."type" <> 'NULL'
+                AND json_extract_string(CASE "j4"."type"
+                    WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
+                    WHEN 'NULL' THEN NULL
+                    ELSE CAST("j4"."value" AS VARCHAR)
+                END, '$."url"') = 'latitude'
+                AND json_extract_string(CASE "j4"."type"
+                    WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
+                    WHEN 'NULL' THEN NULL
+                    ELSE CAST("j4"."value" AS VARCHAR)
+                END, '$."valueDecimal"') IS NOT NULL
+            ORDER BY TRY_CAST("j3"."key" AS INTEGER), TRY_CAST("j4"."key" AS INTEGER)
+            LIMIT 1
+        ) AS "latitude",
+        (
+            SELECT json_extract_string(CASE "j6"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j6"."value" AS VARCHAR)
+            END, '$."valueDecimal"')
+            FROM json_each("f1"."value", '$."extension"') AS "j5"
+            CROSS JOIN LATERAL json_each(CASE "j5"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j5"."value" AS VARCHAR)
+            END, '$."extension"') AS "j6"
+            WHERE "j5"."type" <> 'NULL'
+                AND json_extract_string(CASE "j5"."type"
+                    WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
+                    WHEN 'NULL' THEN NULL
+                    ELSE CAST("j5"."value" AS VARCHAR)
+                END, '$."url"') = 'http://hl7.org/fhir/StructureDefinition/geolocation'
+                AND "j6"."type" <> 'NULL'
+                AND json_extract_string(CASE "j6"."type"
+                    WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
+                    WHEN 'NULL' THEN NULL
+                    ELSE CAST("j6"."value" AS VARCHAR)
+                END, '$."url"') = 'longitude'
+                AND json_extract_string(CASE "j6"."type"
+                    WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
+                    WHEN 'NULL' THEN NULL
+                    ELSE CAST("j6"."value" AS VARCHAR)
+                END, '$."valueDecimal"') IS NOT NULL
+            ORDER BY TRY_CAST("j5"."key" AS INTEGER), TRY_CAST("j6"."key" AS INTEGER)
+            LIMIT 1
+        ) AS "longitude"
+    FROM (
+        SELECT
+            CASE "j1"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j1"."value" AS VARCHAR)
+            END AS "value",
+            CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j1"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
+        FROM json_each("r"."doc", '$."address"') AS "j1"
+        WHERE "j1"."type" <> 'NULL'
+    ) AS "f1"
     UNION ALL
     SELECT
-        NULL AS "value",
-        0 AS "row_index"
+        0 AS "address_index",
+        NULL AS "use",
+        NULL AS "line",
+        NULL AS "city",
+        NULL AS "state",
+        NULL AS "postal_code",
+        NULL AS "country",
+        NULL AS "latitude",
+        NULL AS "longitude"
     WHERE NOT EXISTS (
             SELECT 1
             FROM (
@@ -125,6 +144,6 @@ CROSS JOIN LATERAL (
                 WHERE "j1"."type" <> 'NULL'
             ) AS "e1"
         )
-) AS "f1"
+) AS "u1"
 WHERE json_extract_string("r"."doc", '$."resourceType"') = 'Patient';
 

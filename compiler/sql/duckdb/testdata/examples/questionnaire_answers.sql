@@ -37,13 +37,10 @@ SELECT
     "f1"."row_index" AS "item_index",
     json_extract_string("f1"."value", '$."linkId"') AS "link_id",
     json_extract_string("f1"."value", '$."text"') AS "text",
-    json_extract_string("f2"."value", '$."valueString"') AS "value_string",
-    CAST(CASE json_extract_string("f2"."value", '$."valueBoolean"')
-        WHEN 'true' THEN 1
-        WHEN 'false' THEN 0
-    END AS BOOLEAN) AS "value_boolean",
-    TRY_CAST(json_extract_string("f2"."value", '$."valueInteger"') AS INTEGER) AS "value_integer",
-    json_extract_string("f2"."value", '$."valueCoding"."code"') AS "value_code"
+    "u1"."value_string" AS "value_string",
+    "u1"."value_boolean" AS "value_boolean",
+    "u1"."value_integer" AS "value_integer",
+    "u1"."value_code" AS "value_code"
 FROM (
     SELECT
         "s"."json" AS "doc"
@@ -126,16 +123,29 @@ CROSS JOIN LATERAL (
 ) AS "f1"
 CROSS JOIN LATERAL (
     SELECT
-        CASE "j7"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j7"."value" AS VARCHAR)
-        END AS "value"
-    FROM json_each("f1"."value", '$."answer"') AS "j7"
-    WHERE "j7"."type" <> 'NULL'
+        json_extract_string("f2"."value", '$."valueString"') AS "value_string",
+        CAST(CASE json_extract_string("f2"."value", '$."valueBoolean"')
+            WHEN 'true' THEN 1
+            WHEN 'false' THEN 0
+        END AS BOOLEAN) AS "value_boolean",
+        TRY_CAST(json_extract_string("f2"."value", '$."valueInteger"') AS INTEGER) AS "value_integer",
+        json_extract_string("f2"."value", '$."valueCoding"."code"') AS "value_code"
+    FROM (
+        SELECT
+            CASE "j7"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j7"."value" AS VARCHAR)
+            END AS "value"
+        FROM json_each("f1"."value", '$."answer"') AS "j7"
+        WHERE "j7"."type" <> 'NULL'
+    ) AS "f2"
     UNION ALL
     SELECT
-        NULL AS "value"
+        NULL AS "value_string",
+        NULL AS "value_boolean",
+        NULL AS "value_integer",
+        NULL AS "value_code"
     WHERE NOT EXISTS (
             SELECT 1
             FROM (
@@ -149,6 +159,6 @@ CROSS JOIN LATERAL (
                 WHERE "j7"."type" <> 'NULL'
             ) AS "e1"
         )
-) AS "f2"
+) AS "u1"
 WHERE json_extract_string("r"."doc", '$."resourceType"') = 'QuestionnaireResponse';
 
