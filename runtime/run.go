@@ -85,6 +85,9 @@ type ViewSummary struct {
 	Name string
 	Rows int64
 	Path string // the file written, "" for stdout or when the run failed
+	// Unfit lists the columns some of whose values did not fit the
+	// column's type and were written as NULL (runtime/write declared.go).
+	Unfit []write.Unfit
 }
 
 // maxProblems bounds Summary.Problems.
@@ -111,6 +114,9 @@ func (s *Summary) Write(w io.Writer) {
 			fmt.Fprintf(&b, "  -> %s", v.Path)
 		}
 		b.WriteString("\n")
+		for _, u := range v.Unfit {
+			fmt.Fprintf(&b, "  column %s: %s value(s) did not fit %s and were written as NULL\n", u.Column, count(u.N), u.Rule)
+		}
 	}
 	if s.Skipped > 0 {
 		fmt.Fprintf(&b, "skipped %s bad line(s) or failed resource(s):\n", count(s.Skipped))
@@ -543,6 +549,9 @@ func (r *run) merge(b *batch, sum *Summary) error {
 			return fmt.Errorf("writing view %s: %v", r.views[i].Name, err)
 		}
 		sum.Views[i].Rows += int64(b.out[i].N)
+		if b.out[i].Unfit != nil {
+			sum.Views[i].Unfit = write.AddUnfit(sum.Views[i].Unfit, r.views[i], b.out[i].Unfit)
+		}
 		r.rowsDone.Add(int64(b.out[i].N))
 	}
 	for t, n := range b.counts {

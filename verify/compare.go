@@ -37,6 +37,12 @@ func ColumnKind(c *plan.Column) Kind {
 	if c.Collection {
 		return KindCollection
 	}
+	switch c.TypedAs() {
+	case plan.TypedDate:
+		return KindDate
+	case plan.TypedTimestamp:
+		return KindDateTime
+	}
 	t := string(c.Type)
 	if c.Declared != "" {
 		t = c.Declared
@@ -46,18 +52,15 @@ func ColumnKind(c *plan.Column) Kind {
 		return KindBool
 	case types.Integer, types.Long, types.Decimal:
 		return KindNumber
-	case types.Date, types.DateTime, types.Time:
-		// Only a declared type makes the SQL convert the text to a DATE,
-		// TIMESTAMPTZ or TIME; otherwise both engines must give the
-		// data's text exactly.
+	case types.Date, types.DateTime:
+		// Dates and dateTimes are text as written, declared or not (a
+		// partial date stays "1970-06"); only an ansi/type tag makes them
+		// SQL dates (above).
+		return KindString
+	case types.Time:
+		// A declared time is a SQL TIME.
 		if c.Declared == "" {
 			return KindString
-		}
-		switch types.Primitive(t) {
-		case types.Date:
-			return KindDate
-		case types.DateTime:
-			return KindDateTime
 		}
 		return KindTime
 	case types.String, types.Any, types.Unknown:
@@ -171,17 +174,19 @@ func Canonical(k Kind, v any) (any, error) {
 	return fmt.Sprint(v), nil
 }
 
-// parseInstant reads a dateTime with a time part and an offset (a full
-// instant); anything less precise stays text.
+// parseInstant reads a dateTime with a time part (a time without a zone
+// is UTC, as the TIMESTAMP columns take it); anything less precise stays
+// text.
 func parseInstant(s string) (time.Time, bool) {
 	if len(s) <= 10 {
 		return time.Time{}, false
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, false
+	for _, l := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04Z07:00", "2006-01-02T15:04"} {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
 	}
-	return t, true
+	return time.Time{}, false
 }
 
 // toNum reads the numeric forms engines return: Go numbers, decimal text,

@@ -122,9 +122,12 @@ func TestColumnKind(t *testing.T) {
 		want Kind
 	}{
 		{plan.Column{Type: "dateTime"}, KindString},
-		{plan.Column{Type: "dateTime", Declared: "dateTime"}, KindDateTime},
-		{plan.Column{Type: "date", Declared: "date"}, KindDate},
-		{plan.Column{Type: "instant", Declared: "instant"}, KindDateTime},
+		{plan.Column{Type: "dateTime", Declared: "dateTime"}, KindString},
+		{plan.Column{Type: "date", Declared: "date"}, KindString},
+		{plan.Column{Type: "instant", Declared: "instant"}, KindString},
+		{plan.Column{Type: "date", Tags: []plan.Tag{{Name: "ansi/type", Value: "date"}}}, KindDate},
+		{plan.Column{Type: "dateTime", Declared: "dateTime", Tags: []plan.Tag{{Name: "ansi/type", Value: "TIMESTAMP"}}}, KindDateTime},
+		{plan.Column{Type: "time", Declared: "time"}, KindTime},
 		{plan.Column{Type: "System.Integer"}, KindNumber},
 		{plan.Column{Type: "positiveInt"}, KindNumber},
 		{plan.Column{Type: "HumanName"}, KindJSON},

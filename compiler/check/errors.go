@@ -74,6 +74,10 @@ const (
 	// CodeFilterNoop (warning): ofType(T) or `as T` on a non-choice element
 	// that always has type T; the filter does nothing.
 	CodeFilterNoop diag.Code = "FQL2027"
+	// CodePartialDates (warning): a column typed DATE or TIMESTAMP by its
+	// ansi/type tag reads a FHIR date or dateTime, whose partial values
+	// ("1970", "1970-06") a SQL date cannot hold: they will be NULL.
+	CodePartialDates diag.Code = "FQL2040"
 )
 
 // reporter builds diagnostics for one file; its methods are the checker's
@@ -343,6 +347,11 @@ func (r *reporter) codeNotInValueSet(sp source.Span, code, elem, valueSet string
 func (r *reporter) unknownColumnType(sp source.Span, col, typ string, candidates []string) {
 	d := r.errorf(CodeUnknownColumnType, sp, "column %q declares unknown type %q; use a FHIR type such as string, integer, dateTime", col, typ)
 	suggest(d, sp, typ, candidates, "types")
+}
+
+func (r *reporter) partialDates(sp source.Span, col, sqlType, fhirType string) {
+	r.warnf(CodePartialDates, sp, "column %q is typed %s, which cannot hold a partial %s (\"1970\", \"1970-06\"): such values will be NULL and `fhirql run` counts them; "+
+		"drop the ansi/type tag to keep every value as text", col, sqlType, fhirType)
 }
 
 func (r *reporter) noColumns(sp source.Span, view string) {

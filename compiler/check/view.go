@@ -2,6 +2,7 @@ package check
 
 import (
 	"regexp"
+	"strings"
 
 	"github.com/fhirql/fhirql/catalog"
 	"github.com/fhirql/fhirql/compiler/types"
@@ -231,6 +232,23 @@ func (ch *checker) checkColumn(col *ast.Column, sc *scope) *Column {
 			c.Type = types.Type(col.Type)
 		} else {
 			r.unknownColumnType(nameSpan(col.TypeSpan, col.Sp), col.Name, col.Type, ch.allTypeNames())
+		}
+	}
+	for _, tag := range col.Tags {
+		if tag.Name != "ansi/type" {
+			continue
+		}
+		sqlType := strings.ToUpper(strings.TrimSpace(tag.Value))
+		if sqlType != "DATE" && sqlType != "TIMESTAMP" {
+			continue
+		}
+		switch t := systemOf(c.Type); {
+		case t == types.Date || (t == types.DateTime && c.Type != "instant"):
+			fhir := "date"
+			if t == types.DateTime {
+				fhir = "dateTime"
+			}
+			r.partialDates(tag.Sp, col.Name, sqlType, fhir)
 		}
 	}
 	if !col.Collection && c.Expr.Many && col.Path != nil {

@@ -10,6 +10,8 @@
 package plan
 
 import (
+	"strings"
+
 	"github.com/fhirql/fhirql/compiler/funcs"
 	"github.com/fhirql/fhirql/compiler/types"
 	"github.com/fhirql/fhirql/lang/source"
@@ -89,6 +91,31 @@ type Column struct {
 // Tag is a column tag (ansi/type, tsql/type, ...), passed through to dialects.
 type Tag struct {
 	Name, Value string
+}
+
+// SQL types a column's ansi/type tag may ask for, which every engine
+// gives: the runtime's Parquet writer (DATE, TIMESTAMP) as well as each
+// SQL target.
+const (
+	TypedDate      = "DATE"
+	TypedTimestamp = "TIMESTAMP"
+)
+
+// TypedAs is the SQL type the column's ansi/type tag asks for when it is
+// one of TypedDate and TypedTimestamp (case-insensitive), else "". A FHIR
+// date or dateTime of any precision ("1970", "1970-06") is kept as text in
+// a column declared date or dateTime; only a column typed this way holds
+// real SQL dates, in which a partial value does not fit and is NULL.
+func (c *Column) TypedAs() string {
+	for _, t := range c.Tags {
+		if t.Name == "ansi/type" {
+			switch v := strings.ToUpper(strings.TrimSpace(t.Value)); v {
+			case TypedDate, TypedTimestamp:
+				return v
+			}
+		}
+	}
+	return ""
 }
 
 // Expr is a typed FHIRPath expression. Evaluation is always relative to a

@@ -99,6 +99,19 @@ func (e *emitter) typed(c *plan.Column, v val) (Expr, string) {
 		st = sysType(types.Type(c.Declared))
 	}
 	v = e.asValue(v)
+	switch c.TypedAs() {
+	case plan.TypedDate:
+		// a complete date, the only kind DATE holds (runtime/write declared.go)
+		typ := e.d.TypeName(TDate)
+		return e.let(e.text(v), func(x Expr) Expr {
+			return &Case{Whens: []When{{Cond: &Bin{Op: OpEq, X: e.d.Fn(FnLength, x), Y: &Num{V: "10"}}, Then: e.d.Fn(FnParseDate, x)}}}
+		}), typ
+	case plan.TypedTimestamp:
+		typ := e.d.TypeName(TDateTime)
+		return e.let(e.text(v), func(x Expr) Expr {
+			return &Case{Whens: []When{{Cond: &Bin{Op: OpGt, X: e.d.Fn(FnLength, x), Y: &Num{V: "10"}}, Then: e.d.Fn(FnParseDateTime, x)}}}
+		}), typ
+	}
 	switch {
 	case st == types.Boolean || (st == "" && isBoolean(v)) || v.sh == shBit:
 		return &Cast{X: e.bit(v), Typ: e.d.TypeName(TBool)}, e.d.TypeName(TBool)
@@ -108,30 +121,32 @@ func (e *emitter) typed(c *plan.Column, v val) (Expr, string) {
 			t = TBigInt
 		}
 		typ := e.d.TypeName(t)
-		if v.sh == shNum {
-			if v.styp == typ {
-				return v.x, typ
-			}
-			return &Cast{X: v.x, Typ: typ}, typ
+		if v.sh == shNum && v.styp == typ {
+			return v.x, typ
 		}
-		return &Convert{Typ: typ, X: v.x, Try: true}, typ
+		// An integer that does not fit (1e400, 2.5, 30 digits) is NULL, as
+		// in the runtime: validated as text, never CAST (which fails the
+		// query on overflow).
+		return e.intColumn(v, t), typ
 	case st == types.Decimal:
 		typ := e.d.TypeName(TDecimal)
-		if v.sh == shNum {
+		if v.sh == shNum && !declared {
 			return &Cast{X: v.x, Typ: typ}, typ
 		}
 		if declared {
-			return inside(v.x, func(x Expr) Expr { return e.d.ToNumber(x, false) }), typ
+			return e.decimalColumn(v), typ
 		}
 	case st == types.Date && declared:
-		typ := e.d.TypeName(TDate)
-		return e.let(v.x, func(x Expr) Expr {
-			return &Case{Whens: []When{{Cond: &Bin{Op: OpEq, X: e.d.Fn(FnLength, x), Y: &Num{V: "10"}}, Then: e.d.Fn(FnParseDate, x)}}}
+		// a FHIR date of any precision, as written
+		typ := e.d.TypeName(TText)
+		return e.let(e.text(v), func(x Expr) Expr {
+			return &Case{Whens: []When{{Cond: and(&In{X: e.length(x), List: []Expr{numLit(4), numLit(7), numLit(10)}}, e.validDateTime(x)), Then: x}}}
 		}), typ
 	case st == types.DateTime && declared:
-		typ := e.d.TypeName(TDateTime)
-		return e.let(v.x, func(x Expr) Expr {
-			return &Case{Whens: []When{{Cond: &Bin{Op: OpGt, X: e.d.Fn(FnLength, x), Y: &Num{V: "10"}}, Then: e.d.Fn(FnParseDateTime, x)}}}
+		// a FHIR dateTime of any precision, as written
+		typ := e.d.TypeName(TText)
+		return e.let(e.text(v), func(x Expr) Expr {
+			return &Case{Whens: []When{{Cond: and(e.validDateTime(x), &Not{X: e.d.StringEq(e.d.Fn(FnRight, x, numLit(1)), &Str{V: "T"})}), Then: x}}}
 		}), typ
 	case st == types.Time && declared:
 		typ := e.d.TypeName(TTime)
@@ -156,4 +171,34 @@ func typeTag(c *plan.Column) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// intColumn is an integer column's value: a JSON number that is an
+// integer within t's range (INT: 32 bits, BIGINT: 64), else NULL — the
+// runtime's rule (runtime/write declared.go). Text is validated as digits
+// before TRY_CAST, which would accept ' 12' or '1e2' on some engines.
+func (e *emitter) intColumn(v val, t Type) Expr {
+	typ := e.d.TypeName(t)
+	if v.sh == shNum {
+		return &Convert{Typ: typ, X: v.x, Try: true}
+	}
+	return e.let(e.text(v), func(x Expr) Expr {
+		n := e.d.ToNumber(x, true)
+		ok := e.holds(e.unsign(x), func(u Expr) Expr {
+			return and(e.d.Shape(u, "*"), &Bin{Op: OpLe, X: e.length(u), Y: numLit(19)})
+		})
+		if t == TInt {
+			ok = and(ok, int32Range(n))
+		}
+		return &Case{Whens: []When{{Cond: ok, Then: &Convert{Typ: typ, X: n, Try: true}}}}
+	})
+}
+
+// decimalColumn is a declared decimal column's value: a number below
+// 10^20 in magnitude (what DECIMAL(38, 18) holds), else NULL.
+func (e *emitter) decimalColumn(v val) Expr {
+	if v.sh == shNum {
+		return &Convert{Typ: e.d.TypeName(TDecimal), X: v.x, Try: true}
+	}
+	return inside(v.x, func(x Expr) Expr { return e.d.ToNumber(x, false) })
 }

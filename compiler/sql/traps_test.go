@@ -230,7 +230,8 @@ func TestTrap7OrderingBeyondTen(t *testing.T) {
 }
 
 // Trap 8: partial dates keep their precision: boundaries pad by length (with
-// EOMONTH for months), a declared date converts only a full date, and
+// EOMONTH for months), a declared date keeps a partial date as text, a
+// column typed DATE by its ansi/type tag converts only a full date, and
 // instants compare in UTC so +02:00 and Z agree: as whole seconds computed
 // from the text (a literal's here) and the fraction apart, never through
 // the engine's parser, which knows neither partial clocks nor FHIRPath's
@@ -241,8 +242,11 @@ func TestTrap8PartialDatesAndZones(t *testing.T) {
 	hi := call("highBoundary", path("Patient", "=birthDate:date"), info("date", false))
 	typed := column("typed", path("Patient", "=birthDate:date"), "date")
 	typed.Declared = "date"
+	typed.Tags = []plan.Tag{{Name: "ansi/type", Value: "DATE"}}
+	fhir := column("fhir", path("Patient", "=birthDate:date"), "date")
+	fhir.Declared = "date"
 	v := view("dates", "Patient", sel(plan.Plain, nil, cols(
-		column("lo", lo, "date"), column("hi", hi, "date"), typed,
+		column("lo", lo, "date"), column("hi", hi, "date"), typed, fhir,
 		column("same", bin("=", path("Observation", "=effectiveInstant:instant"), dtLit("2015-02-07T13:28:17.239+02:00"), boolOne()), "boolean"),
 	)))
 	for name, s := range sqlFor(t, v) {
@@ -250,6 +254,7 @@ func TestTrap8PartialDatesAndZones(t *testing.T) {
 			q(`CASE DATALENGTH([p1].[birthDate]) / 2 WHEN 4 THEN CONCAT([p1].[birthDate], N'-01-01') WHEN 7 THEN CONCAT([p1].[birthDate], N'-01') ELSE [p1].[birthDate] END`),
 			q(`WHEN 7 THEN CONVERT(NVARCHAR(10), EOMONTH(TRY_CONVERT(DATE, CONCAT([p1].[birthDate], N'-01'), 23)), 23)`),
 			q(`CASE WHEN DATALENGTH([p1].[birthDate]) / 2 = 10 THEN TRY_CONVERT(DATE, [p1].[birthDate], 23) END AS [typed]`),
+			`(?s)WHEN DATALENGTH\(\[p1\]\.\[birthDate\]\) / 2 IN \(4, 7, 10\) AND .* THEN \[p1\]\.\[birthDate\]\s+END AS \[fhir\]`,
 			q(`CAST(76208210897 AS BIGINT) / CASE`), q(`[frac] < 0.239 THEN`))
 		mustNot(t, name, s, q(`CAST([p1].[birthDate] AS DATE)`), q(`TRY_CONVERT(DATETIMEOFFSET(7), [p1].[effectiveInstant]`))
 	}

@@ -1,6 +1,8 @@
 package write
 
 import (
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/fhirql/fhirql/compiler/plan"
@@ -8,76 +10,185 @@ import (
 	"github.com/fhirql/fhirql/runtime/value"
 )
 
-// A column whose type the view declares as date, dateTime (or instant) or
-// time asks for values of exactly that kind. The SQL targets convert such
-// a column with a conversion that gives NULL when the text is not one
-// (TRY_CONVERT, TRY_CAST: tsql-mapping.md trap 8), so every output format
-// of the runtime applies the same rule, and a view gives the same rows
-// everywhere:
+// A column holds every valid value of its type, as written, in every
+// output format and on every engine; a value that does not fit is written
+// as NULL and counted (Buffer.Unfit), and `fhirql run` says how many values
+// of which column did not fit. The rules (docs/language.md, "Declared
+// types"):
 //
-//   - date: a complete date, "2020-05-01"; a partial date ("2020",
-//     "2020-05") or a dateTime is NULL, because making it a date would
-//     invent or drop precision;
-//   - dateTime: a date with a time, "2020-05-01T10:00:00+02:00"; a date
-//     alone is NULL;
-//   - time: "10:00:00" (with optional fractional seconds).
+//   - date: a FHIR date of any precision, "2020", "2020-05", "2020-05-01";
+//   - dateTime, instant: a FHIR dateTime of any precision, a date alone
+//     included ("2010-10-10", "1970"), or with a time, "2020-05-01T10:00:00Z";
+//   - time: "10:00:00" (with optional fractional seconds);
+//   - ansi/type DATE: a complete date ("2020-05-01"), the only kind a SQL
+//     DATE or Parquet DATE holds; a partial date does not fit;
+//   - ansi/type TIMESTAMP: a date with a time;
+//   - integer (integer64): a JSON number that is an integer within 32 (64)
+//     bits, as SQL's INT (BIGINT) and Parquet's INT32 (INT64) hold; 1e400,
+//     2.5 or a 30-digit number does not fit;
+//   - declared decimal: a JSON number below 10^20 in magnitude, what the
+//     SQL targets' DECIMAL(38, 18) holds (Parquet: DOUBLE).
 //
-// Undeclared columns keep the text whatever its precision.
+// Text that fits is written as it is: a partial date stays "1970-06".
+// Collection columns are JSON arrays, written as they are by CSV and
+// NDJSON; Parquet checks their elements by the same rules.
 
-// temporal is the declared temporal kind of a column.
-type temporal uint8
+// fit is the rule one column's values must meet.
+type fit uint8
 
 const (
-	notTemporal temporal = iota
-	tDate
-	tDateTime
-	tTime
+	fitAny fit = iota
+	fitDate
+	fitDateTime
+	fitTime
+	fitSQLDate
+	fitSQLTimestamp
+	fitInt32
+	fitInt64
+	fitDecimal
 )
 
-func temporalOf(c *plan.Column) temporal {
+// fitOf is the rule of a column.
+func fitOf(c *plan.Column) fit {
+	switch c.TypedAs() {
+	case plan.TypedDate:
+		return fitSQLDate
+	case plan.TypedTimestamp:
+		return fitSQLTimestamp
+	}
+	switch types.Primitive(string(c.Type)) {
+	case types.Integer:
+		return fitInt32
+	case types.Long:
+		return fitInt64
+	}
 	if c.Declared == "" {
-		return notTemporal
+		return fitAny
 	}
 	switch types.Primitive(string(c.Type)) {
 	case types.Date:
-		return tDate
+		return fitDate
 	case types.DateTime:
-		return tDateTime
+		return fitDateTime
 	case types.Time:
-		return tTime
+		return fitTime
+	case types.Decimal:
+		return fitDecimal
 	}
-	return notTemporal
+	return fitAny
 }
 
-// accepts reports whether v is a value of kind t (a string of the right
-// precision that parses).
-func (t temporal) accepts(v *value.Value) bool {
-	if v == nil || v.Kind != value.String {
+// String names the rule for the run's report.
+func (f fit) String() string {
+	return [...]string{"any", "date", "dateTime", "time", "ansi/type DATE (a complete date)",
+		"ansi/type TIMESTAMP (a date with a time)", "integer (32-bit)", "integer64", "decimal (below 10^20)"}[f]
+}
+
+// accepts reports whether v fits the rule.
+func (f fit) accepts(v *value.Value) bool {
+	switch f {
+	case fitAny:
+		return true
+	case fitInt32, fitInt64:
+		if v.Kind != value.Number {
+			return false
+		}
+		bits := 32
+		if f == fitInt64 {
+			bits = 64
+		}
+		_, err := strconv.ParseInt(v.Str, 10, bits)
+		return err == nil
+	case fitDecimal:
+		if v.Kind != value.Number {
+			return false
+		}
+		x, err := strconv.ParseFloat(v.Str, 64)
+		return err == nil && math.Abs(x) < 1e20
+	}
+	if v.Kind != value.String {
 		return false
 	}
 	s := v.Str
-	switch t {
-	case tDate:
-		if len(s) == 10 && fastDate(s) {
-			return true
-		}
-		_, ok := parseDate(s)
-		return ok
-	case tDateTime:
+	switch f {
+	case fitDate:
+		return validDate(s)
+	case fitDateTime:
+		return validDate(s) || (len(s) > 10 && s[10] == 'T' && fastDateTime(s)) || partialDateTime(s)
+	case fitSQLDate:
+		return len(s) == 10 && fastDate(s)
+	case fitSQLTimestamp:
 		if fastDateTime(s) {
 			return true
 		}
 		_, ok := parseDateTime(s)
 		return ok
-	case tTime:
+	case fitTime:
 		for _, l := range []string{"15:04:05", "15:04:05.999999999"} {
 			if _, err := time.Parse(l, s); err == nil {
 				return true
 			}
 		}
-		return false
 	}
-	return true
+	return false
+}
+
+// validDate accepts a FHIR date of any precision: YYYY, YYYY-MM, YYYY-MM-DD.
+func validDate(s string) bool {
+	switch len(s) {
+	case 4:
+		_, ok := digits(s)
+		return ok
+	case 7:
+		y, ok1 := digits(s[:4])
+		m, ok2 := digits(s[5:])
+		return ok1 && ok2 && s[4] == '-' && y >= 0 && m >= 1 && m <= 12
+	case 10:
+		return fastDate(s)
+	}
+	return false
+}
+
+// partialDateTime accepts a dateTime with a time that fastDateTime leaves
+// to the parser (no seconds, no zone: FHIRPath's partial times).
+func partialDateTime(s string) bool {
+	_, ok := parseDateTime(s)
+	return ok
+}
+
+// fits lists each column's rule, or is nil when no column has one.
+type fits []fit
+
+// fitsOf returns the rules of v's columns; lists says whether collection
+// columns get theirs (Parquet, element by element) or none (CSV and
+// NDJSON write the JSON array as it is).
+func fitsOf(v *plan.View, lists bool) fits {
+	var out fits
+	for i, c := range v.Columns {
+		if c.Collection && !lists {
+			continue
+		}
+		if f := fitOf(c); f != fitAny {
+			if out == nil {
+				out = make(fits, len(v.Columns))
+			}
+			out[i] = f
+		}
+	}
+	return out
+}
+
+// check returns the value to write in column i: v itself, or nil (and one
+// more in buf's count) when it does not fit.
+func (fs fits) check(buf *Buffer, i int, v *value.Value) *value.Value {
+	if fs == nil || v == nil || fs[i] == fitAny || v.Kind == value.Null || fs[i].accepts(v) {
+		return v
+	}
+	if buf.Unfit == nil {
+		buf.Unfit = make([]int64, len(fs))
+	}
+	buf.Unfit[i]++
+	return nil
 }
 
 // parseDate reads a complete FHIR date.
@@ -102,22 +213,6 @@ func parseDateTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-// declaredCells returns, per column, the temporal kind the text writers
-// must check (notTemporal for collections: their JSON text is written
-// as it is), or nil when no column needs a check.
-func declaredCells(v *plan.View) []temporal {
-	var out []temporal
-	for i, c := range v.Columns {
-		if t := temporalOf(c); t != notTemporal && !c.Collection {
-			if out == nil {
-				out = make([]temporal, len(v.Columns))
-			}
-			out[i] = t
-		}
-	}
-	return out
 }
 
 // fastDate and fastDateTime accept the common, well-formed values
@@ -178,4 +273,34 @@ func digits(s string) (int, bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, true
+}
+
+// Unfit says how many values of one column did not fit its type and were
+// written as NULL, for the run's report.
+type Unfit struct {
+	Column string
+	Rule   string // what the column holds: "date", "integer (32-bit)", ...
+	N      int64
+}
+
+// AddUnfit adds a buffer's counts (Buffer.Unfit) of view v to to, one
+// entry per column, in column order.
+func AddUnfit(to []Unfit, v *plan.View, counts []int64) []Unfit {
+	for i, n := range counts {
+		if n == 0 {
+			continue
+		}
+		c := v.Columns[i]
+		found := false
+		for k := range to {
+			if to[k].Column == c.Name {
+				to[k].N += n
+				found = true
+			}
+		}
+		if !found {
+			to = append(to, Unfit{Column: c.Name, Rule: fitOf(c).String(), N: n})
+		}
+	}
+	return to
 }

@@ -14,11 +14,13 @@ import (
 
 // Parquet column types come from the plan: booleans are BOOLEAN, integer
 // types INT32 (integer64 INT64), decimals DOUBLE only when the view
-// declares the type (else the exact text as STRING), date and dateTime
-// DATE and TIMESTAMP (µs, UTC) only when declared (else STRING, which
-// keeps partial dates like "2020-05"), everything else STRING (objects as
-// JSON text). Collection columns are LISTs of that type. Every column is
-// optional (NULL).
+// declares the type (else the exact text as STRING), DATE and TIMESTAMP
+// (µs, UTC) only for a column whose ansi/type tag asks for them; dates and
+// dateTimes are otherwise STRING, which keeps partial dates like "2020-05"
+// (declared.go); everything else STRING (objects as JSON text).
+// Collection columns are LISTs of that type. Every column is optional
+// (NULL). A value that does not fit its column is NULL and counted
+// (declared.go), never a failed run.
 
 type pqKind int
 
@@ -36,7 +38,6 @@ type pqColumn struct {
 	name string
 	kind pqKind
 	list bool
-	time bool // a declared time: a STRING column whose values must be times (declared.go)
 }
 
 // ParquetKind names the Parquet type a column gets, for docs and tests.
@@ -45,6 +46,12 @@ func ParquetKind(c *plan.Column) string {
 }
 
 func columnKind(c *plan.Column) pqKind {
+	switch c.TypedAs() {
+	case plan.TypedDate:
+		return pqDate
+	case plan.TypedTimestamp:
+		return pqTimestamp
+	}
 	declared := c.Declared != ""
 	switch types.Primitive(string(c.Type)) {
 	case types.Boolean:
@@ -56,14 +63,6 @@ func columnKind(c *plan.Column) pqKind {
 	case types.Decimal:
 		if declared {
 			return pqDouble
-		}
-	case types.Date:
-		if declared {
-			return pqDate
-		}
-	case types.DateTime:
-		if declared {
-			return pqTimestamp
 		}
 	}
 	return pqString
@@ -112,6 +111,7 @@ func (f namedField) Value(base reflect.Value) reflect.Value {
 
 type parquetWriter struct {
 	cols []pqColumn
+	fits fits // the columns' rules, list elements included (declared.go)
 	w    *parquet.Writer
 }
 
@@ -131,14 +131,14 @@ func ParquetSchema(v *plan.View) *parquet.Schema {
 }
 
 func newParquet(v *plan.View, w io.Writer) (*parquetWriter, error) {
-	p := &parquetWriter{}
+	p := &parquetWriter{fits: fitsOf(v, true)}
 	seen := map[string]bool{}
 	for _, c := range v.Columns {
 		if seen[c.Name] {
 			return nil, fmt.Errorf("view %s: column name %q appears twice; Parquet needs distinct names", v.Name, c.Name)
 		}
 		seen[c.Name] = true
-		p.cols = append(p.cols, pqColumn{name: c.Name, kind: columnKind(c), list: c.Collection, time: temporalOf(c) == tTime})
+		p.cols = append(p.cols, pqColumn{name: c.Name, kind: columnKind(c), list: c.Collection})
 	}
 	p.w = parquet.NewWriter(w, ParquetSchema(v), parquet.Compression(&parquet.Snappy),
 		parquet.CreatedBy("fhirql", "", ""))
@@ -153,6 +153,7 @@ func (p *parquetWriter) Append(buf *Buffer, row []*value.Value) error {
 			cell = row[i]
 		}
 		if !c.list {
+			cell = p.fits.check(buf, i, cell)
 			if cell == nil || cell.Kind == value.Null {
 				r = append(r, parquet.NullValue().Level(0, 0, i))
 				continue
@@ -187,6 +188,7 @@ func (p *parquetWriter) Append(buf *Buffer, row []*value.Value) error {
 			if j == 0 {
 				rep = 0
 			}
+			x = p.fits.check(buf, i, x)
 			if x == nil || x.Kind == value.Null {
 				r = append(r, parquet.NullValue().Level(rep, 2, i))
 				continue
@@ -256,9 +258,6 @@ func (c *pqColumn) convert(v *value.Value) (parquet.Value, error) {
 			return parquet.NullValue(), nil
 		}
 		return parquet.Int64Value(t.UnixMicro()), nil
-	}
-	if c.time && !tTime.accepts(v) {
-		return parquet.NullValue(), nil
 	}
 	var s []byte
 	switch v.Kind {

@@ -106,11 +106,11 @@ func AppendJSONString(dst []byte, s string) []byte {
 type ndjsonWriter struct {
 	keys [][]byte // `"name":` per column, the first without a comma
 	w    io.Writer
-	temp []temporal // declared temporal columns (declared.go)
+	fits fits // the columns' rules (declared.go)
 }
 
 func newNDJSON(v *plan.View, w io.Writer) *ndjsonWriter {
-	n := &ndjsonWriter{w: w, temp: declaredCells(v)}
+	n := &ndjsonWriter{w: w, fits: fitsOf(v, false)}
 	for i, c := range v.Columns {
 		var k []byte
 		if i == 0 {
@@ -136,8 +136,8 @@ func (n *ndjsonWriter) Append(buf *Buffer, row []*value.Value) error {
 		if i < len(row) {
 			cell = row[i]
 		}
-		if n.temp != nil && n.temp[i] != notTemporal && cell != nil && !n.temp[i].accepts(cell) {
-			cell = nil
+		if n.fits != nil {
+			cell = n.fits.check(buf, i, cell)
 		}
 		b = AppendJSON(b, cell)
 	}
@@ -165,7 +165,7 @@ func (n *ndjsonWriter) Close() error { return nil }
 // JSON text.
 type csvWriter struct {
 	w    io.Writer
-	temp []temporal // declared temporal columns (declared.go)
+	fits fits // the columns' rules (declared.go)
 }
 
 func newCSV(v *plan.View, w io.Writer) (*csvWriter, error) {
@@ -180,7 +180,7 @@ func newCSV(v *plan.View, w io.Writer) (*csvWriter, error) {
 	if _, err := w.Write(b); err != nil {
 		return nil, err
 	}
-	return &csvWriter{w: w, temp: declaredCells(v)}, nil
+	return &csvWriter{w: w, fits: fitsOf(v, false)}, nil
 }
 
 // csvPlain marks bytes that never force quoting.
@@ -255,8 +255,8 @@ func (c *csvWriter) Append(buf *Buffer, row []*value.Value) error {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if c.temp != nil && c.temp[i] != notTemporal && cell != nil && !c.temp[i].accepts(cell) {
-			cell = nil
+		if c.fits != nil {
+			cell = c.fits.check(buf, i, cell)
 		}
 		b = appendCSVCell(b, cell)
 	}

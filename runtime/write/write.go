@@ -29,6 +29,9 @@ type Buffer struct {
 	Bytes []byte        // CSV and NDJSON
 	Rows  []parquet.Row // Parquet; values own their bytes
 	N     int           // rows in the buffer
+	// Unfit counts, per column, the values that did not fit the column's
+	// type and were written as NULL (declared.go); nil when none.
+	Unfit []int64
 }
 
 // Reset empties the buffer, keeping its memory.
@@ -37,6 +40,7 @@ func (b *Buffer) Reset() {
 	clear(b.Rows)
 	b.Rows = b.Rows[:0]
 	b.N = 0
+	clear(b.Unfit)
 }
 
 // Mark is a position in a Buffer, to drop the rows of a resource that

@@ -3,6 +3,7 @@ package write
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -22,11 +23,12 @@ func testView() *plan.View {
 		{Name: "big", Type: "integer64"},
 		{Name: "amount", Type: "decimal", Declared: "decimal"},
 		{Name: "amount_text", Type: "decimal"},
-		{Name: "born", Type: "date", Declared: "date"},
+		{Name: "born", Type: "date", Declared: "date", Tags: []plan.Tag{{Name: "ansi/type", Value: "DATE"}}},
 		{Name: "born_text", Type: "date"},
-		{Name: "seen", Type: "dateTime", Declared: "dateTime"},
+		{Name: "seen", Type: "dateTime", Declared: "dateTime", Tags: []plan.Tag{{Name: "ansi/type", Value: "timestamp"}}},
 		{Name: "name", Type: "HumanName"},
 		{Name: "given", Type: "string", Collection: true},
+		{Name: "when", Type: "dateTime", Declared: "dateTime"},
 	}
 	for i, c := range cols {
 		c.Index = i
@@ -44,9 +46,9 @@ func testRows() [][]*value.Value {
 	name := &value.Value{Kind: value.Object, Obj: []value.Member{{Key: "family", Val: str(`O"Neil, "x"`)}, {Key: "given", Val: arr(str("a"))}}}
 	return [][]*value.Value{
 		{str("p1"), value.TrueValue, num("3"), num("9007199254740993"), num("1.50"), num("1.50"), str("1970-01-02"), str("1970-01"),
-			str("2020-05-01T10:00:00+02:00"), name, arr(str("A"), str("B,C"))},
-		{str("p2"), nil, nil, nil, nil, nil, str("1969-12-31"), nil, str("2020"), nil, arr()},
-		{str(""), value.FalseValue, num("-1"), nil, nil, nil, nil, nil, nil, nil, nil},
+			str("2020-05-01T10:00:00+02:00"), name, arr(str("A"), str("B,C")), str("2010-10-10")},
+		{str("p2"), nil, nil, nil, nil, nil, str("1969-12-31"), nil, str("2020"), nil, arr(), str("1970")},
+		{str(""), value.FalseValue, num("-1"), nil, nil, nil, nil, nil, nil, nil, nil, str("2020-13")},
 	}
 }
 
@@ -74,10 +76,10 @@ func encode(t *testing.T, format string) []byte {
 
 func TestCSV(t *testing.T) {
 	got := string(encode(t, "csv"))
-	want := "id,active,count,big,amount,amount_text,born,born_text,seen,name,given\r\n" +
-		`p1,true,3,9007199254740993,1.50,1.50,1970-01-02,1970-01,2020-05-01T10:00:00+02:00,"{""family"":""O\""Neil, \""x\"""",""given"":[""a""]}","[""A"",""B,C""]"` + "\r\n" +
-		"p2,,,,,,1969-12-31,,,,[]\r\n" +
-		`"",false,-1,,,,,,,,` + "\r\n"
+	want := "id,active,count,big,amount,amount_text,born,born_text,seen,name,given,when\r\n" +
+		`p1,true,3,9007199254740993,1.50,1.50,1970-01-02,1970-01,2020-05-01T10:00:00+02:00,"{""family"":""O\""Neil, \""x\"""",""given"":[""a""]}","[""A"",""B,C""]",2010-10-10` + "\r\n" +
+		"p2,,,,,,1969-12-31,,,,[],1970\r\n" +
+		`"",false,-1,,,,,,,,,` + "\r\n"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
@@ -89,7 +91,7 @@ func TestNDJSON(t *testing.T) {
 	if len(ls) != 3 {
 		t.Fatalf("lines: %q", got)
 	}
-	want := `{"id":"p1","active":true,"count":3,"big":9007199254740993,"amount":1.50,"amount_text":1.50,"born":"1970-01-02","born_text":"1970-01","seen":"2020-05-01T10:00:00+02:00","name":{"family":"O\"Neil, \"x\"","given":["a"]},"given":["A","B,C"]}`
+	want := `{"id":"p1","active":true,"count":3,"big":9007199254740993,"amount":1.50,"amount_text":1.50,"born":"1970-01-02","born_text":"1970-01","seen":"2020-05-01T10:00:00+02:00","name":{"family":"O\"Neil, \"x\"","given":["a"]},"given":["A","B,C"],"when":"2010-10-10"}`
 	if ls[0] != want {
 		t.Errorf("got  %s\nwant %s", ls[0], want)
 	}
@@ -132,13 +134,14 @@ func TestParquetReadBack(t *testing.T) {
 	for _, fl := range f.Schema().Fields() {
 		names = append(names, fl.Name())
 	}
-	if got := strings.Join(names, ","); got != "id,active,count,big,amount,amount_text,born,born_text,seen,name,given" {
+	if got := strings.Join(names, ","); got != "id,active,count,big,amount,amount_text,born,born_text,seen,name,given,when" {
 		t.Errorf("columns %s", got)
 	}
 	schema := f.Schema().String()
 	for _, s := range []string{"optional boolean active", "optional int32 count (INT(32,true))", "optional int64 big (INT(64,true))",
 		"optional double amount", "optional binary amount_text (STRING)", "optional int32 born (DATE)", "optional binary born_text (STRING)",
-		"optional int64 seen (TIMESTAMP(isAdjustedToUTC=true,unit=MICROS))", "optional group given (LIST)"} {
+		"optional int64 seen (TIMESTAMP(isAdjustedToUTC=true,unit=MICROS))", "optional group given (LIST)",
+		"optional binary when (STRING)"} {
 		if !strings.Contains(schema, s) {
 			t.Errorf("schema lacks %q:\n%s", s, schema)
 		}
@@ -162,7 +165,7 @@ func TestParquetReadBack(t *testing.T) {
 	}
 	want := map[string]string{"id": "p1;", "active": "true;", "count": "3;", "big": "9007199254740993;", "amount": "1.5;",
 		"amount_text": "1.50;", "born": "1;", "born_text": "1970-01;", "seen": "1588320000000000;",
-		"name": `{"family":"O\"Neil, \"x\"","given":["a"]};`, "given": "A;B,C;"}
+		"name": `{"family":"O\"Neil, \"x\"","given":["a"]};`, "given": "A;B,C;", "when": "2010-10-10;"}
 	for k, w := range want {
 		if got[k] != w {
 			t.Errorf("%s = %q, want %q", k, got[k], w)
@@ -179,7 +182,7 @@ func TestParquetReadBack(t *testing.T) {
 			got[names[v.Column()]] += v.String() + ";"
 		}
 	}
-	if got["born"] != "-1;" || got["seen"] != "" || defs["seen"] != 0 || defs["given"] != 1 || defs["count"] != 0 {
+	if got["born"] != "-1;" || got["seen"] != "" || defs["seen"] != 0 || defs["given"] != 1 || defs["count"] != 0 || got["when"] != "1970;" {
 		t.Errorf("row 2: %v defs %v", got, defs)
 	}
 }
@@ -195,6 +198,41 @@ func TestParquetCellError(t *testing.T) {
 	ce, ok := err.(*CellError)
 	if !ok || ce.Column != "active" || !strings.Contains(ce.Msg, "not a boolean") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestUnfit: a value that does not fit its column is NULL in every format,
+// never a failed run, and is counted per column: a 30-digit number and
+// 1e400 in an integer column, a partial date in a DATE-typed column, an
+// impossible month in a dateTime column, a huge declared decimal.
+func TestUnfit(t *testing.T) {
+	for _, format := range Formats {
+		w, err := New(format, testView(), &bytes.Buffer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf Buffer
+		rows := testRows()
+		rows[0][2] = num("123456789012345678901234567890")
+		rows[1][2] = num("1e400")
+		rows[1][4] = num("1e400")
+		rows[0][6] = str("1970-01")
+		for _, r := range rows {
+			if err := w.Append(&buf, r); err != nil {
+				t.Fatalf("%s: %v", format, err)
+			}
+		}
+		want := []int64{0, 0, 2, 0, 1, 0, 1, 0, 1, 0, 0, 1} // count, amount, born, seen ("2020"), when ("2020-13")
+		if fmt.Sprint(buf.Unfit) != fmt.Sprint(want) {
+			t.Errorf("%s: unfit %v, want %v", format, buf.Unfit, want)
+		}
+		if format == "csv" && (bytes.Contains(buf.Bytes, []byte("1e400")) || bytes.Contains(buf.Bytes, []byte("1234567890123"))) {
+			t.Errorf("csv wrote a value that does not fit:\n%s", buf.Bytes)
+		}
+		u := AddUnfit(nil, testView(), buf.Unfit)
+		if len(u) != 5 || u[0].Column != "count" || u[0].N != 2 || u[0].Rule != "integer (32-bit)" {
+			t.Errorf("%s: AddUnfit = %+v", format, u)
+		}
 	}
 }
 

@@ -128,7 +128,27 @@ CROSS JOIN LATERAL (
             WHEN 'true' THEN 1
             WHEN 'false' THEN 0
         END AS BOOLEAN) AS "value_boolean",
-        TRY_CAST(json_extract_string("f2"."value", '$."valueInteger"') AS INTEGER) AS "value_integer",
+        (
+            SELECT
+                CASE
+                    WHEN (
+                        SELECT CASE WHEN regexp_full_match("b2"."v", '[0-9]+') AND length("b2"."v") <= 19 THEN 1 ELSE 0 END
+                        FROM (
+                            SELECT
+                                CASE
+                                    WHEN left(json_extract_string("f2"."value", '$."valueInteger"'), 1) = '+' OR left(json_extract_string("f2"."value", '$."valueInteger"'), 1) = '-' THEN substring(json_extract_string("f2"."value", '$."valueInteger"'), 2, length(json_extract_string("f2"."value", '$."valueInteger"')))
+                                    ELSE json_extract_string("f2"."value", '$."valueInteger"')
+                                END AS "v"
+                        ) AS "b2"
+                    ) = 1 AND CASE
+                        WHEN regexp_full_match(json_extract_string("f2"."value", '$."valueInteger"'), '-?[0-9]+') THEN TRY_CAST(json_extract_string("f2"."value", '$."valueInteger"') AS BIGINT)
+                    END >= -2147483648 AND CASE
+                        WHEN regexp_full_match(json_extract_string("f2"."value", '$."valueInteger"'), '-?[0-9]+') THEN TRY_CAST(json_extract_string("f2"."value", '$."valueInteger"') AS BIGINT)
+                    END <= 2147483647 THEN TRY_CAST(CASE
+                        WHEN regexp_full_match(json_extract_string("f2"."value", '$."valueInteger"'), '-?[0-9]+') THEN TRY_CAST(json_extract_string("f2"."value", '$."valueInteger"') AS BIGINT)
+                    END AS INTEGER)
+                END
+        ) AS "value_integer",
         json_extract_string("f2"."value", '$."valueCoding"."code"') AS "value_code"
     FROM (
         SELECT
