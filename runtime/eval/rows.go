@@ -29,10 +29,10 @@ type sel struct {
 	// nullRow lists the output columns of the whole subtree (nested
 	// selects and unionAll branches included) that a forEachOrNull's
 	// blank row sets: NULL, or 0 for a %rowIndex column (zero).
-	nullRow []nullCell
-	cols    []colProg
-	children   []*sel
-	union      []*sel
+	nullRow  []nullCell
+	cols     []colProg
+	children []*sel
+	union    []*sel
 }
 
 type nullCell struct {
