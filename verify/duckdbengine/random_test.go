@@ -37,6 +37,12 @@ where active.exists().not() or active
   twin        = multipleBirth.ofType(boolean)
   died        = deceased.ofType(dateTime)
   died_late   = deceased.ofType(dateTime) > @2000-01-01T00:00:00Z
+  birth_d     = birthDate : date
+  birth_sql   = birthDate @tag("ansi/type", "DATE")
+  died_dt     = deceased.ofType(dateTime) : dateTime
+  died_ts     = deceased.ofType(dateTime) @tag("ansi/type", "TIMESTAMP")
+  mb_int      = multipleBirth.ofType(integer) : integer
+  mb_dec      = multipleBirth.ofType(integer) : decimal
   org         = managingOrganization.getReferenceKey(Organization)
   gp[]        = generalPractitioner.getReferenceKey()
   langs[]     = communication.language.coding.code.distinct()
@@ -128,7 +134,9 @@ func randomPatients(t *testing.T, seed uint64) []string {
 		}
 		switch rng.IntN(3) {
 		case 0:
-			p["multipleBirthInteger"] = rng.IntN(4)
+			// mostly small; sometimes a number no integer column holds
+			p["multipleBirthInteger"] = pick(0, 1, 2, 3, 2, 1, json.RawMessage("2147483647"), json.RawMessage("2147483648"),
+				json.RawMessage("1e400"), json.RawMessage("123456789012345678901234567890"), json.RawMessage("-7"))
 		case 1:
 			p["multipleBirthBoolean"] = rng.IntN(2) == 0
 		}
