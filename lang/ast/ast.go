@@ -57,10 +57,61 @@ type View struct {
 	// Select is ViewDefinition.select: the top-level selects, cross-joined.
 	// A .fview body `{ ... }` parses to exactly one plain Select.
 	Select []*Select
+	// Expects are the view's data-quality rules (`expect ...`), in order.
+	Expects []*Expect
 }
 
 // Span implements Node.
 func (v *View) Span() source.Span { return v.Sp }
+
+// ExpectKind says what an expectation checks.
+type ExpectKind int
+
+const (
+	// ExpectRule: a CEL expression over the row's columns must be true.
+	ExpectRule ExpectKind = iota
+	// ExpectUnique: no two rows share the values of Columns.
+	ExpectUnique
+	// ExpectNotNull: each of Columns is never null.
+	ExpectNotNull
+	// ExpectReferences: each non-null value of Columns[0] is a value of
+	// RefColumn in view RefView.
+	ExpectReferences
+)
+
+func (k ExpectKind) String() string {
+	return [...]string{"rule", "unique", "not null", "references"}[k]
+}
+
+// Expect is one data-quality rule of a view: `expect ...` in .fview, an
+// extension of the ViewDefinition in JSON (whose valueString is Text).
+type Expect struct {
+	Sp  source.Span
+	Doc string
+	// Text is the rule as written after `expect`; the fields below are
+	// parsed from it (lang/parse.ParseExpect), so a round trip keeps it.
+	Text     string
+	TextSpan source.Span
+	Warning  bool // severity warning; error by default
+	Name     string
+	NameSpan source.Span
+	Kind     ExpectKind
+	// Max is how many failing rows are tolerated (0 by default); with
+	// Percent, a percentage of the rows.
+	Max     float64
+	Percent bool
+	HasMax  bool
+	CEL     string // ExpectRule
+	CELSpan source.Span
+	Columns []string
+	ColSpan []source.Span
+	// RefView and RefColumn name the referenced key (ExpectReferences).
+	RefView, RefColumn string
+	RefSpan            source.Span
+}
+
+// Span implements Node.
+func (e *Expect) Span() source.Span { return e.Sp }
 
 // Attr is a ViewDefinition property fhirql carries but does not interpret.
 type Attr struct {

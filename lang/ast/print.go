@@ -103,6 +103,12 @@ func (p *printer) node(n Node, d int) {
 		for _, s := range n.Select {
 			p.node(s, d+1)
 		}
+		for _, e := range n.Expects {
+			p.node(e, d+1)
+		}
+	case *Expect:
+		p.line(d, "Expect "+n.Kind.String()+" "+q(n.Name)+" "+q(n.Text), "", n.Sp)
+		p.doc(n.Doc, d+1)
 	case *Attr:
 		p.line(d, "Attr "+q(n.Key)+" "+n.JSON, "", n.Sp)
 	case *Where:

@@ -2,7 +2,8 @@ package ast
 
 // Inspect walks the tree rooted at n in depth-first source order, calling f
 // for each node; when f returns false the node's children are skipped. It
-// visits File, Const, View, Attr, Where, Select, Column, Tag and every Expr.
+// visits File, Const, View, Attr, Where, Select, Column, Tag, Expect and
+// every Expr.
 func Inspect(n Node, f func(Node) bool) {
 	if n == nil || !f(n) {
 		return
@@ -31,6 +32,9 @@ func Inspect(n Node, f func(Node) bool) {
 		}
 		for _, s := range n.Select {
 			Inspect(s, f)
+		}
+		for _, e := range n.Expects {
+			Inspect(e, f)
 		}
 	case *Where:
 		inspectExpr(n.Path, f)

@@ -134,6 +134,8 @@ func (p *filePrinter) init(f *ast.File) {
 		case *ast.Column:
 			mark(n.Doc, int(n.Sp.Start))
 			inside(int(n.Sp.Start), int(n.Sp.End))
+		case *ast.Expect:
+			mark(n.Doc, int(n.Sp.Start))
 		case ast.Expr:
 			return false
 		}
@@ -421,7 +423,7 @@ func (p *filePrinter) view(v *ast.View, separate bool) {
 		p.b.Truncate(p.b.Len() - 1) // the header's newline
 		p.b.WriteByte(' ')
 	}
-	empty := len(v.Consts) == 0 && len(nested) == 0 && (body == nil || isEmptySelect(body)) && !p.commentBefore(bodyEnd)
+	empty := len(v.Consts) == 0 && len(nested) == 0 && len(v.Expects) == 0 && (body == nil || isEmptySelect(body)) && !p.commentBefore(bodyEnd)
 	if empty {
 		p.b.WriteString("{}")
 		p.endLine(bodyEnd)
@@ -439,9 +441,25 @@ func (p *filePrinter) view(v *ast.View, separate bool) {
 	for _, s := range nested {
 		p.selectStmt(s, 1)
 	}
+	for _, e := range v.Expects {
+		p.expect(e)
+	}
 	p.flush(bodyEnd-1, 1)
 	p.b.WriteString("}")
 	p.endLine(bodyEnd)
+}
+
+// expect prints an expectation: its text as written, which ParseExpect
+// reads back (the rule's syntax is not reflowed).
+func (p *filePrinter) expect(e *ast.Expect) {
+	if e == nil {
+		return
+	}
+	p.leading(int(e.Sp.Start), int(e.Sp.End), 1, e.Doc)
+	p.indent(1)
+	p.b.WriteString("expect ")
+	p.b.WriteString(strings.TrimSpace(e.Text))
+	p.endLine(int(e.Sp.End))
 }
 
 func isEmptySelect(s *ast.Select) bool {

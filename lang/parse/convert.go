@@ -214,7 +214,7 @@ func (c *converter) view(v *view) *ast.View {
 			KeywordSpan: c.span(v.Body.Pos.Offset, v.Body.Pos.Offset+1),
 			Kind:        ast.Plain,
 		}
-		c.fillBlock(v.Body, body, &out.Consts)
+		c.fillBlock(v.Body, body, &out.Consts, &out.Expects)
 		out.Select = []*ast.Select{body}
 	}
 	return out
@@ -283,11 +283,12 @@ const (
 	rankColumn
 	rankSelect
 	rankUnion
+	rankExpect
 )
 
 // fillBlock converts a block's statements into sel. consts receives
 // constants; it is nil for nested blocks, where constants are not allowed.
-func (c *converter) fillBlock(b *block, sel *ast.Select, consts *[]*ast.Const) {
+func (c *converter) fillBlock(b *block, sel *ast.Select, consts *[]*ast.Const, expects *[]*ast.Expect) {
 	if b == nil {
 		return
 	}
@@ -316,6 +317,12 @@ func (c *converter) fillBlock(b *block, sel *ast.Select, consts *[]*ast.Const) {
 			}
 		case s.Column != nil:
 			sel.Columns = append(sel.Columns, c.column(s.Column))
+		case s.Expect != nil:
+			if expects == nil {
+				c.report(errMisplacedExpect(start, end))
+			} else if e := c.expect(s.Expect); e != nil {
+				*expects = append(*expects, e)
+			}
 		case s.Select != nil:
 			sel.Selects = append(sel.Selects, c.selectStmt(s.Select))
 		case s.UnionAll != nil:
@@ -345,8 +352,25 @@ func stmtRank(c *converter, s *stmt) (rank, start, end int) {
 		return rankSelect, s.Select.Pos.Offset, s.Select.Pos.Offset + len(kw)
 	case s.UnionAll != nil:
 		return rankUnion, s.UnionAll.Pos.Offset, s.UnionAll.Pos.Offset + len("unionAll")
+	case s.Expect != nil:
+		return rankExpect, s.Expect.Pos.Offset, c.end(s.Expect.Pos, s.Expect.EndPos)
 	}
 	return -1, 0, 0
+}
+
+// expect converts an `expect` statement; its text is parsed by ParseExpect.
+func (c *converter) expect(k *expectStmt) *ast.Expect {
+	if k.Rule == nil {
+		return nil
+	}
+	start := k.Rule.Pos.Offset
+	e, err := parseExpect(k.Rule.Text, start)
+	if err != nil {
+		c.report(err)
+	}
+	e.Sp = c.span(k.Pos.Offset, start+len(k.Rule.Text))
+	e.Doc = c.docs[k.Pos.Offset]
+	return e
 }
 
 func (c *converter) unionBranches(u *unionAll) []*ast.Select {
@@ -365,6 +389,8 @@ func (c *converter) unionBranches(u *unionAll) []*ast.Select {
 			c.report(errUnionBranch(s.Const.Pos.Offset, c.end(s.Const.Pos, s.Const.EndPos), "constant"))
 		case s.UnionAll != nil:
 			c.report(errUnionBranch(s.UnionAll.Pos.Offset, s.UnionAll.Pos.Offset+len("unionAll"), "unionAll"))
+		case s.Expect != nil:
+			c.report(errMisplacedExpect(s.Expect.Pos.Offset, c.end(s.Expect.Pos, s.Expect.EndPos)))
 		}
 	}
 	return out
@@ -403,7 +429,7 @@ func (c *converter) selectStmt(s *selectStmt) *ast.Select {
 			out.Repeat = append(out.Repeat, c.expr(p))
 		}
 	}
-	c.fillBlock(s.Body, out, nil)
+	c.fillBlock(s.Body, out, nil, nil)
 	return out
 }
 

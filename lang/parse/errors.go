@@ -282,11 +282,16 @@ func errColumnNoEq(after lexer.Token, column string) *synErr {
 // ---- structural errors (found while converting the parse tree) ----
 
 // stmtKind names block statements in order messages.
-var stmtKind = [...]string{"constant", "column", "nested select", "unionAll"}
+var stmtKind = [...]string{"constant", "column", "nested select", "unionAll", "expectation"}
 
 func errOrder(start, end int, kind, after int, afterStart, afterEnd int) *synErr {
-	return newErr(CodeOrder, start, end, "%s after a %s: a block lists constants, then columns, then nested selects, then unionAll", stmtKind[kind], stmtKind[after]).
+	return newErr(CodeOrder, start, end, "%s after a %s: a block lists constants, then columns, then nested selects, then unionAll, then expectations", stmtKind[kind], stmtKind[after]).
 		noteAt(afterStart, afterEnd, "the %s is here; move the %s above it (this order is the output column order)", stmtKind[after], stmtKind[kind])
+}
+
+func errMisplacedExpect(start, end int) *synErr {
+	return newErr(CodeBadExpect, start, end, "expectation inside a nested select, expected it at the end of the view body").
+		note("an expectation checks the rows of the whole view; move it to the end of the view's { ... }")
 }
 
 func errMisplacedConst(start, end int) *synErr {

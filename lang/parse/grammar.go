@@ -76,6 +76,21 @@ type stmt struct {
 	Const    *constDecl  `parser:"| @@"`
 	UnionAll *unionAll   `parser:"| @@"`
 	Select   *selectStmt `parser:"| @@"`
+	Expect   *expectStmt `parser:"| @@"`
+}
+
+// expectStmt is `expect RULE`: the lexer hands the rest of the line over as
+// one Rule token, parsed by ParseExpect (expect.go).
+type expectStmt struct {
+	Pos    lexer.Position
+	Rule   *ruleText `parser:"'expect' @@"`
+	EndPos lexer.Position
+}
+
+// ruleText is the text of an expectation.
+type ruleText struct {
+	Pos  lexer.Position
+	Text string `parser:"@Rule"`
 }
 
 // column is `name([])? = path (: type)? @annotation*`.

@@ -26,6 +26,7 @@ const (
 	tVar                                      // %name, %`name`, %'name'
 	tSpecial                                  // $this, $index, $total (and unknown $names, rejected by the parser)
 	tPunct                                    // operators and punctuation
+	tRule                                     // the text of an expectation after `expect`, to the end of its line
 )
 
 // symbols names the token types for the grammar. It is a function, not a
@@ -46,6 +47,7 @@ func symbols() map[string]lexer.TokenType {
 		"Var":        tVar,
 		"Special":    tSpecial,
 		"Punct":      tPunct,
+		"Rule":       tRule,
 	}
 }
 
@@ -151,6 +153,9 @@ type scanner struct {
 	line, col   int
 	lineHasCode bool
 	err         *lexError
+	// rule is set after an `expect` that starts a line: the rest of the
+	// line is one Rule token (its syntax and its CEL are not FHIRPath).
+	rule bool
 }
 
 func (s *scanner) pos() lexer.Position {
@@ -234,11 +239,18 @@ func (s *scanner) next() (lexer.Token, bool) {
 		s.advance(n)
 		return t, true
 	}
+	if s.rule {
+		s.rule = false
+		return tok(tRule, s.ruleLen())
+	}
 	switch {
 	case isIdentStart(c):
 		n := 1
 		for s.off+n < len(s.src) && isIdentChar(s.src[s.off+n]) {
 			n++
+		}
+		if n == 6 && s.src[s.off:s.off+6] == "expect" && !s.lineHasCode {
+			s.rule = s.ruleFollows(6)
 		}
 		return tok(tIdent, n)
 	case isDigit(c):
@@ -323,6 +335,54 @@ func (s *scanner) next() (lexer.Token, bool) {
 	}
 	s.err = &lexError{start: s.off, end: s.off + n, kind: lexBadChar, text: s.src[s.off : s.off+n]}
 	return lexer.Token{}, false
+}
+
+// ruleFollows reports whether the keyword of n bytes at the current offset
+// is followed, on its line, by the text of a rule: something that is not
+// a column's `=` or `[` (a column may be named expect).
+func (s *scanner) ruleFollows(n int) bool {
+	i := s.off + n
+	for i < len(s.src) && (s.src[i] == ' ' || s.src[i] == '\t') {
+		i++
+	}
+	if i == s.off+n || i >= len(s.src) {
+		return false
+	}
+	switch s.src[i] {
+	case '=', '[', '\n', '\r':
+		return false
+	case '/':
+		return i+1 >= len(s.src) || (s.src[i+1] != '/' && s.src[i+1] != '*')
+	}
+	return true
+}
+
+// ruleLen is the length of a rule's text: to the end of the line or a
+// `//` comment outside CEL's quoted strings, trailing blanks excluded.
+func (s *scanner) ruleLen() int {
+	var quote byte
+	end := 0
+	for i := s.off; i < len(s.src); i++ {
+		c := s.src[i]
+		if c == '\n' {
+			break
+		}
+		if quote != 0 {
+			if c == '\\' && i+1 < len(s.src) && s.src[i+1] != '\n' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		} else if c == '"' || c == '\'' || c == '`' {
+			quote = c
+		} else if c == '/' && i+1 < len(s.src) && s.src[i+1] == '/' {
+			break
+		}
+		if c != ' ' && c != '\t' && c != '\r' {
+			end = i - s.off + 1
+		}
+	}
+	return end
 }
 
 // number lexes 12, 1.5, 12L and, for JSON attribute values, an exponent.
