@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/fhirql/fhirql/catalog/r4"
@@ -16,6 +14,7 @@ import (
 	"github.com/fhirql/fhirql/compiler/sql/duckdb"
 	"github.com/fhirql/fhirql/compiler/sql/serverless"
 	"github.com/fhirql/fhirql/compiler/sql/sqlserver"
+	"github.com/fhirql/fhirql/internal/outname"
 	"github.com/fhirql/fhirql/lang/diag"
 )
 
@@ -260,49 +259,32 @@ type ManifestView struct {
 	Columns     []sql.ColumnInfo `json:"columns"`
 }
 
-var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
-
 // scriptNames gives each view a distinct, safe file name: view names from
-// ViewDefinition JSON may hold any character.
+// ViewDefinition JSON may hold any character (outname is the one rule of
+// every command that writes a file per view).
 func scriptNames(cs []*sql.Compiled) []string {
-	used := map[string]bool{"deploy.sql": true, "manifest.json": true}
-	var out []string
-	for _, c := range cs {
-		base := unsafeFileChars.ReplaceAllString(sql.ViewName(c.View), "_")
-		base = strings.TrimLeft(base, ".")
-		if base == "" {
-			base = "view"
-		}
-		name := base + ".sql"
-		for i := 2; used[strings.ToLower(name)]; i++ {
-			name = fmt.Sprintf("%s_%d.sql", base, i)
-		}
-		used[strings.ToLower(name)] = true
-		out = append(out, name)
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = sql.ViewName(c.View)
 	}
-	return out
+	return outname.Files(names, ".sql", "deploy.sql", "manifest.json")
 }
 
 func writeOutputs(dir string, t sql.Target, cs []*sql.Compiled) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	names := scriptNames(cs)
 	m := Manifest{Target: t.Name()}
+	var files []outFile
 	for i, c := range cs {
-		if err := writeAtomic(filepath.Join(dir, names[i]), []byte(sql.ViewScript(t, c))); err != nil {
-			return err
-		}
+		files = append(files, outFile{names[i], []byte(sql.ViewScript(t, c))})
 		m.Views = append(m.Views, manifestView(t, c, names[i]))
 	}
-	if err := writeAtomic(filepath.Join(dir, "deploy.sql"), []byte(sql.DeployScript(t, cs))); err != nil {
-		return err
-	}
+	files = append(files, outFile{"deploy.sql", []byte(sql.DeployScript(t, cs))})
 	js, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, "manifest.json"), append(js, '\n'))
+	files = append(files, outFile{"manifest.json", append(js, '\n')})
+	return writeAll(dir, files)
 }
 
 func manifestView(t sql.Target, c *sql.Compiled, script string) ManifestView {
@@ -330,32 +312,4 @@ func objectText(t sql.Target, n sql.ObjectName) string {
 		parts[i] = t.QuoteIdent(p)
 	}
 	return strings.Join(parts, ".")
-}
-
-// writeAtomic writes through a temporary file in the same directory and
-// renames it, so a reader never sees a half-written script.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(name)
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(name)
-		return err
-	}
-	if err := os.Chmod(name, 0o644); err != nil {
-		os.Remove(name)
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		os.Remove(name)
-		return err
-	}
-	return nil
 }

@@ -32,6 +32,19 @@ type Env struct {
 	Stderr io.Writer
 	// StderrIsTerminal enables progress lines; tests leave it false.
 	StderrIsTerminal bool
+	// StdoutIsTerminal refuses binary output (Parquet) that would go to
+	// a terminal; redirected to a file or a pipe, it is allowed.
+	StdoutIsTerminal bool
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 type command struct {
@@ -49,12 +62,8 @@ func register(name, summary string, run func(env *Env, args []string) int) {
 
 // Main runs fhirql with args (without the program name) and returns the exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr}
-	if f, ok := stderr.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			env.StderrIsTerminal = true
-		}
-	}
+	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr,
+		StderrIsTerminal: isTerminal(stderr), StdoutIsTerminal: isTerminal(stdout)}
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "fhirql: internal error: %v\nThis is a bug in fhirql; please report it with the input that caused it.\n%s", r, debug.Stack())

@@ -3,9 +3,9 @@ package cli
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 
+	"github.com/fhirql/fhirql/internal/outname"
 	"github.com/fhirql/fhirql/lang/ast"
 	"github.com/fhirql/fhirql/lang/viewdef"
 )
@@ -56,15 +56,17 @@ func runViewdef(env *Env, args []string) int {
 		}
 	}
 	if *outDir != "" {
-		if err := os.MkdirAll(*outDir, 0o755); err != nil {
+		names := make([]string, len(docs))
+		for i, d := range docs {
+			names[i] = d.name
+		}
+		files := make([]outFile, len(docs))
+		for i, name := range outname.Files(names, ".json") {
+			files[i] = outFile{name, docs[i].json}
+		}
+		if err := writeAll(*outDir, files); err != nil {
 			fmt.Fprintf(env.Stderr, "fhirql viewdef: %v\n", err)
 			return ExitErrors
-		}
-		for _, d := range docs {
-			if err := writeFileAtomic(filepath.Join(*outDir, d.name+".json"), d.json); err != nil {
-				fmt.Fprintf(env.Stderr, "fhirql viewdef: %v\n", err)
-				return ExitErrors
-			}
 		}
 		return ExitOK
 	}
