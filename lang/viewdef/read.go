@@ -27,8 +27,9 @@ import (
 // build alongside the diagnostics, so tools keep a tree for broken input.
 func Read(f *source.File) (*ast.File, diag.List) {
 	out := &ast.File{Source: f}
-	r := &reader{f: f, src: f.Text}
-	root, jerr := parseJSON(f.Text)
+	src := source.BlankBOM(f.Text) // a byte-order mark is whitespace
+	r := &reader{f: f, src: src}
+	root, jerr := parseJSON(src)
 	if jerr != nil {
 		r.report(errInvalidJSON(f, jerr.off, jerr.msg))
 		return out, r.diags

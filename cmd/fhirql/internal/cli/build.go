@@ -74,12 +74,9 @@ func runBuild(env *Env, args []string) int {
 	fs.StringVar(&f.docColumn, "doc-column", "doc", "sqlserver: the column of the --source table holding the JSON")
 	fs.BoolVar(&f.selectInto, "select-into", false, "dedicated, sqlserver, duckdb: build tables with SELECT ... INTO (dedicated default: CTAS; sqlserver default: views; duckdb: CREATE TABLE AS)")
 	fs.BoolVar(&f.queryOnly, "query-only", false, "print only each view's SELECT, without DDL")
-	paths, err := parseFlags(fs, args)
+	paths, err := parseFlags(env, fs, args)
 	if err != nil {
-		if err == flag.ErrHelp {
-			return ExitOK
-		}
-		return ExitUsage
+		return flagExit(err)
 	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(env.Stderr, "fhirql build: "+format+"\n", a...)

@@ -40,9 +40,9 @@ func runRun(env *Env, args []string) int {
 	workers := fs.Int("workers", 0, "parallel workers (default: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress line and no summary on stderr")
 	args = splitInputs(args)
-	paths, err := parseFlags(fs, args)
+	paths, err := parseFlags(env, fs, args)
 	if err != nil {
-		return ExitUsage
+		return flagExit(err)
 	}
 	if len(paths) == 0 {
 		fmt.Fprintln(env.Stderr, "fhirql run: name at least one view file or directory")
@@ -52,6 +52,14 @@ func runRun(env *Env, args []string) int {
 	if len(inputs) == 0 {
 		fmt.Fprintln(env.Stderr, "fhirql run: say where the data is with --input PATH (an NDJSON file, directory, glob, or - for stdin)")
 		return ExitUsage
+	}
+	switch {
+	case *workers < 0:
+		return runUsage(env, "--workers must be 0 (all cores) or a positive number of workers, not %d", *workers)
+	case *maxErrors < 0:
+		return runUsage(env, "--max-errors must be 0 (stop at the first bad line) or a positive count, not %d", *maxErrors)
+	case *maxLine <= 0:
+		return runUsage(env, "--max-line-bytes must be a positive number of bytes, not %d (default %d)", *maxLine, runtime.DefaultMaxLineBytes)
 	}
 	f := *format
 	switch f {
@@ -115,6 +123,12 @@ func runRun(env *Env, args []string) int {
 		sum.Write(env.Stderr)
 	}
 	return ExitOK
+}
+
+// runUsage reports a usage error of `fhirql run` and returns ExitUsage.
+func runUsage(env *Env, format string, a ...any) int {
+	fmt.Fprintf(env.Stderr, "fhirql run: "+format+"\n", a...)
+	return ExitUsage
 }
 
 // interruptGrace is how long a command may take to clean up after SIGINT or

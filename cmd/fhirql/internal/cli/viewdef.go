@@ -17,9 +17,9 @@ func init() {
 func runViewdef(env *Env, args []string) int {
 	fs := newFlags(env, "viewdef", "PATH...", "Writes each view as a SQL on FHIR v2 ViewDefinition, with the constants it uses inlined so\nthe JSON stands alone. One view goes to stdout as an object, several as a JSON array;\nwith --out, one <view>.json file per view.")
 	outDir := fs.String("out", "", "directory for one <view>.json per view")
-	paths, err := parseFlags(fs, args)
+	paths, err := parseFlags(env, fs, args)
 	if err != nil {
-		return ExitUsage
+		return flagExit(err)
 	}
 	if len(paths) == 0 {
 		fmt.Fprintln(env.Stderr, "fhirql viewdef: name at least one .fview or ViewDefinition JSON file or directory")
