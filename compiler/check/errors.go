@@ -74,6 +74,10 @@ const (
 	// CodeFilterNoop (warning): ofType(T) or `as T` on a non-choice element
 	// that always has type T; the filter does nothing.
 	CodeFilterNoop diag.Code = "FQL2027"
+	// CodeCaseColumn: two output columns of a view differ only in letter
+	// case. SQL Server and Synapse compare identifiers without case, so the
+	// second would collide with the first (DuckDB would rename it silently).
+	CodeCaseColumn diag.Code = "FQL2028"
 )
 
 // reporter builds diagnostics for one file; its methods are the checker's
@@ -178,6 +182,12 @@ func (r *reporter) anyNoElements(sp source.Span, name string) {
 
 func (r *reporter) unknownFunction(sp source.Span, name string, names []string) {
 	d := r.errorf(CodeUnknownFunction, sp, "unknown function %q", name)
+	if name == "resolve" {
+		// SQL on FHIR views read one resource at a time: there is nothing
+		// to resolve a reference against. Joins go through keys.
+		d.WithNote(source.Span{}, "a view reads one resource at a time and cannot follow a reference; take its key with getReferenceKey(), e.g. subject.getReferenceKey(Patient), and join it with getResourceKey() of a view of the referenced resource")
+		return
+	}
 	if s, ok := diag.Suggest(name, names); ok {
 		d.WithNote(source.Span{}, "did you mean %q?", s)
 		d.WithEdit(fmt.Sprintf("change to %q", s), sp, s)
@@ -291,6 +301,11 @@ func (r *reporter) duplicateColumn(sp source.Span, name string, firstFile *sourc
 	d.Notes = append(d.Notes, diag.Note{File: firstFile, Span: firstSp, Message: fmt.Sprintf("%q is first defined here", name)})
 }
 
+func (r *reporter) caseColumn(sp source.Span, name, first string, firstFile *source.File, firstSp source.Span) {
+	d := r.errorf(CodeCaseColumn, sp, "column %q differs from column %q only in case; SQL Server and Synapse do not tell them apart: rename one", name, first)
+	d.Notes = append(d.Notes, diag.Note{File: firstFile, Span: firstSp, Message: fmt.Sprintf("%q is defined here", first)})
+}
+
 func (r *reporter) undefinedConstant(sp source.Span, name string, inScope []string) {
 	d := r.errorf(CodeUndefinedConstant, sp, "undefined constant %%%s; declare it (const %s = ... / a ViewDefinition constant) or fix the name", name, name)
 	if s, ok := diag.Suggest(name, inScope); ok {
@@ -302,6 +317,9 @@ func (r *reporter) undefinedConstant(sp source.Span, name string, inScope []stri
 		d.WithNote(source.Span{}, "no constants are defined here")
 	} else if len(inScope) <= 6 {
 		d.WithNote(source.Span{}, "constants in scope: %s", quoteList(inScope))
+	}
+	if r.file != nil && strings.HasSuffix(r.file.Name, ".fview") {
+		d.WithNote(source.Span{}, "the constants of every .fview file in the same directory are in scope; a view copied from another directory needs the file that declares %%%s too (fhirql's examples declare theirs in examples/constants.fview)", name)
 	}
 }
 
