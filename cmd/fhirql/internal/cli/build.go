@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/fhirql/fhirql/catalog/r4"
@@ -35,9 +36,10 @@ Targets:
               the NDJSON files (read_json_objects)
 
 --source is a lake path pattern with a {resource} placeholder for serverless and
-dedicated ('https://acct.dfs.core.windows.net/fhir/{resource}*.ndjson'), a
-table name for sqlserver (dbo.fhir_raw), and a path or glob with {resource}
-for duckdb (default '{resource}*.ndjson', relative to where DuckDB runs).`
+dedicated, where it is required ('https://acct.dfs.core.windows.net/fhir/{resource}*.ndjson'),
+a table name for sqlserver (default dbo.fhir_raw), and a path or glob with {resource}
+for duckdb (default '{resource}*.ndjson', relative to where DuckDB runs).
+{resource} is the only placeholder; it is replaced by each view's resource type.`
 
 type buildFlags struct {
 	target, source, out, schema                string
@@ -172,8 +174,18 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 		return nil, fmt.Sprintf("--repeat-depth must be between 1 and 12, not %d", f.repeatDepth)
 	}
 	switch f.target {
-	case "serverless", "dedicated", "duckdb":
+	case "serverless", "dedicated":
+		if f.source == "" {
+			// A default such as 'Observation*.ndjson' names no storage
+			// account: the script would compile and then fail to deploy.
+			return nil, fmt.Sprintf("--target %s needs --source, the lake location of the NDJSON files with a {resource} placeholder, e.g. --source 'https://acct.dfs.core.windows.net/fhir/{resource}*.ndjson' (with --data-source, a path relative to it)", f.target)
+		}
+		fallthrough
+	case "duckdb":
 		if err := checkLocation("--source", f.source); err != "" {
+			return nil, err
+		}
+		if err := checkPlaceholders(f.source); err != "" {
 			return nil, err
 		}
 	}
@@ -234,6 +246,20 @@ func checkLocation(flagName, s string) string {
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f {
 			return fmt.Sprintf("%s contains a control character", flagName)
+		}
+	}
+	return ""
+}
+
+var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)
+
+// checkPlaceholders rejects a {placeholder} other than {resource} in
+// --source: a misspelt one ({Resource}, {type}) would stay in the path
+// literally and the query would find no files.
+func checkPlaceholders(source string) string {
+	for _, p := range placeholderRE.FindAllString(source, -1) {
+		if p != "{resource}" {
+			return fmt.Sprintf("--source has the placeholder %s; the only placeholder is {resource} (lower case), replaced by each view's resource type", p)
 		}
 	}
 	return ""
