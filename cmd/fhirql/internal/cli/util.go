@@ -25,6 +25,13 @@ func writeAll(dir string, files []outFile) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create the output directory: %v", err)
 	}
+	// A target that cannot be replaced would fail the renames halfway:
+	// find it before anything is written.
+	for _, f := range files {
+		if st, err := os.Lstat(filepath.Join(dir, f.name)); err == nil && st.IsDir() {
+			return fmt.Errorf("cannot write %s: a directory of that name is in the way; nothing was written", filepath.Join(dir, f.name))
+		}
+	}
 	var pending []*write.Atomic
 	abort := func() {
 		for _, a := range pending {
