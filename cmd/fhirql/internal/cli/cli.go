@@ -81,6 +81,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		if name == "help" && len(args) > 1 {
 			// fhirql help CMD is fhirql CMD -h.
 			topic := args[1]
+			if topic == "help" {
+				usage(stdout)
+				return ExitOK
+			}
 			if _, ok := commands[topic]; !ok && topic != "version" {
 				unknownCommand(stderr, topic, "help topic")
 				return ExitUsage

@@ -170,7 +170,7 @@ func (s *Server) members(ns *namespace) []*source.File {
 				}
 				df := ns.disk[p]
 				if df == nil || !df.mod.Equal(info.ModTime()) || df.size != info.Size() {
-					b, err := os.ReadFile(p)
+					b, err := compiler.ReadViewFile(p) // capped, as on the command line
 					if err != nil {
 						continue
 					}
