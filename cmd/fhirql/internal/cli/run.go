@@ -132,8 +132,9 @@ func runUsage(env *Env, format string, a ...any) int {
 }
 
 // interruptGrace is how long a command may take to clean up after SIGINT or
-// SIGTERM (a read blocked on a silent stdin does not see the cancellation)
-// before the process exits anyway; a later run removes what it left.
+// SIGTERM (a read blocked on a silent FIFO does not see the cancellation)
+// before the process exits anyway, as it does at a second signal; a later
+// run removes the temporary files it left.
 const interruptGrace = 5 * time.Second
 
 // interruptible returns a context that SIGINT and SIGTERM cancel, a function
@@ -154,6 +155,9 @@ func interruptible(env *Env, cmd string) (context.Context, func() os.Signal, fun
 			cancel()
 			select {
 			case <-done:
+			case <-ch: // a second Ctrl-C: the user will not wait
+				fmt.Fprintf(env.Stderr, "fhirql %s: interrupted\n", cmd)
+				os.Exit(signalExit(sig))
 			case <-time.After(interruptGrace):
 				fmt.Fprintf(env.Stderr, "fhirql %s: interrupted\n", cmd)
 				os.Exit(signalExit(sig))
