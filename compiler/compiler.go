@@ -10,6 +10,7 @@ package compiler
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -30,8 +31,44 @@ import (
 // Diagnostic codes of the façade.
 const (
 	CodeNoInput  diag.Code = "FQL1000" // a path names nothing fhirql can read
+	CodeSkipped  diag.Code = "FQL1100" // (info) a JSON file of a directory that is no ViewDefinition
 	CodeInternal diag.Code = "FQL9999" // a recovered panic: a bug in fhirql
 )
+
+// MaxViewFileBytes caps the size of one view file (.fview or ViewDefinition
+// JSON). Real view files are kilobytes; the cap turns a wrong path (a data
+// export, a disk image) into a clear error instead of gigabytes of memory
+// for its text, tokens and diagnostics.
+const MaxViewFileBytes = 16 << 20
+
+// ReadViewFile reads a view file, refusing one larger than MaxViewFileBytes.
+// It reads through a limit rather than trusting the size a stat reports, so
+// the cap also holds for pipes (/dev/stdin).
+func ReadViewFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	text, err := io.ReadAll(io.LimitReader(f, MaxViewFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(text) > MaxViewFileBytes {
+		return nil, fmt.Errorf("it is larger than %d MiB, the most a view file may hold; is it really a view?", MaxViewFileBytes>>20)
+	}
+	return text, nil
+}
+
+// LooksLikeViewDefinition tells a ViewDefinition (or an array or Bundle of
+// them) from the other JSON files a project directory holds (settings,
+// package.json, FHIR resources): only JSON that mentions the shape of a
+// ViewDefinition is read from a directory. The CLI and the language server
+// share this rule. A JSON file named on its own is always read.
+func LooksLikeViewDefinition(text string) bool {
+	return strings.Contains(text, `"select"`) && strings.Contains(text, `"resource"`) ||
+		strings.Contains(text, `"ViewDefinition"`)
+}
 
 // Namespace is the files of one directory, checked together.
 type Namespace struct {
@@ -45,6 +82,7 @@ type Namespace struct {
 type Result struct {
 	Namespaces []*Namespace
 	Diags      diag.List
+	Files      int // view files read
 }
 
 // Views returns the plans of every namespace, in file order.
@@ -62,8 +100,10 @@ func IsViewFile(name string) bool {
 }
 
 // Expand turns command-line paths (files or directories) into view files
-// grouped by directory. A directory contributes its *.fview and *.json files
-// (not recursively); a file is taken as given whatever its extension.
+// grouped by directory. A directory contributes its *.fview files and those
+// of its *.json files that look like ViewDefinitions (not recursively; the
+// other JSON files are skipped with an info note); a file is taken as given
+// whatever its extension.
 func Expand(paths []string) (map[string][]string, diag.List) {
 	groups := map[string][]string{}
 	var diags diag.List
@@ -93,10 +133,19 @@ func Expand(paths []string) (map[string][]string, diag.List) {
 		}
 		n := 0
 		for _, e := range entries {
-			if !e.IsDir() && IsViewFile(e.Name()) {
-				add(filepath.Join(p, e.Name()))
-				n++
+			if e.IsDir() || !IsViewFile(e.Name()) {
+				continue
 			}
+			f := filepath.Join(p, e.Name())
+			if strings.HasSuffix(f, ".json") {
+				if text, err := ReadViewFile(f); err == nil && !LooksLikeViewDefinition(string(text)) {
+					diags = append(diags, diag.New(diag.Info, CodeSkipped, nil, source.Span{},
+						"skipped %s: it is not a ViewDefinition (no \"resourceType\": \"ViewDefinition\", nor \"resource\" and \"select\")", f))
+					continue
+				}
+			}
+			add(f)
+			n++
 		}
 		if n == 0 {
 			diags = append(diags, diag.New(diag.Error, CodeNoInput, nil, source.Span{}, "directory %q holds no .fview or .json view files", p))
@@ -137,12 +186,13 @@ func Load(paths []string, cat *catalog.Catalog) *Result {
 	for _, d := range dirs {
 		var files []*source.File
 		for _, name := range groups[d] {
-			text, err := os.ReadFile(name)
+			text, err := ReadViewFile(name)
 			if err != nil {
 				res.Diags = append(res.Diags, diag.New(diag.Error, CodeNoInput, nil, source.Span{}, "cannot read %q: %s", name, errText(err)))
 				continue
 			}
 			files = append(files, source.NewFile(name, text))
+			res.Files++
 		}
 		ns, dl := compileWithSiblings(d, files, siblingConsts(d, groups[d]), cat)
 		res.Namespaces = append(res.Namespaces, ns)
@@ -171,7 +221,7 @@ func siblingConsts(dir string, given []string) []*ast.File {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".fview") || named[filepath.Clean(p)] {
 			continue
 		}
-		text, err := os.ReadFile(p)
+		text, err := ReadViewFile(p)
 		if err != nil {
 			continue
 		}

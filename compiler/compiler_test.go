@@ -3,6 +3,7 @@ package compiler
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/fhirql/fhirql/catalog/r4"
@@ -45,5 +46,50 @@ func TestLoadMissingPath(t *testing.T) {
 	res := Load([]string{filepath.Join(t.TempDir(), "nope.fview")}, r4.Catalog())
 	if !res.Diags.HasErrors() || res.Diags[0].Code != CodeNoInput {
 		t.Fatalf("want %s, got %v", CodeNoInput, res.Diags)
+	}
+}
+
+// TestSkipsOtherJSON: a directory's JSON file that is no ViewDefinition
+// (editor settings) is skipped with an info note; named on its own it is
+// read, and fails as a ViewDefinition would.
+func TestSkipsOtherJSON(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "v.fview"), "view v of Patient {\n  id = id\n}\n")
+	write(t, filepath.Join(dir, "settings.json"), `{"editor.tabSize": 2}`)
+	write(t, filepath.Join(dir, "w.json"), `{"resourceType":"ViewDefinition","name":"w","status":"active","resource":"Patient","select":[{"column":[{"name":"id","path":"id"}]}]}`)
+	res := Load([]string{dir}, r4.Catalog())
+	if res.Diags.HasErrors() || res.Files != 2 || len(res.Views()) != 2 {
+		t.Fatalf("files %d, views %d, diags %v", res.Files, len(res.Views()), res.Diags)
+	}
+	if len(res.Diags) != 1 || res.Diags[0].Code != CodeSkipped || !strings.Contains(res.Diags[0].Message, "settings.json") {
+		t.Errorf("want one FQL1100 note naming settings.json, got %v", res.Diags)
+	}
+	res = Load([]string{filepath.Join(dir, "settings.json")}, r4.Catalog())
+	if !res.Diags.HasErrors() {
+		t.Errorf("settings.json named on its own was accepted")
+	}
+}
+
+// TestViewFileCap: a file larger than MaxViewFileBytes is an error that
+// says so, read without holding more than the cap.
+func TestViewFileCap(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "huge.fview")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(MaxViewFileBytes + 1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	f.Close()
+	res := Load([]string{p}, r4.Catalog())
+	if !res.Diags.HasErrors() || !strings.Contains(res.Diags.Err().Error(), "larger than 16 MiB") {
+		t.Errorf("want a size error, got %v", res.Diags)
+	}
+	if err := os.Truncate(p, MaxViewFileBytes); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadViewFile(p); err != nil {
+		t.Errorf("a file of exactly the cap was refused: %v", err)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/fhirql/fhirql/compiler/plan"
+	"github.com/fhirql/fhirql/internal/outname"
 	"github.com/fhirql/fhirql/runtime/eval"
 	"github.com/fhirql/fhirql/runtime/ndjson"
 	"github.com/fhirql/fhirql/runtime/project"
@@ -267,6 +268,13 @@ func newRun(views []*plan.View, opts Options) (*run, error) {
 		}
 		names[v.Name] = true
 	}
+	// A view name may hold any character (`../x`, `a/b`): outname keeps
+	// every file inside OutDir and distinct.
+	viewNames := make([]string, len(views))
+	for i, v := range views {
+		viewNames[i] = v.Name
+	}
+	files := outname.Files(viewNames, write.Ext(opts.Format))
 	inputs, err := ndjson.Expand(opts.Inputs, opts.Stdin)
 	if err != nil {
 		return nil, err
@@ -298,8 +306,8 @@ func newRun(views []*plan.View, opts Options) (*run, error) {
 		if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 			return nil, fmt.Errorf("cannot create the output directory: %v", err)
 		}
-		for _, v := range views {
-			f, err := write.CreateAtomic(filepath.Join(opts.OutDir, v.Name+write.Ext(opts.Format)))
+		for i, v := range views {
+			f, err := write.CreateAtomic(filepath.Join(opts.OutDir, files[i]))
 			if err != nil {
 				r.abort()
 				return nil, err

@@ -74,10 +74,14 @@ const (
 	// CodeFilterNoop (warning): ofType(T) or `as T` on a non-choice element
 	// that always has type T; the filter does nothing.
 	CodeFilterNoop diag.Code = "FQL2027"
+	// CodeCaseColumn: two output columns of a view differ only in letter
+	// case. SQL Server and Synapse compare identifiers without case, so the
+	// second would collide with the first (DuckDB would rename it silently).
+	CodeCaseColumn diag.Code = "FQL2028"
 	// CodePartialDates (warning): a column typed DATE or TIMESTAMP by its
 	// ansi/type tag reads a FHIR date or dateTime, whose partial values
 	// ("1970", "1970-06") a SQL date cannot hold: they will be NULL.
-	CodePartialDates diag.Code = "FQL2040"
+	CodePartialDates diag.Code = "FQL2029"
 )
 
 // reporter builds diagnostics for one file; its methods are the checker's
@@ -182,6 +186,12 @@ func (r *reporter) anyNoElements(sp source.Span, name string) {
 
 func (r *reporter) unknownFunction(sp source.Span, name string, names []string) {
 	d := r.errorf(CodeUnknownFunction, sp, "unknown function %q", name)
+	if name == "resolve" {
+		// SQL on FHIR views read one resource at a time: there is nothing
+		// to resolve a reference against. Joins go through keys.
+		d.WithNote(source.Span{}, "a view reads one resource at a time and cannot follow a reference; take its key with getReferenceKey(), e.g. subject.getReferenceKey(Patient), and join it with getResourceKey() of a view of the referenced resource")
+		return
+	}
 	if s, ok := diag.Suggest(name, names); ok {
 		d.WithNote(source.Span{}, "did you mean %q?", s)
 		d.WithEdit(fmt.Sprintf("change to %q", s), sp, s)
@@ -295,6 +305,11 @@ func (r *reporter) duplicateColumn(sp source.Span, name string, firstFile *sourc
 	d.Notes = append(d.Notes, diag.Note{File: firstFile, Span: firstSp, Message: fmt.Sprintf("%q is first defined here", name)})
 }
 
+func (r *reporter) caseColumn(sp source.Span, name, first string, firstFile *source.File, firstSp source.Span) {
+	d := r.errorf(CodeCaseColumn, sp, "column %q differs from column %q only in case; SQL Server and Synapse do not tell them apart: rename one", name, first)
+	d.Notes = append(d.Notes, diag.Note{File: firstFile, Span: firstSp, Message: fmt.Sprintf("%q is defined here", first)})
+}
+
 func (r *reporter) undefinedConstant(sp source.Span, name string, inScope []string) {
 	d := r.errorf(CodeUndefinedConstant, sp, "undefined constant %%%s; declare it (const %s = ... / a ViewDefinition constant) or fix the name", name, name)
 	if s, ok := diag.Suggest(name, inScope); ok {
@@ -306,6 +321,9 @@ func (r *reporter) undefinedConstant(sp source.Span, name string, inScope []stri
 		d.WithNote(source.Span{}, "no constants are defined here")
 	} else if len(inScope) <= 6 {
 		d.WithNote(source.Span{}, "constants in scope: %s", quoteList(inScope))
+	}
+	if r.file != nil && strings.HasSuffix(r.file.Name, ".fview") {
+		d.WithNote(source.Span{}, "the constants of every .fview file in the same directory are in scope; a view copied from another directory needs the file that declares %%%s too (fhirql's examples declare theirs in examples/constants.fview)", name)
 	}
 }
 

@@ -100,14 +100,22 @@ func (ch *checker) checkView(f *ast.File, v *ast.View) {
 	}
 	cv.Columns = cols
 
-	// Output names must be unique: they become SQL column names.
+	// Output names must be unique: they become SQL column names, which
+	// SQL Server and Synapse compare without case.
 	first := map[string]*Column{}
+	folded := map[string]*Column{}
 	for _, c := range cols {
 		if prev, ok := first[c.AST.Name]; ok {
 			r.duplicateColumn(nameSpan(c.AST.NameSpan, c.AST.Sp), c.AST.Name, r.file, nameSpan(prev.AST.NameSpan, prev.AST.Sp))
 			continue
 		}
 		first[c.AST.Name] = c
+		key := strings.ToLower(c.AST.Name)
+		if prev, ok := folded[key]; ok {
+			r.caseColumn(nameSpan(c.AST.NameSpan, c.AST.Sp), c.AST.Name, prev.AST.Name, r.file, nameSpan(prev.AST.NameSpan, prev.AST.Sp))
+			continue
+		}
+		folded[key] = c
 	}
 }
 

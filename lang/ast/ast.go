@@ -369,3 +369,21 @@ func (f *File) Span() source.Span {
 	}
 	return source.Span{Start: 0, End: source.Pos(len(f.Source.Text))}
 }
+
+// IsSQLName reports whether a view, column or constant name follows the SQL
+// on FHIR v2 sql-name invariant, ^[A-Za-z][A-Za-z0-9_]*$. The names become
+// SQL identifiers and ViewDefinition JSON requires the rule, so both readers
+// (.fview and JSON) enforce it and every exported view reads back.
+func IsSQLName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		letter := c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '_')) {
+			return false
+		}
+	}
+	return true
+}

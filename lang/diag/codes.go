@@ -5,6 +5,7 @@ package diag
 //
 //	FQL1000        compiler: a path that names no readable view file
 //	FQL1001-1099   lang/parse: .fview and FHIRPath syntax
+//	FQL1100        compiler: (info) a directory's JSON file that is no ViewDefinition, skipped
 //	FQL1101-1199   lang/viewdef: ViewDefinition JSON structure
 //	FQL2001-2099   compiler/check: names, types, cardinality, value sets
 //	FQL3001-3099   compiler/lower: lowering

@@ -3,6 +3,7 @@ package diag
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/fhirql/fhirql/lang/source"
@@ -87,5 +88,39 @@ func TestRenderCap(t *testing.T) {
 	RenderText(&b, l)
 	if !bytes.Contains(b.Bytes(), []byte("5 more diagnostics not shown")) {
 		t.Errorf("no truncation line in:\n%s", b.String())
+	}
+}
+
+// TestRenderLongLine: a 600 KB one-line file prints a short window around
+// the span, cut with ellipses, the caret under the span's first character.
+func TestRenderLongLine(t *testing.T) {
+	pre := strings.Repeat(`{"a":1},`, 40000)
+	line := pre + `"bad"` + strings.Repeat(`,{"b":2}`, 40000)
+	f := source.NewFileString("big.json", line+"\n")
+	start := source.Pos(len(pre))
+	var b strings.Builder
+	RenderText(&b, List{New(Error, "FQL0000", f, source.Span{Start: start, End: start + 5}, "bad")})
+	out := b.String()
+	if len(out) > 600 {
+		t.Fatalf("rendered %d bytes for one diagnostic:\n%.400s", len(out), out)
+	}
+	lines := strings.Split(out, "\n")
+	text, caret := lines[1], lines[2]
+	if !strings.HasPrefix(text, "  …") || !strings.HasSuffix(text, "…") {
+		t.Errorf("the cut line has no ellipses: %q", text)
+	}
+	col := strings.Index(caret, "^")
+	if got := string([]rune(text)[col : col+5]); got != `"bad"` {
+		t.Errorf("caret under %q, want under \"bad\":\n%s\n%s", got, text, caret)
+	}
+	if !strings.HasSuffix(caret, "^~~~~") {
+		t.Errorf("caret does not span the 5 bytes: %q", caret)
+	}
+	// A short line is shown whole.
+	b.Reset()
+	g := source.NewFileString("s.fview", "view v of Patient { x = y }\n")
+	RenderText(&b, List{New(Error, "FQL0000", g, source.Span{Start: 24, End: 25}, "bad")})
+	if !strings.Contains(b.String(), "\n  view v of Patient { x = y }\n                          ^\n") {
+		t.Errorf("short line:\n%s", b.String())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/fhirql/fhirql/lang/source"
 )
@@ -45,31 +46,57 @@ func RenderText(w io.Writer, l List) {
 	}
 }
 
+// SnippetWidth is the most bytes of a source line a text diagnostic shows.
+// A longer line (a one-line ViewDefinition of 600 KB) is cut around the span
+// with an ellipsis on each cut side, the caret still under the span.
+const SnippetWidth = 120
+
+// snippetBefore is how much of a long line is kept before the span.
+const snippetBefore = 40
+
 func renderSnippet(w io.Writer, f *source.File, sp source.Span) {
 	p := f.Position(sp.Start)
 	line := f.LineText(p.Line)
 	if line == "" && sp.Len() == 0 {
 		return
 	}
-	fmt.Fprintf(w, "  %s\n", strings.ReplaceAll(line, "\t", " "))
-	pad := strings.Builder{}
-	for i, r := range line {
-		if i >= p.Col-1 {
-			break
+	start := p.Col - 1
+	if start > len(line) {
+		start = len(line)
+	}
+	end := start + sp.Len()
+	if end > len(line) {
+		end = len(line)
+	}
+	lo, hi := 0, len(line)
+	if len(line) > SnippetWidth {
+		lo = max(0, start-snippetBefore)
+		hi = min(len(line), lo+SnippetWidth)
+		lo = max(0, hi-SnippetWidth)
+		for lo > 0 && !utf8.RuneStart(line[lo]) {
+			lo++
 		}
-		if r == '\t' {
-			pad.WriteByte(' ')
-		} else {
+		for hi < len(line) && !utf8.RuneStart(line[hi]) {
+			hi--
+		}
+		end = min(end, hi)
+	}
+	var shown, pad strings.Builder
+	if lo > 0 {
+		shown.WriteString("…")
+		pad.WriteByte(' ')
+	}
+	shown.WriteString(strings.ReplaceAll(line[lo:hi], "\t", " "))
+	if hi < len(line) {
+		shown.WriteString("…")
+	}
+	for _, r := range line[lo:start] {
+		if r != '\ufeff' { // a byte-order mark takes no room
 			pad.WriteByte(' ')
 		}
 	}
-	width := sp.Len()
-	if rest := len(line) - (p.Col - 1); width > rest {
-		width = rest
-	}
-	if width < 1 {
-		width = 1
-	}
+	width := max(1, utf8.RuneCountInString(line[start:end]))
+	fmt.Fprintf(w, "  %s\n", shown.String())
 	fmt.Fprintf(w, "  %s^%s\n", pad.String(), strings.Repeat("~", width-1))
 }
 

@@ -157,7 +157,7 @@ func TestFileFromJSON(t *testing.T) {
 					{Name: "all", Path: id("value"), Collection: true, HasCollection: true},
 				}},
 				{Kind: ast.Plain, UnionAll: []*ast.Select{
-					{Kind: ast.Repeat, Repeat: []ast.Expr{id("item"), &ast.Member{X: id("answer"), Name: "item"}}, Columns: []*ast.Column{{Name: "link id", Path: id("linkId")}}},
+					{Kind: ast.Repeat, Repeat: []ast.Expr{id("item"), &ast.Member{X: id("answer"), Name: "item"}}, Columns: []*ast.Column{{Name: "link_id", Path: id("linkId")}}},
 				}},
 			},
 		}},
@@ -182,7 +182,7 @@ func TestFileFromJSON(t *testing.T) {
 		"  select {\n" +
 		"    unionAll {\n" +
 		"      repeat item, answer.item {\n" +
-		"        `link id` = linkId\n" +
+		"        link_id = linkId\n" +
 		"      }\n" +
 		"    }\n" +
 		"  }\n" +

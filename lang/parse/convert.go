@@ -131,9 +131,22 @@ func (c *converter) name(n *name) (string, source.Span) {
 	return nameText(n.Text), c.span(n.Pos.Offset, n.Pos.Offset+len(n.Text))
 }
 
+// sqlName reports a view, column or constant name that ViewDefinition JSON
+// could not carry (ast.IsSQLName), so that `fhirql viewdef` output always
+// passes `fhirql check`.
+func (c *converter) sqlName(n *name, what string) {
+	if n == nil {
+		return
+	}
+	if text := nameText(n.Text); !ast.IsSQLName(text) {
+		c.report(errInvalidName(n.Pos.Offset, n.Pos.Offset+len(n.Text), what, text))
+	}
+}
+
 func (c *converter) constDecl(k *constDecl) *ast.Const {
 	out := &ast.Const{Sp: c.span(k.Pos.Offset, c.end(k.Pos, k.EndPos)), Doc: c.docs[k.Pos.Offset]}
 	out.Name, out.NameSpan = c.name(k.Name)
+	c.sqlName(k.Name, "constant")
 	if k.Type != nil {
 		out.Type, out.TypeSpan = c.name(k.Type)
 	}
@@ -180,6 +193,7 @@ var reservedAttrs = map[string]string{
 func (c *converter) view(v *view) *ast.View {
 	out := &ast.View{Sp: c.span(v.Pos.Offset, c.end(v.Pos, v.EndPos)), Doc: c.docs[v.Pos.Offset]}
 	out.Name, out.NameSpan = c.name(v.Name)
+	c.sqlName(v.Name, "view")
 	out.Resource, out.ResourceSpan = c.name(v.Resource)
 	seen := map[string]*attr{}
 	for _, a := range v.Attrs {
@@ -443,6 +457,7 @@ func (c *converter) column(k *column) *ast.Column {
 		Path:          c.expr(k.Path),
 	}
 	out.Name, out.NameSpan = c.name(k.Name)
+	c.sqlName(k.Name, "column")
 	if k.Type != nil {
 		out.Type, out.TypeSpan = c.name(k.Type)
 	}

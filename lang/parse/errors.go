@@ -34,6 +34,7 @@ const (
 	CodeNotFHIRPath     diag.Code = "FQL1019" // ==, &&, ||, ! borrowed from other languages
 	CodeTrailing        diag.Code = "FQL1020" // text after a standalone expression
 	CodeTooDeep         diag.Code = "FQL1021" // nesting deeper than the parser allows
+	CodeInvalidName     diag.Code = "FQL1022" // a view, column or constant name that is not a SQL name
 	CodeInternal        diag.Code = "FQL1999" // a parser bug, reported instead of crashing
 )
 
@@ -329,6 +330,12 @@ func errBadJSON(start, end int, key string, err error) *synErr {
 func errDuplicateAttr(start, end int, key string, prevStart, prevEnd int) *synErr {
 	return newErr(CodeDuplicateAttr, start, end, "@%s is given twice, expected it once", key).
 		noteAt(prevStart, prevEnd, "first given here")
+}
+
+// errInvalidName: what is "view", "column" or "constant".
+func errInvalidName(start, end int, what, name string) *synErr {
+	return newErr(CodeInvalidName, start, end, "%s name %q cannot be used as a SQL name; use letters, digits and _, starting with a letter", what, name).
+		note("ViewDefinition JSON and the SQL targets allow only such names (the SQL on FHIR sql-name rule); backticks are for names that are keywords, such as `select`")
 }
 
 func errReservedAttr(start, end int, key, instead string) *synErr {

@@ -38,14 +38,15 @@ func ParseFile(f *source.File) (out *ast.File, diags diag.List) {
 			diags = diag.List{errInternal(fmt.Sprint(r)).toDiag(f, c.pos)}
 		}
 	}()
-	peek, lx := scan(f.Text)
+	text := source.BlankBOM(f.Text) // a byte-order mark is whitespace
+	peek, lx := scan(text)
 	c.toks = lx.toks
 	if lx.err != nil {
 		c.report(lexErr(lx.err))
 	} else if e := checkDepth(lx.toks); e != nil {
 		return &ast.File{Source: f}, diag.List{e.toDiag(f, c.pos)}
 	}
-	c.docs = attachDocs(f.Text, lx.comments, lx.toks)
+	c.docs = attachDocs(text, lx.comments, lx.toks)
 	cst, perr := fileParser.ParseFromLexer(peek)
 	if perr != nil && lx.err == nil {
 		c.report(c.translate(perr))

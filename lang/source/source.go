@@ -61,6 +61,20 @@ func NewFile(name string, text []byte) *File {
 	return &File{Name: name, Text: string(text)}
 }
 
+// BOM is the UTF-8 byte-order mark some Windows editors put at the start of
+// a file.
+const BOM = "\ufeff"
+
+// BlankBOM returns text with a leading byte-order mark replaced by three
+// spaces, so that readers accept it as whitespace while every byte offset
+// (and so every span and line:column) stays that of the file on disk.
+func BlankBOM(text string) string {
+	if len(text) >= len(BOM) && text[:len(BOM)] == BOM {
+		return "   " + text[len(BOM):]
+	}
+	return text
+}
+
 // NewFileString is NewFile for text already held as a string.
 func NewFileString(name, text string) *File {
 	return &File{Name: name, Text: text}

@@ -27,8 +27,9 @@ import (
 // build alongside the diagnostics, so tools keep a tree for broken input.
 func Read(f *source.File) (*ast.File, diag.List) {
 	out := &ast.File{Source: f}
-	r := &reader{f: f, src: f.Text}
-	root, jerr := parseJSON(f.Text)
+	src := source.BlankBOM(f.Text) // a byte-order mark is whitespace
+	r := &reader{f: f, src: src}
+	root, jerr := parseJSON(src)
 	if jerr != nil {
 		r.report(errInvalidJSON(f, jerr.off, jerr.msg))
 		return out, r.diags
@@ -526,7 +527,6 @@ var (
 	instantRE  = regexp.MustCompile(`^` + yearRE + `-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])T` + timeRE + zoneRE + `$`)
 	timeOnlyRE = regexp.MustCompile(`^` + timeRE + `$`)
 	integerRE  = regexp.MustCompile(`^-?(0|[1-9][0-9]*)$`)
-	sqlNameRE  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 )
 
 // formats names an example for each checked primitive, for messages.
@@ -646,7 +646,7 @@ func (r *reader) literal(m *jmember, typ string, kind ast.LitKind) *ast.Literal 
 // checkName enforces the spec's sql-name invariant on a view, column or
 // constant name, since the name becomes a SQL identifier.
 func (r *reader) checkName(v *jval, what string) {
-	if !sqlNameRE.MatchString(v.text) {
+	if !ast.IsSQLName(v.text) {
 		r.report(errInvalidName(r.f, span(v), what, v.text))
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/fhirql/fhirql/compiler/sql/duckdb"
 	"github.com/fhirql/fhirql/compiler/sql/serverless"
 	"github.com/fhirql/fhirql/compiler/sql/sqlserver"
+	"github.com/fhirql/fhirql/internal/outname"
 	"github.com/fhirql/fhirql/lang/diag"
 )
 
@@ -36,9 +36,10 @@ Targets:
               the NDJSON files (read_json_objects)
 
 --source is a lake path pattern with a {resource} placeholder for serverless and
-dedicated ('https://acct.dfs.core.windows.net/fhir/{resource}*.ndjson'), a
-table name for sqlserver (dbo.fhir_raw), and a path or glob with {resource}
-for duckdb (default '{resource}*.ndjson', relative to where DuckDB runs).`
+dedicated, where it is required ('https://acct.dfs.core.windows.net/fhir/{resource}*.ndjson'),
+a table name for sqlserver (default dbo.fhir_raw), and a path or glob with {resource}
+for duckdb (default '{resource}*.ndjson', relative to where DuckDB runs).
+{resource} is the only placeholder; it is replaced by each view's resource type.`
 
 type buildFlags struct {
 	target, source, out, schema                string
@@ -75,12 +76,9 @@ func runBuild(env *Env, args []string) int {
 	fs.StringVar(&f.docColumn, "doc-column", "doc", "sqlserver: the column of the --source table holding the JSON")
 	fs.BoolVar(&f.selectInto, "select-into", false, "dedicated, sqlserver, duckdb: build tables with SELECT ... INTO (dedicated default: CTAS; sqlserver default: views; duckdb: CREATE TABLE AS)")
 	fs.BoolVar(&f.queryOnly, "query-only", false, "print only each view's SELECT, without DDL")
-	paths, err := parseFlags(fs, args)
+	paths, err := parseFlags(env, fs, args)
 	if err != nil {
-		if err == flag.ErrHelp {
-			return ExitOK
-		}
-		return ExitUsage
+		return flagExit(err)
 	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(env.Stderr, "fhirql build: "+format+"\n", a...)
@@ -176,8 +174,18 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 		return nil, fmt.Sprintf("--repeat-depth must be between 1 and 12, not %d", f.repeatDepth)
 	}
 	switch f.target {
-	case "serverless", "dedicated", "duckdb":
+	case "serverless", "dedicated":
+		if f.source == "" {
+			// A default such as 'Observation*.ndjson' names no storage
+			// account: the script would compile and then fail to deploy.
+			return nil, fmt.Sprintf("--target %s needs --source, the lake location of the NDJSON files with a {resource} placeholder, e.g. --source 'https://acct.dfs.core.windows.net/fhir/{resource}*.ndjson' (with --data-source, a path relative to it)", f.target)
+		}
+		fallthrough
+	case "duckdb":
 		if err := checkLocation("--source", f.source); err != "" {
+			return nil, err
+		}
+		if err := checkPlaceholders(f.source); err != "" {
 			return nil, err
 		}
 	}
@@ -243,6 +251,20 @@ func checkLocation(flagName, s string) string {
 	return ""
 }
 
+var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)
+
+// checkPlaceholders rejects a {placeholder} other than {resource} in
+// --source: a misspelt one ({Resource}, {type}) would stay in the path
+// literally and the query would find no files.
+func checkPlaceholders(source string) string {
+	for _, p := range placeholderRE.FindAllString(source, -1) {
+		if p != "{resource}" {
+			return fmt.Sprintf("--source has the placeholder %s; the only placeholder is {resource} (lower case), replaced by each view's resource type", p)
+		}
+	}
+	return ""
+}
+
 // Manifest describes the objects a build created, for tools that load them.
 type Manifest struct {
 	Target string         `json:"target"`
@@ -260,49 +282,32 @@ type ManifestView struct {
 	Columns     []sql.ColumnInfo `json:"columns"`
 }
 
-var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
-
 // scriptNames gives each view a distinct, safe file name: view names from
-// ViewDefinition JSON may hold any character.
+// ViewDefinition JSON may hold any character (outname is the one rule of
+// every command that writes a file per view).
 func scriptNames(cs []*sql.Compiled) []string {
-	used := map[string]bool{"deploy.sql": true, "manifest.json": true}
-	var out []string
-	for _, c := range cs {
-		base := unsafeFileChars.ReplaceAllString(sql.ViewName(c.View), "_")
-		base = strings.TrimLeft(base, ".")
-		if base == "" {
-			base = "view"
-		}
-		name := base + ".sql"
-		for i := 2; used[strings.ToLower(name)]; i++ {
-			name = fmt.Sprintf("%s_%d.sql", base, i)
-		}
-		used[strings.ToLower(name)] = true
-		out = append(out, name)
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = sql.ViewName(c.View)
 	}
-	return out
+	return outname.Files(names, ".sql", "deploy.sql", "manifest.json")
 }
 
 func writeOutputs(dir string, t sql.Target, cs []*sql.Compiled) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	names := scriptNames(cs)
 	m := Manifest{Target: t.Name()}
+	var files []outFile
 	for i, c := range cs {
-		if err := writeAtomic(filepath.Join(dir, names[i]), []byte(sql.ViewScript(t, c))); err != nil {
-			return err
-		}
+		files = append(files, outFile{names[i], []byte(sql.ViewScript(t, c))})
 		m.Views = append(m.Views, manifestView(t, c, names[i]))
 	}
-	if err := writeAtomic(filepath.Join(dir, "deploy.sql"), []byte(sql.DeployScript(t, cs))); err != nil {
-		return err
-	}
+	files = append(files, outFile{"deploy.sql", []byte(sql.DeployScript(t, cs))})
 	js, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, "manifest.json"), append(js, '\n'))
+	files = append(files, outFile{"manifest.json", append(js, '\n')})
+	return writeAll(dir, files)
 }
 
 func manifestView(t sql.Target, c *sql.Compiled, script string) ManifestView {
@@ -330,32 +335,4 @@ func objectText(t sql.Target, n sql.ObjectName) string {
 		parts[i] = t.QuoteIdent(p)
 	}
 	return strings.Join(parts, ".")
-}
-
-// writeAtomic writes through a temporary file in the same directory and
-// renames it, so a reader never sees a half-written script.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(name)
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(name)
-		return err
-	}
-	if err := os.Chmod(name, 0o644); err != nil {
-		os.Remove(name)
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		os.Remove(name)
-		return err
-	}
-	return nil
 }

@@ -169,6 +169,10 @@ func TestBuildOut(t *testing.T) {
 	}
 }
 
+// src is a valid --source for the serverless and dedicated targets, which
+// require one.
+const src = "https://acct.dfs.core.windows.net/fhir/{resource}*.ndjson"
+
 func TestBuildUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	v := writeView(t, dir, "p.fview", patientView)
@@ -181,15 +185,19 @@ func TestBuildUsageErrors(t *testing.T) {
 		{[]string{"build", "--target", "serverless"}, "no view files"},
 		{[]string{"build", v, "--target", "serverless", "--distribution", "REPLICATE"}, "--distribution not valid with --target serverless"},
 		{[]string{"build", v, "--target", "sqlserver", "--materialize", "parquet"}, "--materialize not valid with --target sqlserver"},
-		{[]string{"build", v, "--target", "serverless", "--materialize", "parquet"}, "go together"},
-		{[]string{"build", v, "--target", "serverless", "--materialize", "csv", "--parquet-location", "x"}, `--materialize must be "parquet"`},
-		{[]string{"build", v, "--target", "dedicated", "--distribution", "HASH(a]b)"}, "invalid --distribution"},
-		{[]string{"build", v, "--target", "dedicated", "--index", "NONCLUSTERED"}, "invalid --index"},
+		{[]string{"build", v, "--target", "serverless", "--source", src, "--materialize", "parquet"}, "go together"},
+		{[]string{"build", v, "--target", "serverless", "--source", src, "--materialize", "csv", "--parquet-location", "x"}, `--materialize must be "parquet"`},
+		{[]string{"build", v, "--target", "dedicated", "--source", src, "--distribution", "HASH(a]b)"}, "invalid --distribution"},
+		{[]string{"build", v, "--target", "dedicated", "--source", src, "--index", "NONCLUSTERED"}, "invalid --index"},
 		{[]string{"build", v, "--target", "sqlserver", "--source", "a..b"}, "--source for sqlserver is a table name"},
 		{[]string{"build", v, "--target", "serverless", "--source", "x\ny"}, "control character"},
 		{[]string{"build", v, "--target", "serverless", "--repeat-depth", "0"}, "--repeat-depth must be"},
 		{[]string{"build", v, "--target", "serverless", "--schema", ""}, "invalid --schema"},
 		{[]string{"build", v, "--target", "serverless", "--nosuch"}, "flag provided but not defined"},
+		{[]string{"build", v, "--target", "serverless"}, "--target serverless needs --source"},
+		{[]string{"build", v, "--target", "dedicated", "--query-only"}, "--target dedicated needs --source"},
+		{[]string{"build", v, "--target", "serverless", "--source", "https://a/{Resource}*.ndjson"}, "placeholder {Resource}; the only placeholder is {resource}"},
+		{[]string{"build", v, "--target", "duckdb", "--source", "data/{type}.ndjson"}, "placeholder {type}"},
 	}
 	for _, c := range cases {
 		code, _, errs := runFhirql(c.args...)
@@ -210,8 +218,8 @@ func TestBuildViewErrors(t *testing.T) {
 		args []string
 		err  string
 	}{
-		{[]string{"build", bad, "--target", "serverless"}, `did you mean "birthDate"`},
-		{[]string{"build", regex, "--target", "dedicated"}, `error[FQL3101]: function "matches" is not supported by the dedicated target`},
+		{[]string{"build", bad, "--target", "serverless", "--source", src}, `did you mean "birthDate"`},
+		{[]string{"build", regex, "--target", "dedicated", "--source", src}, `error[FQL3101]: function "matches" is not supported by the dedicated target`},
 		{[]string{"build", filepath.Join(dir, "missing.fview"), "--target", "sqlserver"}, "cannot read"},
 	}
 	for _, c := range cases {
@@ -227,7 +235,7 @@ func TestBuildViewErrors(t *testing.T) {
 		}
 	}
 	// The span points at the call.
-	_, _, errs := runFhirql("build", regex, "--target", "serverless")
+	_, _, errs := runFhirql("build", regex, "--target", "serverless", "--source", src)
 	if !strings.Contains(errs, "regex.fview:2:") {
 		t.Errorf("diagnostic not at the call:\n%s", errs)
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/fhirql/fhirql/catalog/r4"
 	"github.com/fhirql/fhirql/compiler"
@@ -13,11 +14,16 @@ func init() {
 }
 
 func runCheck(env *Env, args []string) int {
-	fs := newFlags(env, "check", "PATH...", "Parses and type-checks views in files or directories and prints diagnostics.\nExit status: 0 clean (warnings allowed), 1 errors, 2 usage.")
+	fs := newFlags(env, "check", "PATH...", "Parses and type-checks views in files or directories and prints diagnostics,\n"+
+		"then a one-line summary (files, views, errors, warnings).\n"+
+		"A directory's JSON files that are not ViewDefinitions (settings.json) are skipped with a note.\n"+
+		"Exit status: 0 clean (warnings allowed unless --strict), 1 errors, 2 usage.")
 	format := fs.String("format", "text", "diagnostic format: text or json")
-	paths, err := parseFlags(fs, args)
+	strict := fs.Bool("strict", false, "treat warnings as errors (exit 1 when there is any), for CI")
+	fs.BoolVar(strict, "Werror", false, "the same as --strict")
+	paths, err := parseFlags(env, fs, args)
 	if err != nil {
-		return ExitUsage
+		return flagExit(err)
 	}
 	if len(paths) == 0 {
 		fmt.Fprintln(env.Stderr, "fhirql check: name at least one .fview or ViewDefinition JSON file or directory")
@@ -36,11 +42,55 @@ func runCheck(env *Env, args []string) int {
 		}
 	} else {
 		diag.RenderText(env.Stderr, res.Diags)
+		fmt.Fprintln(env.Stderr, checkSummary(res, *strict))
 	}
-	if res.Diags.HasErrors() {
+	if res.Diags.HasErrors() || *strict && countSeverity(res.Diags, diag.Warning) > 0 {
 		return ExitErrors
 	}
 	return ExitOK
+}
+
+// checkSummary is the last line of `fhirql check`: "3 files, 5 views: 1
+// error, 2 warnings", so that a clean run says so instead of printing nothing.
+func checkSummary(res *compiler.Result, strict bool) string {
+	views := 0
+	for _, ns := range res.Namespaces {
+		for _, f := range ns.Files {
+			views += len(f.Views)
+		}
+	}
+	errs, warns := countSeverity(res.Diags, diag.Error), countSeverity(res.Diags, diag.Warning)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s, %s: ", plural(res.Files, "file"), plural(views, "view"))
+	switch {
+	case errs == 0 && warns == 0:
+		b.WriteString("no problems")
+	case warns == 0:
+		b.WriteString(plural(errs, "error"))
+	default:
+		fmt.Fprintf(&b, "%s, %s", plural(errs, "error"), plural(warns, "warning"))
+		if strict {
+			b.WriteString(" (errors under --strict)")
+		}
+	}
+	return b.String()
+}
+
+func countSeverity(l diag.List, sev diag.Severity) int {
+	n := 0
+	for _, d := range l {
+		if d.Severity == sev {
+			n++
+		}
+	}
+	return n
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // loadOrReport runs the front end and renders its diagnostics to stderr; it

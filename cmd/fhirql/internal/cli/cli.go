@@ -7,6 +7,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -32,6 +33,19 @@ type Env struct {
 	Stderr io.Writer
 	// StderrIsTerminal enables progress lines; tests leave it false.
 	StderrIsTerminal bool
+	// StdoutIsTerminal refuses binary output (Parquet) that would go to
+	// a terminal; redirected to a file or a pipe, it is allowed.
+	StdoutIsTerminal bool
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 type command struct {
@@ -49,12 +63,8 @@ func register(name, summary string, run func(env *Env, args []string) int) {
 
 // Main runs fhirql with args (without the program name) and returns the exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr}
-	if f, ok := stderr.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			env.StderrIsTerminal = true
-		}
-	}
+	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr,
+		StderrIsTerminal: isTerminal(stderr), StdoutIsTerminal: isTerminal(stdout)}
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "fhirql: internal error: %v\nThis is a bug in fhirql; please report it with the input that caused it.\n%s", r, debug.Stack())
@@ -67,7 +77,24 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}
 	name := args[0]
 	switch name {
-	case "-h", "--help", "help":
+	case "-h", "--help", "-help", "help":
+		if name == "help" && len(args) > 1 {
+			// fhirql help CMD is fhirql CMD -h.
+			topic := args[1]
+			if topic == "help" {
+				usage(stdout)
+				return ExitOK
+			}
+			if _, ok := commands[topic]; !ok && topic != "version" {
+				unknownCommand(stderr, topic, "help topic")
+				return ExitUsage
+			}
+			if topic == "version" {
+				fmt.Fprintln(stdout, "Usage: fhirql version (or fhirql --version)\n\nPrints the version of fhirql.")
+				return ExitOK
+			}
+			return commands[topic].run(env, []string{"-h"})
+		}
 		usage(stdout)
 		return ExitOK
 	case "version", "--version":
@@ -76,14 +103,18 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}
 	cmd, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "fhirql: unknown command %q\n", name)
-		if s := closest(name); s != "" {
-			fmt.Fprintf(stderr, "did you mean %q?\n", s)
-		}
-		fmt.Fprintln(stderr, "Run 'fhirql help' for the list of commands.")
+		unknownCommand(stderr, name, "command")
 		return ExitUsage
 	}
 	return cmd.run(env, args[1:])
+}
+
+func unknownCommand(w io.Writer, name, what string) {
+	fmt.Fprintf(w, "fhirql: unknown %s %q\n", what, name)
+	if s := closest(name); s != "" {
+		fmt.Fprintf(w, "did you mean %q?\n", s)
+	}
+	fmt.Fprintln(w, "Run 'fhirql help' for the list of commands.")
 }
 
 func closest(name string) string {
@@ -107,7 +138,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintf(w, "  %-10s %s\n", "version", "print the version")
-	fmt.Fprintln(w, "\nRun 'fhirql <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'fhirql help <command>' or 'fhirql <command> -h' for a command's flags.")
 }
 
 func version() string {
@@ -117,20 +148,52 @@ func version() string {
 	return "(devel)"
 }
 
-// newFlags makes a FlagSet whose errors and help go to the command's stderr.
+// newFlags makes a FlagSet whose errors go to the command's stderr. Its
+// usage text goes to stderr after a usage error and to stdout when asked
+// for with -h or --help (see parseFlags).
 func newFlags(env *Env, name, argsUsage, summary string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "Usage: fhirql %s [flags] %s\n\n%s\n\nFlags:\n", name, argsUsage, summary)
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: fhirql %s [flags] %s\n\n%s\n\nFlags:\n", name, argsUsage, summary)
 		fs.PrintDefaults()
+		fmt.Fprintf(w, "  -h, --help\n    \tprint this help and exit\n")
 	}
 	return fs
 }
 
+// flagExit is a command's exit status after parseFlags failed: 0 when the
+// user asked for help, ExitUsage for a bad flag.
+func flagExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	return ExitUsage
+}
+
+// isHelpFlag reports whether a command-line argument asks for help.
+func isHelpFlag(a string) bool {
+	return a == "-h" || a == "--help" || a == "-help" || a == "--h"
+}
+
 // parseFlags parses interspersed flags and arguments (`fhirql run v.fview --input x`),
 // which the standard library's flag package stops at.
-func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+//
+// Help (-h, --help) before a "--" prints the command's usage to stdout and
+// returns flag.ErrHelp, which flagExit turns into exit status 0: help that
+// was asked for is output, not an error.
+func parseFlags(env *Env, fs *flag.FlagSet, args []string) ([]string, error) {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if isHelpFlag(a) {
+			fs.SetOutput(env.Stdout)
+			fs.Usage()
+			return nil, flag.ErrHelp
+		}
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {

@@ -82,3 +82,25 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestParquetToTerminal: Parquet is refused only when stdout is a terminal,
+// with a message that says so and what to do.
+func TestParquetToTerminal(t *testing.T) {
+	dir := t.TempDir()
+	view := dir + "/p.fview"
+	data := dir + "/d.ndjson"
+	must(t, os.WriteFile(view, []byte("view p of Patient {\n  id = getResourceKey()\n}\n"), 0o644))
+	must(t, os.WriteFile(data, []byte(`{"resourceType":"Patient","id":"a"}`+"\n"), 0o644))
+	for _, term := range []bool{true, false} {
+		var out, errb bytes.Buffer
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, StdoutIsTerminal: term}
+		code := runRun(env, []string{view, "--input", data, "--format", "parquet", "--quiet"})
+		if term {
+			if code != ExitUsage || !strings.Contains(errb.String(), "stdout is a terminal: redirect stdout to a file") || out.Len() != 0 {
+				t.Errorf("to a terminal: exit %d, stdout %d bytes, stderr %q", code, out.Len(), errb.String())
+			}
+		} else if code != ExitOK || !bytes.HasPrefix(out.Bytes(), []byte("PAR1")) || !bytes.HasSuffix(out.Bytes(), []byte("PAR1")) {
+			t.Errorf("redirected: exit %d, stdout %q..., stderr %q", code, out.Bytes()[:min(8, out.Len())], errb.String())
+		}
+	}
+}

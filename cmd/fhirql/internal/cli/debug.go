@@ -16,9 +16,9 @@ func init() {
 
 func runDebug(env *Env, args []string) int {
 	fs := newFlags(env, "debug", "ast|plan PATH...", "Prints the output of one stage with the printers the golden tests use:\n  ast   the syntax tree with byte spans\n  plan  the typed relational plan every backend consumes")
-	paths, err := parseFlags(fs, args)
+	paths, err := parseFlags(env, fs, args)
 	if err != nil {
-		return ExitUsage
+		return flagExit(err)
 	}
 	if len(paths) < 2 || (paths[0] != "ast" && paths[0] != "plan") {
 		fmt.Fprintln(env.Stderr, "fhirql debug: say which stage (ast or plan) and at least one path")

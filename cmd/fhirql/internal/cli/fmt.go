@@ -22,9 +22,9 @@ func runFmt(env *Env, args []string) int {
 	fs := newFlags(env, "fmt", "[-w | --check] PATH...", "Prints .fview files in the one canonical layout. Formatting never changes meaning.\nWith no flag the result goes to stdout; -w rewrites files in place; --check lists files that are not formatted and exits 1.")
 	write := fs.Bool("w", false, "write the result back to each file")
 	checkOnly := fs.Bool("check", false, "list files whose formatting differs and exit 1 if any")
-	paths, err := parseFlags(fs, args)
+	paths, err := parseFlags(env, fs, args)
 	if err != nil {
-		return ExitUsage
+		return flagExit(err)
 	}
 	if len(paths) == 0 {
 		fmt.Fprintln(env.Stderr, "fhirql fmt: name at least one .fview file or directory")
@@ -36,8 +36,8 @@ func runFmt(env *Env, args []string) int {
 		return ExitUsage
 	}
 	groups, diags := compiler.Expand(paths)
-	if len(diags) > 0 {
-		diag.RenderText(env.Stderr, diags)
+	diag.RenderText(env.Stderr, diags)
+	if diags.HasErrors() {
 		return ExitErrors
 	}
 	var files []string
@@ -54,7 +54,7 @@ func runFmt(env *Env, args []string) int {
 	sortStrings(files)
 	status := ExitOK
 	for _, name := range files {
-		text, err := os.ReadFile(name)
+		text, err := compiler.ReadViewFile(name)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "fhirql fmt: %v\n", err)
 			status = ExitErrors

@@ -17,9 +17,9 @@ func runLSP(env *Env, args []string) int {
 	debounce := fs.Duration("debounce", lsp.DefaultDebounce, "delay between an edit and its diagnostics")
 	// Editors that launch servers generically often pass --stdio; accept it.
 	fs.Bool("stdio", true, "use stdin and stdout (the only transport)")
-	rest, err := parseFlags(fs, args)
+	rest, err := parseFlags(env, fs, args)
 	if err != nil {
-		return ExitUsage
+		return flagExit(err)
 	}
 	if len(rest) > 0 {
 		fmt.Fprintf(env.Stderr, "fhirql lsp: unexpected argument %q\n", rest[0])

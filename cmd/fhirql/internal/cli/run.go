@@ -3,9 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
+	"syscall"
+	"time"
 
 	"github.com/fhirql/fhirql/runtime"
 )
@@ -36,9 +40,9 @@ func runRun(env *Env, args []string) int {
 	workers := fs.Int("workers", 0, "parallel workers (default: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress line and no summary on stderr")
 	args = splitInputs(args)
-	paths, err := parseFlags(fs, args)
+	paths, err := parseFlags(env, fs, args)
 	if err != nil {
-		return ExitUsage
+		return flagExit(err)
 	}
 	if len(paths) == 0 {
 		fmt.Fprintln(env.Stderr, "fhirql run: name at least one view file or directory")
@@ -48,6 +52,14 @@ func runRun(env *Env, args []string) int {
 	if len(inputs) == 0 {
 		fmt.Fprintln(env.Stderr, "fhirql run: say where the data is with --input PATH (an NDJSON file, directory, glob, or - for stdin)")
 		return ExitUsage
+	}
+	switch {
+	case *workers < 0:
+		return runUsage(env, "--workers must be 0 (all cores) or a positive number of workers, not %d", *workers)
+	case *maxErrors < 0:
+		return runUsage(env, "--max-errors must be 0 (stop at the first bad line) or a positive count, not %d", *maxErrors)
+	case *maxLine <= 0:
+		return runUsage(env, "--max-line-bytes must be a positive number of bytes, not %d (default %d)", *maxLine, runtime.DefaultMaxLineBytes)
 	}
 	f := *format
 	switch f {
@@ -61,8 +73,8 @@ func runRun(env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "fhirql run: --format must be csv, ndjson or parquet, not %q\n", f)
 		return ExitUsage
 	}
-	if f == "parquet" && *outDir == "" {
-		fmt.Fprintln(env.Stderr, "fhirql run: Parquet output needs --out DIR (it is not written to a terminal)")
+	if f == "parquet" && *outDir == "" && env.StdoutIsTerminal {
+		fmt.Fprintln(env.Stderr, "fhirql run: Parquet is binary and stdout is a terminal: redirect stdout to a file (> view.parquet) or use --out DIR")
 		return ExitUsage
 	}
 	res := loadOrReport(env, paths)
@@ -91,17 +103,91 @@ func runRun(env *Env, args []string) int {
 	if env.StderrIsTerminal && !*quiet {
 		opts.Progress = env.Stderr
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, interrupted, stop := interruptible(env, "run")
 	defer stop()
+	if env.Stdin != nil {
+		opts.Stdin = &cancelReader{ctx: ctx, r: env.Stdin}
+	}
 	sum, err := runtime.Run(ctx, views, opts)
-	if sum != nil && !*quiet {
-		sum.Write(env.Stderr)
+	if sig := interrupted(); sig != nil {
+		// Run has removed its temporary files; the outputs are as they were.
+		fmt.Fprintln(env.Stderr, "fhirql run: interrupted")
+		return signalExit(sig)
 	}
 	if err != nil {
+		// No summary: its row counts describe files that were not written.
 		fmt.Fprintf(env.Stderr, "fhirql run: %v\n", err)
 		return ExitErrors
 	}
+	if !*quiet {
+		sum.Write(env.Stderr)
+	}
 	return ExitOK
+}
+
+// runUsage reports a usage error of `fhirql run` and returns ExitUsage.
+func runUsage(env *Env, format string, a ...any) int {
+	fmt.Fprintf(env.Stderr, "fhirql run: "+format+"\n", a...)
+	return ExitUsage
+}
+
+// interruptGrace is how long a command may take to clean up after SIGINT or
+// SIGTERM (a read blocked on a silent FIFO does not see the cancellation)
+// before the process exits anyway, as it does at a second signal; a later
+// run removes the temporary files it left.
+const interruptGrace = 5 * time.Second
+
+// interruptible returns a context that SIGINT and SIGTERM cancel, a function
+// telling which of them arrived (nil if none), and a stop function.
+func interruptible(env *Env, cmd string) (context.Context, func() os.Signal, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	var mu sync.Mutex
+	var got os.Signal
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			mu.Lock()
+			got = sig
+			mu.Unlock()
+			cancel()
+			select {
+			case <-done:
+			case <-ch: // a second Ctrl-C: the user will not wait
+				fmt.Fprintf(env.Stderr, "fhirql %s: interrupted\n", cmd)
+				os.Exit(signalExit(sig))
+			case <-time.After(interruptGrace):
+				fmt.Fprintf(env.Stderr, "fhirql %s: interrupted\n", cmd)
+				os.Exit(signalExit(sig))
+			}
+		case <-done:
+		}
+	}()
+	interrupted := func() os.Signal {
+		mu.Lock()
+		defer mu.Unlock()
+		return got
+	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			signal.Stop(ch)
+			close(done)
+			cancel()
+		})
+	}
+	return ctx, interrupted, stop
+}
+
+// signalExit is the shell's exit status for a process ended by sig:
+// 128 + its number (130 for SIGINT, 143 for SIGTERM).
+func signalExit(sig os.Signal) int {
+	if s, ok := sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 128 + 2
 }
 
 // splitInputs lets `--input a b c` name several inputs: arguments after
@@ -144,4 +230,41 @@ func looksLikeView(p string) bool {
 		}
 	}
 	return false
+}
+
+// cancelReader lets an interrupt end a read of stdin that waits for data
+// which may never come (a silent pipe): Read returns ctx's error as soon as
+// ctx is cancelled. The abandoned read ends with the process.
+type cancelReader struct {
+	ctx context.Context
+	r   io.Reader
+	buf []byte
+}
+
+type readResult struct {
+	n   int
+	err error
+}
+
+func (c *cancelReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if cap(c.buf) < len(p) {
+		c.buf = make([]byte, len(p))
+	}
+	buf := c.buf[:len(p)]
+	ch := make(chan readResult, 1)
+	go func() {
+		n, err := c.r.Read(buf)
+		ch <- readResult{n, err}
+	}()
+	select {
+	case res := <-ch:
+		copy(p, buf[:res.n])
+		return res.n, res.err
+	case <-c.ctx.Done():
+		c.buf = nil // the pending read still owns it
+		return 0, c.ctx.Err()
+	}
 }

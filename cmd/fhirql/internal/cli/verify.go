@@ -77,9 +77,9 @@ func runVerify(env *Env, args []string) int {
 	showSQL := fs.Bool("show-sql", false, "print the engine's SQL for each view that differs")
 	timing := fs.Bool("time", false, "print how long each side took for each view, on stderr")
 	args = splitInputs(args)
-	paths, err := parseFlags(fs, args)
+	paths, err := parseFlags(env, fs, args)
 	if err != nil {
-		return ExitUsage
+		return flagExit(err)
 	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(env.Stderr, "fhirql verify: "+format+"\n", a...)

@@ -3,9 +3,9 @@ package cli
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 
+	"github.com/fhirql/fhirql/internal/outname"
 	"github.com/fhirql/fhirql/lang/ast"
 	"github.com/fhirql/fhirql/lang/viewdef"
 )
@@ -17,9 +17,9 @@ func init() {
 func runViewdef(env *Env, args []string) int {
 	fs := newFlags(env, "viewdef", "PATH...", "Writes each view as a SQL on FHIR v2 ViewDefinition, with the constants it uses inlined so\nthe JSON stands alone. One view goes to stdout as an object, several as a JSON array;\nwith --out, one <view>.json file per view.")
 	outDir := fs.String("out", "", "directory for one <view>.json per view")
-	paths, err := parseFlags(fs, args)
+	paths, err := parseFlags(env, fs, args)
 	if err != nil {
-		return ExitUsage
+		return flagExit(err)
 	}
 	if len(paths) == 0 {
 		fmt.Fprintln(env.Stderr, "fhirql viewdef: name at least one .fview or ViewDefinition JSON file or directory")
@@ -56,15 +56,17 @@ func runViewdef(env *Env, args []string) int {
 		}
 	}
 	if *outDir != "" {
-		if err := os.MkdirAll(*outDir, 0o755); err != nil {
+		names := make([]string, len(docs))
+		for i, d := range docs {
+			names[i] = d.name
+		}
+		files := make([]outFile, len(docs))
+		for i, name := range outname.Files(names, ".json") {
+			files[i] = outFile{name, docs[i].json}
+		}
+		if err := writeAll(*outDir, files); err != nil {
 			fmt.Fprintf(env.Stderr, "fhirql viewdef: %v\n", err)
 			return ExitErrors
-		}
-		for _, d := range docs {
-			if err := writeFileAtomic(filepath.Join(*outDir, d.name+".json"), d.json); err != nil {
-				fmt.Fprintf(env.Stderr, "fhirql viewdef: %v\n", err)
-				return ExitErrors
-			}
 		}
 		return ExitOK
 	}

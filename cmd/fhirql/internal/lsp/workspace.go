@@ -59,11 +59,9 @@ func isJSONName(name string) bool { return strings.HasSuffix(name, ".json") }
 
 // looksLikeViewDefinition keeps the server away from the other JSON files of a
 // project (package.json, settings, FHIR resources): only JSON that mentions
-// the shape of a ViewDefinition takes part in a namespace.
-func looksLikeViewDefinition(text string) bool {
-	return strings.Contains(text, `"select"`) && strings.Contains(text, `"resource"`) ||
-		strings.Contains(text, `"ViewDefinition"`)
-}
+// the shape of a ViewDefinition takes part in a namespace, by the rule the
+// command line uses for directories.
+func looksLikeViewDefinition(text string) bool { return compiler.LooksLikeViewDefinition(text) }
 
 func (s *Server) newDocument(uri string, version int, text, languageID string) *document {
 	d := &document{uri: uri, version: version, text: text}
@@ -172,7 +170,7 @@ func (s *Server) members(ns *namespace) []*source.File {
 				}
 				df := ns.disk[p]
 				if df == nil || !df.mod.Equal(info.ModTime()) || df.size != info.Size() {
-					b, err := os.ReadFile(p)
+					b, err := compiler.ReadViewFile(p) // capped, as on the command line
 					if err != nil {
 						continue
 					}
