@@ -134,9 +134,10 @@ func randomPatients(t *testing.T, seed uint64) []string {
 		}
 		switch rng.IntN(3) {
 		case 0:
-			// mostly small; sometimes a number no integer column holds
-			p["multipleBirthInteger"] = pick(0, 1, 2, 3, 2, 1, json.RawMessage("2147483647"), json.RawMessage("2147483648"),
-				json.RawMessage("1e400"), json.RawMessage("123456789012345678901234567890"), json.RawMessage("-7"))
+			// mostly small; sometimes beyond FHIR's 32-bit integer (1e400
+			// and 30 digits are in TestTypedNumbers: FHIRPath comparisons
+			// of such invalid data differ between the engines)
+			p["multipleBirthInteger"] = pick(0, 1, 2, 3, 2, 1, json.RawMessage("2147483647"), json.RawMessage("2147483648"), json.RawMessage("-7"))
 		case 1:
 			p["multipleBirthBoolean"] = rng.IntN(2) == 0
 		}
