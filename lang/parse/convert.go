@@ -378,9 +378,9 @@ func (c *converter) expect(k *expectStmt) *ast.Expect {
 		return nil
 	}
 	start := k.Rule.Pos.Offset
-	e, err := parseExpect(k.Rule.Text, start)
+	e, err := parseExpect(k.Rule.Text, func(i int) source.Pos { return c.pos(start + i) })
 	if err != nil {
-		c.report(err)
+		c.report(err.shift(start))
 	}
 	e.Sp = c.span(k.Pos.Offset, start+len(k.Rule.Text))
 	e.Doc = c.docs[k.Pos.Offset]

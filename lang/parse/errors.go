@@ -64,6 +64,22 @@ type synEdit struct {
 
 func (e *synErr) Error() string { return e.msg }
 
+// shift moves the error's offsets by n (an error found in text that starts
+// at offset n of the scanned text).
+func (e *synErr) shift(n int) *synErr {
+	e.start += n
+	e.end += n
+	for i := range e.notes {
+		e.notes[i].start += n
+		e.notes[i].end += n
+	}
+	for i := range e.edits {
+		e.edits[i].start += n
+		e.edits[i].end += n
+	}
+	return e
+}
+
 // Message and Position make synErr a participle.Error, so participle passes
 // it through unchanged when it surfaces from the expression parser.
 func (e *synErr) Message() string { return e.msg }

@@ -27,31 +27,37 @@ const CodeBadExpect diag.Code = "FQL1030"
 // checks. The same text is the valueString of the ViewDefinition
 // extension that carries the rule in JSON, so both forms parse it here.
 
-// ParseExpect parses the text of one expectation whose first byte is at
-// offset start of file f. The result is never nil: after an error it holds
-// what was read, with Kind ExpectRule and an empty CEL.
-func ParseExpect(f *source.File, text string, start int) (*ast.Expect, diag.List) {
-	e, err := parseExpect(text, start)
+// ParseExpect parses the text of one expectation that sits inside file f.
+// pos maps a byte offset in text (0 to len(text) inclusive) to an offset in
+// f, as for ParseExprAt (the text of a JSON string has escapes); nil means
+// text starts at offset 0 of f. The result is never nil: after an error it
+// holds what was read.
+func ParseExpect(f *source.File, text string, pos func(int) source.Pos) (*ast.Expect, diag.List) {
+	if pos == nil {
+		pos = func(i int) source.Pos { return source.Pos(i) }
+	}
+	e, err := parseExpect(text, pos)
 	if err != nil {
-		return e, diag.List{err.toDiag(f, nil)}
+		return e, diag.List{err.toDiag(f, pos)}
 	}
 	return e, nil
 }
 
-func parseExpect(text string, start int) (*ast.Expect, *synErr) {
-	p := &ruleParser{text: text, base: start}
+// parseExpect parses a rule; an error's offsets are relative to text.
+func parseExpect(text string, pos func(int) source.Pos) (*ast.Expect, *synErr) {
+	p := &ruleParser{text: text, pos: pos}
 	e := &ast.Expect{Text: text, TextSpan: p.span(0, len(text)), Sp: p.span(0, len(text))}
 	return e, p.rule(e)
 }
 
 type ruleParser struct {
 	text string
-	base int // offset of text in its file
+	pos  func(int) source.Pos // offset in text → offset in the file
 	off  int
 }
 
 func (p *ruleParser) span(a, b int) source.Span {
-	return source.Span{Start: source.Pos(p.base + a), End: source.Pos(p.base + b)}
+	return source.Span{Start: p.pos(a), End: p.pos(b)}
 }
 
 func (p *ruleParser) skip() {
@@ -103,7 +109,7 @@ func (p *ruleParser) errHere(format string, args ...any) *synErr {
 	if end > len(p.text) {
 		end = len(p.text)
 	}
-	return newErr(CodeBadExpect, p.base+p.off, p.base+end, format, args...).
+	return newErr(CodeBadExpect, p.off, end, format, args...).
 		note("an expectation is `expect [warning] NAME: CEL`, `expect unique COL, ...`, `expect not null COL, ...` or `expect COL references VIEW.COL`, optionally with (at most N) or (at most P%%) before the colon or at the end")
 }
 

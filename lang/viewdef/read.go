@@ -199,6 +199,10 @@ func (r *reader) view(obj *jval) *ast.View {
 				r.report(errMissingSelect(r.f, span(val), true))
 			}
 			v.Select = r.selects(m)
+		case "extension":
+			if rest := r.extensions(m, v); rest != "" {
+				v.Attrs = append(v.Attrs, &ast.Attr{Sp: memberSpan(m), Key: key, JSON: rest})
+			}
 		default:
 			if key == "resourceType" && (val.kind != jString || val.text != "ViewDefinition") {
 				if val.kind == jString {
@@ -220,6 +224,39 @@ func (r *reader) view(obj *jval) *ast.View {
 		r.report(errMissingSelect(r.f, brace(obj), false))
 	}
 	return v
+}
+
+// ExpectURL identifies the extension of a ViewDefinition that carries one
+// expectation (`expect` in .fview): its valueString is the rule's text.
+const ExpectURL = "https://fhirql.dev/fhir/StructureDefinition/expect"
+
+// extensions reads the view's expectations out of its extension array and
+// returns the other extensions as compact JSON ("" when none remain).
+func (r *reader) extensions(m *jmember, v *ast.View) string {
+	if m.val.kind != jArray {
+		return compactJSON(r.src, m.val)
+	}
+	var rest []string
+	for _, e := range m.val.elems {
+		url, value := lookup(e, "url"), lookup(e, "valueString")
+		if e.kind != jObject || url == nil || url.val.text != ExpectURL || value == nil || value.val.kind != jString {
+			rest = append(rest, compactJSON(r.src, e))
+			continue
+		}
+		offs := stringOffsets(r.src, value.val)
+		pos := func(i int) source.Pos {
+			i = max(0, min(i, len(offs)-1))
+			return source.Pos(offs[i])
+		}
+		x, ds := parse.ParseExpect(r.f, value.val.text, pos)
+		r.diags = append(r.diags, ds...)
+		x.Sp = span(e)
+		v.Expects = append(v.Expects, x)
+	}
+	if len(rest) == 0 {
+		return ""
+	}
+	return "[" + strings.Join(rest, ",") + "]"
 }
 
 // str returns a string property's decoded value, or reports what it should be.

@@ -129,6 +129,10 @@ func rank(key string) float64 {
 
 func (w *writer) view(v *ast.View, shared []*ast.Const) ([]byte, error) {
 	var ms []member
+	var exts []string // the expectations, after any other extension
+	for _, e := range v.Expects {
+		exts = append(exts, object([]member{{"url", quoteJSON(ExpectURL)}, {"valueString", quoteJSON(strings.TrimSpace(e.Text))}}))
+	}
 	for _, a := range v.Attrs {
 		if interpreted[a.Key] {
 			continue
@@ -136,7 +140,22 @@ func (w *writer) view(v *ast.View, shared []*ast.Const) ([]byte, error) {
 		if !json.Valid([]byte(a.JSON)) {
 			return nil, w.errorf("property %q holds invalid JSON %q", a.Key, a.JSON)
 		}
+		if a.Key == "extension" && len(exts) > 0 {
+			var others []json.RawMessage
+			if err := json.Unmarshal([]byte(a.JSON), &others); err != nil {
+				return nil, w.errorf("property \"extension\" is not an array, so the expectations cannot join it")
+			}
+			all := make([]string, 0, len(others)+len(exts))
+			for _, o := range others {
+				all = append(all, string(o))
+			}
+			exts = append(all, exts...)
+			continue
+		}
 		ms = append(ms, member{a.Key, a.JSON})
+	}
+	if len(exts) > 0 {
+		ms = append(ms, member{"extension", array(exts)})
 	}
 	if v.Name != "" {
 		ms = append(ms, member{"name", quoteJSON(v.Name)})
