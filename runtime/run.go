@@ -64,6 +64,11 @@ type Options struct {
 	ChunkBytes int
 	// Now fixes now() and today() for the run (default: the start time).
 	Now time.Time
+	// Rows, when set, receives every view's rows instead of files or
+	// Stdout (Format and OutDir are ignored): the view's index, where the
+	// row came from, and the row, whose values are the callback's to keep.
+	// It is called from one goroutine, in input order (fhirql test).
+	Rows func(view int, src write.Source, row []*value.Value) error
 }
 
 // DefaultMaxLineBytes is the default line limit.
@@ -248,7 +253,7 @@ func newRun(views []*plan.View, opts Options) (*run, error) {
 	if len(views) == 0 {
 		return nil, errors.New("no view to run")
 	}
-	if opts.Format == "" {
+	if opts.Format == "" || opts.Rows != nil {
 		opts.Format = "ndjson"
 	}
 	known := false
@@ -258,7 +263,7 @@ func newRun(views []*plan.View, opts Options) (*run, error) {
 	if !known {
 		return nil, fmt.Errorf("unknown output format %q: use one of %s", opts.Format, strings.Join(write.Formats, ", "))
 	}
-	if opts.OutDir == "" && len(views) > 1 {
+	if opts.OutDir == "" && len(views) > 1 && opts.Rows == nil {
 		return nil, fmt.Errorf("%d views write to standard output only one at a time: pass --out DIR to get one file per view", len(views))
 	}
 	names := map[string]bool{}
@@ -302,6 +307,12 @@ func newRun(views []*plan.View, opts Options) (*run, error) {
 	r.proj = project.Compute(views)
 	r.reader = ndjson.NewReader(inputs, opts.ChunkBytes, r.maxLine)
 	// Outputs last, so that a setup error leaves nothing behind.
+	if opts.Rows != nil {
+		for i := range views {
+			r.writers = append(r.writers, write.NewSink(i, opts.Rows))
+		}
+		return r, nil
+	}
 	if opts.OutDir != "" {
 		if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 			return nil, fmt.Errorf("cannot create the output directory: %v", err)
@@ -533,7 +544,20 @@ func (lc *lineCounter) fix(b *batch) {
 			e.Line += lc.base
 		}
 	}
+	for i := range b.out {
+		for j := range b.out[i].Recs {
+			b.out[i].Recs[j].Src.Line += lc.base
+		}
+	}
 	lc.base += b.lines
+}
+
+// resourceID is a resource's id, or "(no id)".
+func resourceID(res *value.Value) string {
+	if v := res.Get("id"); v != nil && v.Kind == value.String {
+		return strings.Clone(v.Str)
+	}
+	return "(no id)"
 }
 
 // merge accounts for one batch, in input order, and writes its rows.
@@ -741,7 +765,12 @@ func (w *worker) process(b *batch) {
 			continue
 		}
 		failed := false
+		var src write.Source
+		if r.opts.Rows != nil {
+			src = write.Source{File: c.Name, Line: n, Key: curT + "/" + resourceID(res)}
+		}
 		for _, vi := range curViews {
+			b.out[vi].Src = src
 			mark := b.out[vi].Mark()
 			if err := r.progs[vi].EvalShared(res, w.emits[vi]); err != nil {
 				b.out[vi].Truncate(mark)
@@ -762,11 +791,7 @@ func (w *worker) process(b *batch) {
 
 func (w *worker) viewError(vi int, res *value.Value, typ, file string, line int64, err error) error {
 	ve := &ViewError{View: w.r.views[vi].Name, File: file, Line: line, Msg: err.Error()}
-	id := "(no id)"
-	if v := res.Get("id"); v != nil && v.Kind == value.String {
-		id = strings.Clone(v.Str)
-	}
-	ve.Resource = typ + "/" + id
+	ve.Resource = typ + "/" + resourceID(res)
 	var ee *eval.Error
 	var ce *write.CellError
 	switch {

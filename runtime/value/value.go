@@ -7,6 +7,8 @@
 // exact ("1.50" must stay "1.50") and output must reproduce the input text.
 package value
 
+import "strings"
+
 // Kind is the JSON type of a value.
 type Kind uint8
 
@@ -71,4 +73,36 @@ func NewBool(b bool) *Value {
 		return TrueValue
 	}
 	return FalseValue
+}
+
+// Clone copies v deeply, strings included, so that the copy outlives the
+// buffers the reader reuses (values are otherwise valid only until the next
+// resource).
+func Clone(v *Value) *Value {
+	if v == nil {
+		return nil
+	}
+	switch v.Kind {
+	case Null:
+		return NullValue
+	case Bool:
+		if v.Str == "true" {
+			return TrueValue
+		}
+		return FalseValue
+	}
+	c := &Value{Kind: v.Kind, Str: strings.Clone(v.Str)}
+	if v.Arr != nil {
+		c.Arr = make([]*Value, len(v.Arr))
+		for i, x := range v.Arr {
+			c.Arr[i] = Clone(x)
+		}
+	}
+	if v.Obj != nil {
+		c.Obj = make([]Member, len(v.Obj))
+		for i, m := range v.Obj {
+			c.Obj[i] = Member{Key: strings.Clone(m.Key), Val: Clone(m.Val)}
+		}
+	}
+	return c
 }

@@ -32,6 +32,10 @@ type Buffer struct {
 	// Unfit counts, per column, the values that did not fit the column's
 	// type and were written as NULL (declared.go); nil when none.
 	Unfit []int64
+	// Src is where the rows being appended come from, and Recs the rows a
+	// Sink keeps (sink.go); both are used only when a run has a sink.
+	Src  Source
+	Recs []Record
 }
 
 // Reset empties the buffer, keeping its memory.
@@ -41,20 +45,24 @@ func (b *Buffer) Reset() {
 	b.Rows = b.Rows[:0]
 	b.N = 0
 	clear(b.Unfit)
+	clear(b.Recs)
+	b.Recs = b.Recs[:0]
 }
 
 // Mark is a position in a Buffer, to drop the rows of a resource that
 // failed halfway (Truncate).
-type Mark struct{ bytes, rows, n int }
+type Mark struct{ bytes, rows, recs, n int }
 
 // Mark returns the current end of the buffer.
-func (b *Buffer) Mark() Mark { return Mark{len(b.Bytes), len(b.Rows), b.N} }
+func (b *Buffer) Mark() Mark { return Mark{len(b.Bytes), len(b.Rows), len(b.Recs), b.N} }
 
 // Truncate drops everything appended after m.
 func (b *Buffer) Truncate(m Mark) {
 	b.Bytes = b.Bytes[:m.bytes]
 	clear(b.Rows[m.rows:])
 	b.Rows = b.Rows[:m.rows]
+	clear(b.Recs[m.recs:])
+	b.Recs = b.Recs[:m.recs]
 	b.N = m.n
 }
 
