@@ -19,6 +19,7 @@ import (
 
 	"github.com/fhirql/fhirql/catalog"
 	"github.com/fhirql/fhirql/compiler/check"
+	"github.com/fhirql/fhirql/compiler/expect"
 	"github.com/fhirql/fhirql/compiler/lower"
 	"github.com/fhirql/fhirql/compiler/plan"
 	"github.com/fhirql/fhirql/lang/ast"
@@ -277,6 +278,14 @@ func compileWithSiblings(dir string, files []*source.File, siblings []*ast.File,
 	}
 	views, dl := lower.Lower(checked)
 	diags = append(diags, dl...)
+	// The rules' CEL is typed against the plans' column types.
+	for _, v := range views {
+		_, dl := expect.Check(v)
+		diags = append(diags, dl...)
+	}
+	if diags.HasErrors() {
+		return ns, diags
+	}
 	ns.Views = views
 	return ns, diags
 }

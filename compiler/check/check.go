@@ -25,6 +25,7 @@ import (
 	"github.com/fhirql/fhirql/lang/ast"
 	"github.com/fhirql/fhirql/lang/diag"
 	"github.com/fhirql/fhirql/lang/source"
+	"slices"
 )
 
 // Checked is the result of checking one namespace. Its methods answer
@@ -321,6 +322,82 @@ func (ch *checker) checkNamespace() {
 			ch.checkView(f, v)
 		}
 	}
+	for _, f := range ch.c.Files {
+		if f == nil {
+			continue
+		}
+		for _, v := range f.Views {
+			if v != nil {
+				ch.checkExpects(f, v, func(name string) *ast.View { return seen[name].v })
+			}
+		}
+	}
+}
+
+// checkExpects checks the names an expectation uses: its columns, the view
+// and column it references, and that rule names are unique in the view.
+// Their CEL is typed by compiler/expect, once the columns have plan types.
+func (ch *checker) checkExpects(f *ast.File, v *ast.View, viewNamed func(string) *ast.View) {
+	if len(v.Expects) == 0 {
+		return
+	}
+	r := ch.reporter(f)
+	cols := ch.columnNames(v)
+	names := map[string]*ast.Expect{}
+	for _, e := range v.Expects {
+		if e == nil {
+			continue
+		}
+		if prev, ok := names[e.Name]; ok && e.Name != "" {
+			r.duplicateExpect(nameSpan(e.NameSpan, e.Sp), e.Name, prev.NameSpan)
+		}
+		names[e.Name] = e
+		for i, c := range e.Columns {
+			if !slices.Contains(cols, c) {
+				sp := e.Sp
+				if i < len(e.ColSpan) {
+					sp = e.ColSpan[i]
+				}
+				r.unknownExpectColumn(sp, c, v.Name, cols)
+			}
+		}
+		if e.Kind != ast.ExpectReferences {
+			continue
+		}
+		ref := viewNamed(e.RefView)
+		if ref == nil {
+			var views []string
+			for _, ff := range ch.c.Files {
+				if ff != nil {
+					for _, vv := range ff.Views {
+						if vv != nil && vv.Name != "" {
+							views = append(views, vv.Name)
+						}
+					}
+				}
+			}
+			r.unknownExpectView(e.RefSpan, e.RefView, views)
+			continue
+		}
+		if refCols := ch.columnNames(ref); !slices.Contains(refCols, e.RefColumn) {
+			r.unknownExpectColumn(e.RefSpan, e.RefColumn, e.RefView, refCols)
+		}
+	}
+}
+
+// columnNames lists a checked view's output column names.
+func (ch *checker) columnNames(v *ast.View) []string {
+	cv := ch.c.views[v]
+	if cv == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range cv.Columns {
+		if c != nil && c.AST != nil {
+			out = append(out, c.AST.Name)
+		}
+	}
+	return out
 }
 
 // nameSpan prefers a name's own span, falling back to its node's.

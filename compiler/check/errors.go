@@ -82,6 +82,11 @@ const (
 	// ansi/type tag reads a FHIR date or dateTime, whose partial values
 	// ("1970", "1970-06") a SQL date cannot hold: they will be NULL.
 	CodePartialDates diag.Code = "FQL2029"
+	// CodeExpectName: an expectation names a column the view lacks or
+	// repeats a rule name of its view (errors), or references a view that
+	// is not among the views checked together (a warning: it may be
+	// checked alone, as an exported ViewDefinition is).
+	CodeExpectName diag.Code = "FQL2030"
 )
 
 // reporter builds diagnostics for one file; its methods are the checker's
@@ -370,6 +375,23 @@ func (r *reporter) unknownColumnType(sp source.Span, col, typ string, candidates
 func (r *reporter) partialDates(sp source.Span, col, sqlType, fhirType string) {
 	r.warnf(CodePartialDates, sp, "column %q is typed %s, which cannot hold a partial %s (\"1970\", \"1970-06\"): such values will be NULL and `fhirql run` counts them; "+
 		"drop the ansi/type tag to keep every value as text", col, sqlType, fhirType)
+}
+
+func (r *reporter) unknownExpectColumn(sp source.Span, col, view string, cols []string) {
+	d := r.errorf(CodeExpectName, sp, "view %q has no column %q; an expectation checks the view's output columns", view, col)
+	suggest(d, sp, col, cols, "columns")
+}
+
+func (r *reporter) unknownExpectView(sp source.Span, view string, views []string) {
+	d := r.warnf(CodeExpectName, sp, "no view %q among the views checked together; `fhirql test` and `build` need it among their views to check the reference", view)
+	if s, ok := diag.Suggest(view, views); ok {
+		d.WithNote(source.Span{}, "did you mean %q?", s)
+	}
+}
+
+func (r *reporter) duplicateExpect(sp source.Span, name string, first source.Span) {
+	d := r.errorf(CodeExpectName, sp, "a second expectation named %q; rename one, reports name rules by their names", name)
+	d.Notes = append(d.Notes, diag.Note{File: r.file, Span: first, Message: "the first is here"})
 }
 
 func (r *reporter) noColumns(sp source.Span, view string) {

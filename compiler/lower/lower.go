@@ -76,7 +76,34 @@ func LowerView(c *check.Checked, v *check.View) (*plan.View, diag.List) {
 			pv.Columns = append(pv.Columns, pc)
 		}
 	}
+	for _, e := range a.Expects {
+		if e != nil {
+			pv.Expects = append(pv.Expects, l.expect(e, pv))
+		}
+	}
 	return pv, l.diags
+}
+
+var expectKinds = map[ast.ExpectKind]plan.ExpectKind{
+	ast.ExpectRule:       plan.ExpectRule,
+	ast.ExpectUnique:     plan.ExpectUnique,
+	ast.ExpectNotNull:    plan.ExpectNotNull,
+	ast.ExpectReferences: plan.ExpectReferences,
+}
+
+// expect lowers an expectation; the checker made sure its columns exist.
+func (l *lowerer) expect(e *ast.Expect, v *plan.View) *plan.Expect {
+	pe := &plan.Expect{Name: e.Name, Kind: expectKinds[e.Kind], Warning: e.Warning, Max: e.Max, Percent: e.Percent,
+		CEL: e.CEL, CELSpan: e.CELSpan, RefView: e.RefView, RefColumn: e.RefColumn, Text: e.Text, Span: e.Sp}
+	for _, name := range e.Columns {
+		for _, c := range v.Columns {
+			if c.Name == name {
+				pe.Columns = append(pe.Columns, c)
+				break
+			}
+		}
+	}
+	return pe
 }
 
 type lowerer struct {

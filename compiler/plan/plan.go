@@ -32,6 +32,44 @@ type View struct {
 	// Columns lists every output column in output order; Column.Index is the
 	// position here. The same *Column values appear in the select tree.
 	Columns []*Column
+	// Expects are the view's data-quality rules, checked by compiler/expect
+	// and evaluated by runtime/expect and the SQL targets' test queries.
+	Expects []*Expect
+}
+
+// ExpectKind says what an expectation checks.
+type ExpectKind int
+
+const (
+	// ExpectRule: the CEL expression must be true for every row.
+	ExpectRule ExpectKind = iota
+	// ExpectUnique: no two rows share the values of Columns.
+	ExpectUnique
+	// ExpectNotNull: no column of Columns is null.
+	ExpectNotNull
+	// ExpectReferences: every non-null value of Columns[0] is a value of
+	// RefColumn in view RefView.
+	ExpectReferences
+)
+
+// Expect is one data-quality rule over a view's rows. A row fails a rule
+// whose CEL is not true (false, null or an error); the rule fails when
+// more rows fail than Max allows (a count, or with Percent a percentage
+// of the rows).
+type Expect struct {
+	Name    string
+	Kind    ExpectKind
+	Warning bool
+	Max     float64
+	Percent bool
+	CEL     string
+	CELSpan source.Span
+	Columns []*Column
+	// RefView and RefColumn name the referenced key; the view is looked up
+	// among the views of the same run or deployment.
+	RefView, RefColumn string
+	Text               string // the rule as written, for messages
+	Span               source.Span
 }
 
 // SelectKind says how a select iterates; see the SQL on FHIR v2 spec.
