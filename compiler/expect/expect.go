@@ -121,9 +121,15 @@ func Check(v *plan.View) ([]*Compiled, diag.List) {
 		if iss != nil && iss.Err() != nil {
 			for _, ce := range iss.Errors() {
 				sp := at(e.CELSpan, e.CEL, ce.Location.Line(), ce.Location.Column())
-				d := diag.New(diag.Error, CodeCEL, v.File, sp, "rule %q: %s", e.Name, ce.Message)
-				if strings.Contains(ce.Message, "undeclared reference") {
-					d.WithNote(source.Span{}, "the view's columns are: %s (and %s, %s)", columnList(v), Today, Now)
+				d := diag.New(diag.Error, CodeCEL, v.File, sp, "rule %q: %s", e.Name, readable(ce.Message))
+				if name, ok := strings.CutPrefix(ce.Message, "undeclared reference to '"); ok {
+					name, _, _ = strings.Cut(name, "'")
+					if s, ok := diag.Suggest(name, columnNames(v)); ok {
+						d.WithNote(source.Span{}, "did you mean %q?", s)
+						d.WithEdit(fmt.Sprintf("change to %q", s), source.Span{Start: sp.Start, End: sp.Start + source.Pos(len(name))}, s)
+					} else {
+						d.WithNote(source.Span{}, "the view's columns are: %s (and %s, %s)", strings.Join(columnNames(v), ", "), Today, Now)
+					}
 				}
 				diags = append(diags, d)
 			}
@@ -131,7 +137,7 @@ func Check(v *plan.View) ([]*Compiled, diag.List) {
 		}
 		if ast.OutputType().Kind() != types.BoolKind {
 			diags = append(diags, diag.New(diag.Error, CodeNotBool, v.File, e.CELSpan,
-				"rule %q is a %s, not a boolean: a rule says what every row must satisfy, e.g. %s != null", e.Name, ast.OutputType(), firstColumn(v)))
+				"rule %q has type %s, not bool: a rule says what every row must satisfy, e.g. %s != null", e.Name, readable(ast.OutputType().String()), firstColumn(v)))
 			continue
 		}
 		c.AST = ast
@@ -139,12 +145,29 @@ func Check(v *plan.View) ([]*Compiled, diag.List) {
 	return out, diags
 }
 
-func columnList(v *plan.View) string {
+func columnNames(v *plan.View) []string {
 	var names []string
 	for _, c := range v.Columns {
 		names = append(names, c.Name)
 	}
-	return strings.Join(names, ", ")
+	return names
+}
+
+// readable rewrites cel-go's wording for fhirql's users: a nullable
+// column's type is "string or null", not "wrapper(string)".
+func readable(msg string) string {
+	msg = strings.ReplaceAll(msg, " (in container '')", "")
+	for {
+		i := strings.Index(msg, "wrapper(")
+		if i < 0 {
+			return msg
+		}
+		j := strings.IndexByte(msg[i:], ')')
+		if j < 0 {
+			return msg
+		}
+		msg = msg[:i] + msg[i+len("wrapper("):i+j] + "?" + msg[i+j+1:]
+	}
 }
 
 func firstColumn(v *plan.View) string {

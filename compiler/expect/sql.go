@@ -234,13 +234,17 @@ func (tr *translator) eq(a, b celast.Expr) sql.Expr {
 			same = &sql.Bin{Op: sql.OpEq, X: x, Y: y}
 		}
 	}
-	both := &sql.Bin{Op: sql.OpAnd, X: &sql.IsNull{X: x}, Y: &sql.IsNull{X: y}}
-	return &sql.Bin{Op: sql.OpEq, X: &sql.Case{Whens: []sql.When{{Cond: same, Then: &sql.Num{V: "1"}}, {Cond: both, Then: &sql.Num{V: "1"}}}, Else: &sql.Num{V: "0"}}, Y: &sql.Num{V: "1"}}
+	whens := []sql.When{{Cond: same, Then: &sql.Num{V: "1"}}}
+	if a.Kind() != celast.LiteralKind && b.Kind() != celast.LiteralKind {
+		// a literal is never null here: only two columns can both be
+		whens = append(whens, sql.When{Cond: &sql.Bin{Op: sql.OpAnd, X: &sql.IsNull{X: x}, Y: &sql.IsNull{X: y}}, Then: &sql.Num{V: "1"}})
+	}
+	return &sql.Bin{Op: sql.OpEq, X: &sql.Case{Whens: whens, Else: &sql.Num{V: "0"}}, Y: &sql.Num{V: "1"}}
 }
 
 // boolVal is a boolean as a value: 1, 0 or NULL.
 func (tr *translator) boolVal(e celast.Expr) sql.Expr {
-	if e.Kind() == celast.IdentKind {
+	if e.Kind() == celast.IdentKind || e.Kind() == celast.LiteralKind {
 		return tr.val(e)
 	}
 	return tr.d.BoolValue(tr.pred(e), false)
@@ -326,4 +330,46 @@ func (tr *translator) val(e celast.Expr) sql.Expr {
 		return tr.no("the function %s", c.FunctionName())
 	}
 	return tr.no("this kind of expression")
+}
+
+// TestName is the object of a rule's test: the view's object with
+// __expect_<rule> appended to its last part.
+func TestName(obj sql.ObjectName, rule string) sql.ObjectName {
+	out := append(sql.ObjectName{}, obj...)
+	if len(out) == 0 {
+		return sql.ObjectName{"expect_" + rule}
+	}
+	out[len(out)-1] += "__expect_" + rule
+	return out
+}
+
+// Stmts create one view per test, named by TestName, whose rows are the
+// rows failing the rule: `SELECT COUNT(*) FROM ...` is the rule's count,
+// the same number `fhirql test` reports. Re-running drops and recreates
+// them.
+func Stmts(t sql.Target, tests []Test) []sql.Stmt {
+	if len(tests) == 0 {
+		return nil
+	}
+	var out []sql.Stmt
+	for _, ts := range tests {
+		e := ts.Expect
+		sev := "error"
+		if e.Warning {
+			sev = "warning"
+		}
+		lines := []string{fmt.Sprintf("expectation %q of view %q (%s): %s", e.Name, ts.View.Name, sev, Describe(e))}
+		if e.Percent {
+			lines = append(lines, fmt.Sprintf("passes when at most %g%% of the view's rows are in it", e.Max))
+		} else {
+			lines = append(lines, fmt.Sprintf("passes when at most %g rows are in it", e.Max))
+		}
+		name := TestName(t.Object(ts.View), e.Name)
+		out = append(out, &sql.Comment{Lines: lines},
+			&sql.Drop{Kind: "VIEW", ObjectType: "V", Name: name},
+			&sql.Batch{},
+			&sql.CreateView{Name: name, Q: ts.Query},
+			&sql.Batch{})
+	}
+	return out
 }

@@ -23,6 +23,9 @@ type Compiled struct {
 	Helpers []Helper
 	// Columns describes the output columns, in order.
 	Columns []ColumnInfo
+	// Tests create the view's expectation tests (compiler/expect.Stmts),
+	// after the view itself; empty when it has none.
+	Tests []Stmt
 }
 
 // ViewName is the name of the object a view becomes.

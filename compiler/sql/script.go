@@ -48,6 +48,7 @@ func ViewScript(t Target, c *Compiled) string {
 		stmts = append(stmts, &Comment{Lines: []string{"Run deploy.sql once first: it creates the shared objects this script uses."}})
 	}
 	stmts = append(stmts, t.Create(c)...)
+	stmts = append(stmts, c.Tests...)
 	return Print(t, stmts)
 }
 
@@ -79,6 +80,10 @@ func DeployScript(t Target, cs []*Compiled) string {
 	for _, c := range cs {
 		stmts = append(stmts, Header(t, c)...)
 		stmts = append(stmts, t.Create(c)...)
+	}
+	// Expectation tests last: a references test reads another view.
+	for _, c := range cs {
+		stmts = append(stmts, c.Tests...)
 	}
 	return Print(t, stmts)
 }

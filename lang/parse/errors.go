@@ -301,8 +301,16 @@ func errColumnNoEq(after lexer.Token, column string) *synErr {
 // stmtKind names block statements in order messages.
 var stmtKind = [...]string{"constant", "column", "nested select", "unionAll", "expectation"}
 
+// aStmt is a statement kind with its article, for "column after a nested select".
+func aStmt(kind int) string {
+	if strings.IndexByte("aeiou", stmtKind[kind][0]) >= 0 {
+		return "an " + stmtKind[kind]
+	}
+	return "a " + stmtKind[kind]
+}
+
 func errOrder(start, end int, kind, after int, afterStart, afterEnd int) *synErr {
-	return newErr(CodeOrder, start, end, "%s after a %s: a block lists constants, then columns, then nested selects, then unionAll, then expectations", stmtKind[kind], stmtKind[after]).
+	return newErr(CodeOrder, start, end, "%s after %s: a block lists constants, then columns, then nested selects, then unionAll, then expectations", stmtKind[kind], aStmt(after)).
 		noteAt(afterStart, afterEnd, "the %s is here; move the %s above it (this order is the output column order)", stmtKind[after], stmtKind[kind])
 }
 

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/fhirql/fhirql/compiler/expect"
+	"github.com/fhirql/fhirql/compiler/plan"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -117,12 +119,24 @@ func runBuild(env *Env, args []string) int {
 	views := res.Views()
 	var compiled []*sql.Compiled
 	if !diags.HasErrors() {
+		byName := map[string]*plan.View{}
+		for _, v := range views {
+			byName[v.Name] = v
+		}
 		for _, v := range views {
 			c, dl := sql.Emit(v, target)
 			diags = append(diags, dl...)
-			if c != nil {
-				compiled = append(compiled, c)
+			if c == nil {
+				continue
 			}
+			// Each expectation becomes a view of the rows that fail it.
+			rules, _ := expect.Check(v) // Load reported its diagnostics
+			tests, dl := expect.Tests(target, v, rules, func(v *plan.View) sql.Source {
+				return &sql.Table{Name: target.Object(v)}
+			}, byName)
+			diags = append(diags, dl...)
+			c.Tests = expect.Stmts(target, tests)
+			compiled = append(compiled, c)
 		}
 	}
 	if len(diags) > 0 {
