@@ -303,7 +303,7 @@ var stmtKind = [...]string{"constant", "column", "nested select", "unionAll", "e
 
 // aStmt is a statement kind with its article, for "column after a nested select".
 func aStmt(kind int) string {
-	if strings.IndexByte("aeiou", stmtKind[kind][0]) >= 0 {
+	if strings.IndexByte("aeio", stmtKind[kind][0]) >= 0 { // "a unionAll"
 		return "an " + stmtKind[kind]
 	}
 	return "a " + stmtKind[kind]
