@@ -70,7 +70,7 @@ func runBuild(env *Env, args []string) int {
 	fs.StringVar(&f.parquetLocation, "parquet-location", "", "serverless: lake folder for --materialize parquet")
 	fs.IntVar(&f.repeatDepth, "repeat-depth", 8, "serverless, dedicated, duckdb: levels of repeat to unroll (duckdb: only for repeat paths with functions); deeper data fails the query")
 	fs.StringVar(&f.distribution, "distribution", "ROUND_ROBIN", "dedicated: ROUND_ROBIN, REPLICATE or HASH(column)")
-	fs.StringVar(&f.index, "index", "CLUSTERED COLUMNSTORE INDEX", "dedicated: CLUSTERED COLUMNSTORE INDEX or HEAP")
+	fs.StringVar(&f.index, "index", "", "dedicated: CLUSTERED COLUMNSTORE INDEX or HEAP (default: columnstore when every column has a sized type, else HEAP)")
 	fs.StringVar(&f.credential, "credential", "", "dedicated: COPY INTO credential identity, e.g. \"Managed Identity\"")
 	fs.StringVar(&f.docColumn, "doc-column", "doc", "sqlserver: the column of the --source table holding the JSON")
 	fs.BoolVar(&f.selectInto, "select-into", false, "dedicated, sqlserver, duckdb: build tables with SELECT ... INTO (dedicated default: CTAS; sqlserver default: views; duckdb: CREATE TABLE AS)")
@@ -203,6 +203,9 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 		}
 		if !dedicated.ValidIndex(f.index) {
 			return nil, fmt.Sprintf("invalid --index %q (want \"CLUSTERED COLUMNSTORE INDEX\" or HEAP)", f.index)
+		}
+		if f.selectInto && f.index != "" {
+			return nil, "--index does not apply to --select-into (SELECT INTO always makes a clustered columnstore table); use CREATE TABLE AS SELECT, the default"
 		}
 		if err := checkLocation("--credential", f.credential); err != "" {
 			return nil, err

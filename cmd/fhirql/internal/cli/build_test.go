@@ -60,10 +60,15 @@ func TestBuildStdout(t *testing.T) {
 		{[]string{"--target", "dedicated", "--source", lakeSource, "--distribution", "HASH(id)", "--credential", "Managed Identity"}, []string{
 			"COPY INTO [dbo].[fhirql_Patient_ndjson] ([doc] 1)",
 			"CREDENTIAL = (IDENTITY = 'Managed Identity')",
-			"WITH (DISTRIBUTION = HASH([id]), CLUSTERED COLUMNSTORE INDEX)",
+			// given[] is JSON array text, NVARCHAR(MAX): a heap, and why.
+			"-- HEAP, not a clustered columnstore index: given is NVARCHAR(MAX),",
+			"WITH (DISTRIBUTION = HASH([id]), HEAP)",
 			"SUBSTRING(JSON_MODIFY(N'[]', 'append $',",
 		}},
-		{[]string{"--target", "dedicated", "--source", lakeSource, "--select-into", "--index", "HEAP"}, []string{
+		{[]string{"--target", "dedicated", "--source", lakeSource, "--index", "HEAP"}, []string{
+			"WITH (DISTRIBUTION = ROUND_ROBIN, HEAP)",
+		}},
+		{[]string{"--target", "sqlserver", "--select-into"}, []string{
 			"INTO [dbo].[patients]",
 		}},
 		{[]string{"--target", "sqlserver", "--source", "raw.[ndjson lines]", "--doc-column", "json"}, []string{
@@ -185,6 +190,7 @@ func TestBuildUsageErrors(t *testing.T) {
 		{[]string{"build", v, "--target", "serverless", "--materialize", "csv", "--parquet-location", "x"}, `--materialize must be "parquet"`},
 		{[]string{"build", v, "--target", "dedicated", "--distribution", "HASH(a]b)"}, "invalid --distribution"},
 		{[]string{"build", v, "--target", "dedicated", "--index", "NONCLUSTERED"}, "invalid --index"},
+		{[]string{"build", v, "--target", "dedicated", "--index", "HEAP", "--select-into"}, "--index does not apply to --select-into"},
 		{[]string{"build", v, "--target", "sqlserver", "--source", "a..b"}, "--source for sqlserver is a table name"},
 		{[]string{"build", v, "--target", "serverless", "--source", "x\ny"}, "control character"},
 		{[]string{"build", v, "--target", "serverless", "--repeat-depth", "0"}, "--repeat-depth must be"},
@@ -212,6 +218,10 @@ func TestBuildViewErrors(t *testing.T) {
 	}{
 		{[]string{"build", bad, "--target", "serverless"}, `did you mean "birthDate"`},
 		{[]string{"build", regex, "--target", "dedicated"}, `error[FQL3101]: function "matches" is not supported by the dedicated target`},
+		{[]string{"build", writeView(t, t.TempDir(), "p.fview", patientView), "--target", "dedicated", "--select-into"},
+			`error[FQL3106]: column "given" is NVARCHAR(MAX), which a SELECT INTO (clustered columnstore) table on the dedicated target cannot hold`},
+		{[]string{"build", writeView(t, t.TempDir(), "p.fview", patientView), "--target", "dedicated", "--index", "clustered columnstore index"},
+			`error[FQL3106]: column "given" is NVARCHAR(MAX), which a clustered columnstore table on the dedicated target cannot hold`},
 		{[]string{"build", filepath.Join(dir, "missing.fview"), "--target", "sqlserver"}, "cannot read"},
 	}
 	for _, c := range cases {
