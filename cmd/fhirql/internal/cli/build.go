@@ -43,6 +43,7 @@ for duckdb (default '{resource}*.ndjson', relative to where DuckDB runs).`
 type buildFlags struct {
 	target, source, out, schema                string
 	dataSource, materialize, parquetLocation   string
+	auth                                       string
 	repeatDepth                                int
 	distribution, index, credential, docColumn string
 	selectInto, queryOnly                      bool
@@ -52,7 +53,7 @@ type buildFlags struct {
 // targetFlags says which flags each target accepts, so that a flag given to
 // the wrong target is a usage error rather than silently ignored.
 var targetFlags = map[string]map[string]bool{
-	"serverless": {"data-source": true, "materialize": true, "parquet-location": true, "repeat-depth": true},
+	"serverless": {"data-source": true, "materialize": true, "parquet-location": true, "repeat-depth": true, "auth": true},
 	"dedicated":  {"repeat-depth": true, "distribution": true, "index": true, "credential": true, "select-into": true},
 	"sqlserver":  {"doc-column": true, "select-into": true},
 	"duckdb":     {"repeat-depth": true, "select-into": true},
@@ -68,6 +69,7 @@ func runBuild(env *Env, args []string) int {
 	fs.StringVar(&f.dataSource, "data-source", "", "serverless: EXTERNAL DATA SOURCE holding the credential (--source is then relative to it)")
 	fs.StringVar(&f.materialize, "materialize", "", "serverless: \"parquet\" adds CETAS statements writing each view as Parquet")
 	fs.StringVar(&f.parquetLocation, "parquet-location", "", "serverless: lake folder for --materialize parquet")
+	fs.StringVar(&f.auth, "auth", "", "serverless: how the Parquet output data source reaches storage: passthrough (default: the caller's Entra identity), managed-identity (the workspace's) or sas (a credential you create)")
 	fs.IntVar(&f.repeatDepth, "repeat-depth", 8, "serverless, dedicated, duckdb: levels of repeat to unroll (duckdb: only for repeat paths with functions); deeper data fails the query")
 	fs.StringVar(&f.distribution, "distribution", "ROUND_ROBIN", "dedicated: ROUND_ROBIN, REPLICATE or HASH(column)")
 	fs.StringVar(&f.index, "index", "", "dedicated: CLUSTERED COLUMNSTORE INDEX or HEAP (default: columnstore when every column has a sized type, else HEAP)")
@@ -195,8 +197,14 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 		if f.dataSource != "" && !sql.ValidIdent(f.dataSource) {
 			return nil, fmt.Sprintf("invalid --data-source %q", f.dataSource)
 		}
+		if !serverless.ValidAuth(f.auth) {
+			return nil, fmt.Sprintf("invalid --auth %q (want passthrough, managed-identity or sas)", f.auth)
+		}
+		if f.auth != "" && f.materialize == "" {
+			return nil, "--auth applies to the Parquet output (--materialize parquet); reading the NDJSON uses --data-source's credential, or the caller's identity"
+		}
 		return serverless.New(serverless.Options{Source: f.source, DataSource: f.dataSource, Schema: f.schema,
-			RepeatDepth: f.repeatDepth, Parquet: f.parquetLocation}), ""
+			RepeatDepth: f.repeatDepth, Parquet: f.parquetLocation, Auth: f.auth}), ""
 	case "dedicated":
 		if !dedicated.ValidDistribution(f.distribution) {
 			return nil, fmt.Sprintf("invalid --distribution %q (want ROUND_ROBIN, REPLICATE or HASH(column))", f.distribution)

@@ -57,6 +57,11 @@ func TestBuildStdout(t *testing.T) {
 			"CREATE EXTERNAL TABLE [fhir].[patients_parquet]",
 			"FROM [fhir].[patients]",
 		}},
+		{[]string{"--target", "serverless", "--materialize", "parquet", "--parquet-location", "https://acct.dfs.core.windows.net/out/", "--auth", "managed-identity"}, []string{
+			"CREATE DATABASE SCOPED CREDENTIAL [fhirql_lake] WITH IDENTITY = 'Managed Identity'",
+			"CREDENTIAL = [fhirql_lake]",
+			"EXEC(@fhirql_cetas);",
+		}},
 		{[]string{"--target", "dedicated", "--source", lakeSource, "--distribution", "HASH(id)", "--credential", "Managed Identity"}, []string{
 			"COPY INTO [dbo].[fhirql_Patient_ndjson] ([doc] 1)",
 			"CREDENTIAL = (IDENTITY = 'Managed Identity')",
@@ -190,6 +195,9 @@ func TestBuildUsageErrors(t *testing.T) {
 		{[]string{"build", v, "--target", "serverless", "--materialize", "csv", "--parquet-location", "x"}, `--materialize must be "parquet"`},
 		{[]string{"build", v, "--target", "dedicated", "--distribution", "HASH(a]b)"}, "invalid --distribution"},
 		{[]string{"build", v, "--target", "dedicated", "--index", "NONCLUSTERED"}, "invalid --index"},
+		{[]string{"build", v, "--target", "serverless", "--auth", "key", "--materialize", "parquet", "--parquet-location", "x"}, "invalid --auth"},
+		{[]string{"build", v, "--target", "serverless", "--auth", "sas"}, "--auth applies to the Parquet output"},
+		{[]string{"build", v, "--target", "dedicated", "--auth", "sas"}, "--auth not valid with --target dedicated"},
 		{[]string{"build", v, "--target", "dedicated", "--index", "HEAP", "--select-into"}, "--index does not apply to --select-into"},
 		{[]string{"build", v, "--target", "sqlserver", "--source", "a..b"}, "--source for sqlserver is a table name"},
 		{[]string{"build", v, "--target", "serverless", "--source", "x\ny"}, "control character"},
