@@ -15,6 +15,10 @@ type Expr interface{ exprNode() }
 // Col references a column: [Table].[Name], or [Name] when Table is empty.
 type Col struct{ Table, Name string }
 
+// RowsetFunc is a function of a rowset's current row, called on its alias:
+// [s].filename() of a serverless OPENROWSET.
+type RowsetFunc struct{ Table, Name string }
+
 // Var is a variable or parameter (@node); Name excludes the "@" and must be
 // a plain identifier (the emitter only ever makes its own).
 type Var struct{ Name string }
@@ -149,6 +153,7 @@ type Order struct {
 }
 
 func (*Col) exprNode()         {}
+func (*RowsetFunc) exprNode()  {}
 func (*Var) exprNode()         {}
 func (*Str) exprNode()         {}
 func (*ASCII) exprNode()       {}

@@ -919,6 +919,9 @@ func (p *printer) expr(e Expr, min int) {
 		return
 	}
 	switch e := e.(type) {
+	case *RowsetFunc:
+		p.ident(e.Table)
+		p.w("." + trusted("function", e.Name, varRE) + "()")
 	case *Col:
 		if e.Table != "" {
 			p.ident(e.Table)

@@ -97,18 +97,36 @@ func (t *Target) Object(v *plan.View) sql.ObjectName {
 	return sql.ObjectName{t.opts.Schema, sql.ViewName(v)}
 }
 
-// Prelude drops, recreates and loads one staging heap per resource type.
-// FIELDQUOTE and FIELDTERMINATOR are 0x0b, a byte JSON text cannot contain
-// raw, so each line is one field; the row terminator is given in hex because
-// '\n' means '\r\n' to COPY INTO.
+// Preconditions implements sql.Preconditions: what the loading user and
+// the storage account must allow, and the 1 MB limit of loads.
+func (t *Target) Preconditions() []sql.Stmt {
+	who := "the caller's Microsoft Entra identity reads the files (Storage Blob Data Reader); SQL logins need --credential"
+	if t.opts.Credential != "" {
+		who = "the workspace's managed identity reads the files (Storage Blob Data Reader on the container)"
+	}
+	return []sql.Stmt{&sql.Comment{Lines: []string{
+		"Run in the dedicated SQL pool's database as a user with INSERT and ADMINISTER DATABASE BULK OPERATIONS;",
+		who + ".",
+		"Each NDJSON line is one staged row: a line over 1 MB (a resource with inline attachment data) may",
+		"exceed the load's row size limit; see docs/sql.md, Large resources.",
+	}}}
+}
+
+// Prelude drops, recreates and loads one staging heap per resource type,
+// in the form of the project's seed design for NDJSON: FIELDTERMINATOR
+// 0x00 (hex notation is documented for it; a JSON text never holds a raw
+// NUL) and FIELDQUOTE empty, so a line is one field whatever quotes it
+// holds; the row terminator is given in hex because '\n' means '\r\n' to
+// COPY INTO ("COPY INTO (Transact-SQL)"). Dropping the staging table first
+// means a re-run never keeps rows of files that are gone.
 func (t *Target) Prelude(views []*sql.Compiled) []sql.Stmt {
 	var stmts []sql.Stmt
 	for _, r := range sql.Resources(views) {
 		stg := t.Staging(r)
 		with := []sql.Option{
 			{Name: "FILE_TYPE", Value: &sql.ASCII{V: "CSV"}},
-			{Name: "FIELDTERMINATOR", Value: &sql.ASCII{V: "0x0b"}},
-			{Name: "FIELDQUOTE", Value: &sql.ASCII{V: "0x0b"}},
+			{Name: "FIELDQUOTE", Value: &sql.ASCII{V: ""}},
+			{Name: "FIELDTERMINATOR", Value: &sql.ASCII{V: "0x00"}},
 			{Name: "ROWTERMINATOR", Value: &sql.ASCII{V: "0x0a"}},
 			{Name: "ENCODING", Value: &sql.ASCII{V: "UTF8"}},
 		}
@@ -116,7 +134,10 @@ func (t *Target) Prelude(views []*sql.Compiled) []sql.Stmt {
 			with = append(with, sql.Option{Name: "CREDENTIAL", Value: &sql.OptionGroup{Opts: []sql.Option{{Name: "IDENTITY", Value: &sql.ASCII{V: t.opts.Credential}}}}})
 		}
 		stmts = append(stmts,
-			&sql.Comment{Lines: []string{"Staging for " + r + ": one NDJSON line per row."}},
+			&sql.Comment{Lines: []string{
+				"Staging for " + r + ": one NDJSON line per row. COPY reads the matching files in the folder and its",
+				"subfolders (names starting with _ or . excepted), as the serverless views do.",
+			}},
 			&sql.Drop{Kind: "TABLE", ObjectType: "U", Name: stg},
 			&sql.CreateTable{Name: stg, Columns: []sql.ColumnDef{{Name: "doc", Typ: "NVARCHAR(MAX)"}},
 				With: []sql.Option{{Name: "DISTRIBUTION", Value: &sql.Bare{K: "ROUND_ROBIN"}}, {Name: "HEAP"}}},

@@ -102,9 +102,30 @@ func (t *Target) Location(resource string) string {
 }
 
 // Source reads one NDJSON line per row: CSV with a field terminator and
-// quote (0x0b) that cannot occur in JSON text, so each line is one field.
+// quote (0x0b) that cannot occur in JSON text, so each line is one field
+// ("Query JSON files using serverless SQL pool").
+//
+// It reads the files COPY INTO loads for the same pattern, so that both
+// pools see the same rows: COPY expands a wildcard in the file name in the
+// folder and all its subfolders, skipping names that start with '_' or
+// '.' ("COPY INTO (Transact-SQL)"), while OPENROWSET reads one folder
+// unless the path ends in /** ("OPENROWSET (serverless SQL pool)"). So a
+// file name with a wildcard is read as <folder>/** with the name matched
+// by [s].filename(), which also keeps serverless from reading the other
+// files under the folder.
 func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
-	args := []sql.Expr{&sql.Bulk{Path: t.Location(resource)}}
+	loc := t.Location(resource)
+	dir, name, wildcard := tsql.SplitPattern(loc)
+	var where []sql.Expr
+	if wildcard {
+		loc = dir + "**"
+		fn := &sql.Collate{X: &sql.RowsetFunc{Table: "s", Name: "filename"}, Name: tsql.BIN2}
+		where = append(where, &sql.Like{X: fn, Pattern: &sql.Str{V: tsql.LikePattern(name)}})
+		if strings.HasPrefix(name, "*") {
+			where = append(where, &sql.Like{X: fn, Pattern: &sql.Str{V: "[_.]%"}, Not: true})
+		}
+	}
+	args := []sql.Expr{&sql.Bulk{Path: loc}}
 	if t.opts.DataSource != "" {
 		args = append(args, &sql.OptionArg{Option: sql.Option{Name: "DATA_SOURCE", Value: &sql.ASCII{V: t.opts.DataSource}}})
 	}
@@ -120,7 +141,9 @@ func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
 		With:      []sql.WithCol{{Name: "doc", Typ: "NVARCHAR(MAX)"}},
 		Multiline: true,
 	}, Alias: "s"}
-	return tsql.ValidDocSource(raw, "doc", alias)
+	from, doc := tsql.ValidDocSource(raw, "doc", alias)
+	from.Src.(*sql.Derived).Q.(*sql.Select).Where = where
+	return from, doc
 }
 
 // Object implements sql.Target.

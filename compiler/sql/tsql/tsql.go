@@ -99,6 +99,31 @@ func Unbounded(c *sql.Compiled) []int {
 	return out
 }
 
+// SplitPattern splits a lake location pattern into its folder and the file
+// name pattern of its last segment; wildcard says the name has a '*'.
+func SplitPattern(loc string) (dir, name string, wildcard bool) {
+	i := strings.LastIndexByte(loc, '/')
+	dir, name = loc[:i+1], loc[i+1:]
+	return dir, name, strings.Contains(name, "*")
+}
+
+// LikePattern turns a file name pattern with '*' wildcards into a LIKE
+// pattern: '*' is '%', and LIKE's own wildcards are taken literally.
+func LikePattern(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		switch r {
+		case '*':
+			b.WriteByte('%')
+		case '%', '_', '[':
+			b.WriteString("[" + string(r) + "]")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 func call(name string, args ...sql.Expr) sql.Expr { return &sql.Func{Name: name, Args: args} }
 
 func bin2(x sql.Expr) sql.Expr { return &sql.Collate{X: x, Name: BIN2} }

@@ -139,6 +139,11 @@ func runBuild(env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "fhirql build: no views found")
 		return ExitErrors
 	}
+	if f.target == "serverless" || f.target == "dedicated" {
+		for _, w := range overlapWarnings(f.source, sql.Resources(compiled)) {
+			fmt.Fprintln(env.Stderr, "fhirql build: warning: "+w)
+		}
+	}
 	if f.queryOnly {
 		for i, c := range compiled {
 			if i > 0 {
@@ -157,6 +162,37 @@ func runBuild(env *Env, args []string) int {
 		return ExitErrors
 	}
 	return ExitOK
+}
+
+// overlapWarnings says which resource types a --source pattern with
+// "{resource}*" also matches the files of: Medication* matches
+// MedicationRequest-1.ndjson. The rows stay right (each view keeps its own
+// resourceType), but both pools read, bill and (COPY INTO) stage the other
+// files; the exact patterns of the export layouts avoid it.
+func overlapWarnings(source string, resources []string) []string {
+	if source == "" {
+		source = "{resource}*.ndjson"
+	}
+	name := source[strings.LastIndexByte(source, '/')+1:]
+	if !strings.Contains(name, "{resource}*") {
+		return nil
+	}
+	var out []string
+	all := r4.Catalog().ResourceNames()
+	for _, r := range resources {
+		var also []string
+		for _, o := range all {
+			if o != r && strings.HasPrefix(o, r) {
+				also = append(also, o)
+			}
+		}
+		if len(also) > 0 {
+			out = append(out, fmt.Sprintf("--source %q reads the %s files of %s too, for %s: the rows stay right, but both pools read (and bill) them; "+
+				"use the export's exact pattern, {resource}-*.ndjson (Azure Health Data Services), *.{resource}.ndjson (SMART Bulk Data client) or {resource}.ndjson (docs/sql.md, Files)",
+				source, strings.Join(also, ", "), r, r))
+		}
+	}
+	return out
 }
 
 // flagTargets reports whether a flag is target-specific.

@@ -44,7 +44,9 @@ func TestBuildStdout(t *testing.T) {
 	}{
 		{[]string{"--target", "serverless", "--source", lakeSource}, []string{
 			"CREATE OR ALTER VIEW [dbo].[patients] AS",
-			"BULK 'https://acct.dfs.core.windows.net/fhir/Patient*.ndjson'",
+			// COPY INTO's recursive wildcard, on serverless too.
+			"BULK 'https://acct.dfs.core.windows.net/fhir/**'",
+			"WHERE [s].filename() COLLATE Latin1_General_100_BIN2 LIKE N'Patient%.ndjson'",
 			"-- fhirql view \"patients\" of Patient, for serverless",
 			"-- source: " + v,
 		}},
@@ -281,5 +283,26 @@ func TestScriptNames(t *testing.T) {
 	}
 	if got := strings.Join(scriptNames(cs), " "); got != "_evil.sql a_b.sql hidden.sql view.sql" {
 		t.Errorf("scriptNames = %q", got)
+	}
+}
+
+func TestBuildOverlapWarning(t *testing.T) {
+	v := writeView(t, t.TempDir(), "m.fview", "view meds of Medication {\n  id = getResourceKey()\n}\n")
+	for _, c := range []struct {
+		source string
+		warn   bool
+	}{
+		{"https://acct.dfs.core.windows.net/fhir/{resource}*.ndjson", true},
+		{"https://acct.dfs.core.windows.net/fhir/{resource}-*.ndjson", false},
+		{"https://acct.dfs.core.windows.net/fhir/*.{resource}.ndjson", false},
+	} {
+		code, _, errs := runFhirql("build", v, "--target", "dedicated", "--source", c.source)
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d\n%s", c.source, code, errs)
+		}
+		got := strings.Contains(errs, "warning: --source") && strings.Contains(errs, "reads the MedicationAdministration, MedicationDispense, MedicationKnowledge, MedicationRequest, MedicationStatement files of Medication too")
+		if got != c.warn {
+			t.Errorf("%s: warning %v, want %v:\n%s", c.source, got, c.warn, errs)
+		}
 	}
 }
