@@ -11,7 +11,9 @@ import (
 	"github.com/fhirql/fhirql/compiler/plan"
 	"github.com/fhirql/fhirql/compiler/sql"
 	"github.com/fhirql/fhirql/compiler/sql/internal/sqlcheck"
+	"github.com/fhirql/fhirql/compiler/sql/dedicated"
 	"github.com/fhirql/fhirql/compiler/sql/serverless"
+	"github.com/fhirql/fhirql/compiler/sql/sqlserver"
 )
 
 // exampleView is one view of examples/ by name.
@@ -73,4 +75,87 @@ func TestServerlessParquetRerun(t *testing.T) {
 		a.Files = append(a.Files, txtar.File{Name: auth + ".sql", Data: []byte(script)})
 	}
 	golden(t, filepath.Join("deploy", "serverless_parquet.txtar"), a)
+}
+
+// TestScriptsRerunnable reads every deploy script of every example and
+// suite view, for each T-SQL target, for what makes a second run create
+// the same objects: each CREATE TABLE and CETAS follows a drop of the same
+// object, each external object and credential is created only when
+// missing, views and functions are CREATE OR ALTER, and COPY INTO loads
+// only a staging table the same script has just created (so no row of an
+// earlier run stays). DuckDB runs its own scripts twice
+// (verify/duckdbengine TestDeployScript).
+func TestScriptsRerunnable(t *testing.T) {
+	tgs := []sql.Target{
+		serverless.New(serverless.Options{Source: lake, Parquet: "https://acct.dfs.core.windows.net/out/", Auth: serverless.AuthManagedIdentity, Schema: "fhir"}),
+		dedicated.New(dedicated.Options{Source: lake, Schema: "fhir"}),
+		dedicated.New(dedicated.Options{Source: lake, SelectInto: true}),
+		sqlserver.New(sqlserver.Options{}),
+		sqlserver.New(sqlserver.Options{SelectInto: true}),
+	}
+	createRE := regexp.MustCompile(`^(CREATE (TABLE|EXTERNAL TABLE|EXTERNAL DATA SOURCE|EXTERNAL FILE FORMAT|DATABASE SCOPED CREDENTIAL|VIEW|FUNCTION|OR ALTER VIEW|OR ALTER FUNCTION)|COPY INTO|SELECT|INTO|DECLARE @fhirql_cetas) ?(\[[^\]]*\](\.\[[^\]]*\])?)?`)
+	guarded := regexp.MustCompile(`^CREATE (EXTERNAL DATA SOURCE|EXTERNAL FILE FORMAT|DATABASE SCOPED CREDENTIAL)`)
+	checked := 0
+	seen := map[string]int{}
+	for _, v := range allViews(t) {
+		for _, tg := range tgs {
+			c, diags := sql.Emit(v, tg)
+			if diags.HasErrors() {
+				continue
+			}
+			script := sql.DeployScript(tg, []*sql.Compiled{c})
+			lines := strings.Split(script, "\n")
+			dropped := map[string]bool{}
+			created := map[string]bool{}
+			for i, l := range lines {
+				trim := strings.TrimSpace(l)
+				if strings.HasPrefix(trim, "DROP ") {
+					dropped[strings.TrimSuffix(strings.Fields(trim)[len(strings.Fields(trim))-1], ";")] = true
+					continue
+				}
+				if k := guarded.FindString(trim); k != "" {
+					seen[k]++
+					if i == 0 || !strings.HasPrefix(lines[i-1], "IF NOT EXISTS (SELECT 1 FROM sys.") {
+						t.Errorf("%s/%s: %q is not guarded by IF NOT EXISTS", v.Name, tg.Name(), trim)
+					}
+					continue
+				}
+				m := createRE.FindStringSubmatch(l) // statements start at column 0
+				if m == nil {
+					continue
+				}
+				seen[strings.Fields(m[0])[0]+" "+m[2]]++
+				obj := m[3]
+				switch {
+				case m[2] == "TABLE":
+					if !dropped[obj] {
+						t.Errorf("%s/%s: CREATE TABLE %s without a drop first", v.Name, tg.Name(), obj)
+					}
+					created[obj] = true
+				case strings.HasPrefix(m[0], "INTO"):
+					if !dropped[obj] {
+						t.Errorf("%s/%s: SELECT INTO %s without a drop first", v.Name, tg.Name(), obj)
+					}
+				case strings.HasPrefix(m[0], "COPY INTO"):
+					if !created[obj] {
+						t.Errorf("%s/%s: COPY INTO %s, a table this script did not just create", v.Name, tg.Name(), obj)
+					}
+				case m[2] == "VIEW" || m[2] == "FUNCTION":
+					t.Errorf("%s/%s: CREATE %s without OR ALTER", v.Name, tg.Name(), m[2])
+				case strings.HasPrefix(m[0], "DECLARE @fhirql_cetas"):
+					if !strings.Contains(strings.Join(lines[max(0, i-5):i], "\n"), "DROP EXTERNAL TABLE") {
+						t.Errorf("%s/%s: CETAS without dropping its external table first", v.Name, tg.Name())
+					}
+				}
+			}
+			checked++
+		}
+	}
+	// Every kind of statement the rules cover was read.
+	for _, k := range []string{"CREATE TABLE", "CREATE EXTERNAL DATA SOURCE", "CREATE EXTERNAL FILE FORMAT", "CREATE DATABASE SCOPED CREDENTIAL", "CREATE OR ALTER VIEW", "CREATE OR ALTER FUNCTION", "COPY ", "INTO ", "DECLARE "} {
+		if seen[k] == 0 {
+			t.Errorf("no %q statement read: %v", k, seen)
+		}
+	}
+	t.Logf("%d scripts read: %v", checked, seen)
 }
