@@ -287,7 +287,7 @@ func (t *Target) Create(c *sql.Compiled) []sql.Stmt {
 	text := strings.Join(lines, " ")
 	before, after, _ := strings.Cut(text, runMark)
 	// The run's folder: the UTC time to 100 ns, digits and a T only
-	// (20261206T140501123456 7), so it needs no quoting inside the statement.
+	// (20261206T1405011234567), so it needs no quoting inside the statement.
 	now := &sql.Convert{Typ: "NVARCHAR(27)", X: &sql.Func{Name: "SYSUTCDATETIME"}, Style: 126}
 	run := &sql.Func{Name: "REPLACE", Args: []sql.Expr{
 		&sql.Func{Name: "REPLACE", Args: []sql.Expr{

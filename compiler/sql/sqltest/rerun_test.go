@@ -10,8 +10,8 @@ import (
 
 	"github.com/fhirql/fhirql/compiler/plan"
 	"github.com/fhirql/fhirql/compiler/sql"
-	"github.com/fhirql/fhirql/compiler/sql/internal/sqlcheck"
 	"github.com/fhirql/fhirql/compiler/sql/dedicated"
+	"github.com/fhirql/fhirql/compiler/sql/internal/sqlcheck"
 	"github.com/fhirql/fhirql/compiler/sql/serverless"
 	"github.com/fhirql/fhirql/compiler/sql/sqlserver"
 )

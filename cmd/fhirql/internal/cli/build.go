@@ -36,9 +36,17 @@ Targets:
               the NDJSON files (read_json_objects)
 
 --source is a lake path pattern with a {resource} placeholder for serverless and
-dedicated ('https://acct.dfs.core.windows.net/fhir/{resource}*.ndjson'), a
-table name for sqlserver (dbo.fhir_raw), and a path or glob with {resource}
-for duckdb (default '{resource}*.ndjson', relative to where DuckDB runs).`
+dedicated, matching the export's file names exactly
+('https://acct.dfs.core.windows.net/fhir/{resource}-*.ndjson' for Azure Health
+Data Services, '.../*.{resource}.ndjson' for SMART Bulk Data); both pools read
+the matching files in the folder and its subfolders. It is a table name for
+sqlserver (dbo.fhir_raw), and a path or glob with {resource} for duckdb
+(default '{resource}*.ndjson', relative to where DuckDB runs).
+
+Column types are sized where the catalog bounds them (an id: NVARCHAR(64)); a
+longer value fails the query with a message, never cut. Dedicated tables are
+clustered columnstore unless a column stays NVARCHAR(MAX) (then HEAP). Scripts
+re-run: --materialize parquet writes a new folder per run. See docs/sql.md.`
 
 type buildFlags struct {
 	target, source, out, schema                string
@@ -188,7 +196,7 @@ func overlapWarnings(source string, resources []string) []string {
 		}
 		if len(also) > 0 {
 			out = append(out, fmt.Sprintf("--source %q reads the %s files of %s too, for %s: the rows stay right, but both pools read (and bill) them; "+
-				"use the export's exact pattern, {resource}-*.ndjson (Azure Health Data Services), *.{resource}.ndjson (SMART Bulk Data client) or {resource}.ndjson (docs/sql.md, Files)",
+				"use the export's exact pattern: {resource}-*.ndjson (Azure Health Data Services), *.{resource}.ndjson (SMART Bulk Data server and client), {resource}.*.ndjson or {resource}.ndjson (docs/sql.md, Files)",
 				source, strings.Join(also, ", "), r, r))
 		}
 	}
