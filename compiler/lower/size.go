@@ -114,6 +114,10 @@ func (l *lowerer) textBound(x plan.Expr) int {
 		switch x.Func.Name {
 		case "getResourceKey", "getReferenceKey":
 			return IDLen
+		case "toDate", "toDateTime", "toTime", "lowBoundary", "highBoundary":
+			// Temporal text, whatever the input's length (a failed
+			// conversion is empty).
+			return ShortLen
 		case "first", "last", "single", "where", "ofType", "tail", "skip", "take",
 			"distinct", "trace", "lower", "upper", "trim", "substring":
 			return l.textBound(x.X)

@@ -134,6 +134,9 @@ type Caps struct {
 // Type is an abstract SQL column type; dialects spell it.
 type Type int
 
+// TextLen is the size of TText, in characters.
+const TextLen = 4000
+
 const (
 	TText     Type = iota // bounded text (T-SQL NVARCHAR(4000))
 	TTextMax              // unbounded text (NVARCHAR(MAX))
