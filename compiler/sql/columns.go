@@ -151,7 +151,7 @@ func (e *emitter) typed(c *plan.Column, v val) (Expr, string) {
 		typ := e.d.SizedText(c.MaxLen)
 		return e.checkLength(c, v.x, c.MaxLen, typ, func(x Expr) Expr { return &Cast{X: x, Typ: typ} }), typ
 	}
-	if v.styp == e.d.TypeName(TText) {
+	if v.styp == e.d.TypeName(TText) && v.styp != e.d.TypeName(TTextMax) {
 		// Bounded text whose bound the plan does not know: the CAST makes
 		// the column's type what ColumnInfo says (table layouts depend on
 		// it), and the check keeps it from cutting a longer value.

@@ -150,18 +150,12 @@ SELECT
         ELSE CAST(json_extract_string("r"."doc", '$."recordedDate"') AS VARCHAR)
     END AS "recorded",
     "f1"."row_index" AS "coding_index",
-    CASE
-        WHEN length(json_extract_string("f1"."value", '$."system"')) > 4000 THEN CAST(error(concat('fhirql: column "system" of view "condition_codings" is sized for 4000 characters but Condition/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("f1"."value", '$."system"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("f1"."value", '$."system"') AS VARCHAR)
-    END AS "system",
+    json_extract_string("f1"."value", '$."system"') AS "system",
     CASE
         WHEN length(json_extract_string("f1"."value", '$."code"')) > 256 THEN CAST(error(concat('fhirql: column "code" of view "condition_codings" is sized for 256 characters but Condition/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("f1"."value", '$."code"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST(json_extract_string("f1"."value", '$."code"') AS VARCHAR)
     END AS "code",
-    CASE
-        WHEN length(json_extract_string("f1"."value", '$."display"')) > 4000 THEN CAST(error(concat('fhirql: column "display" of view "condition_codings" is sized for 4000 characters but Condition/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("f1"."value", '$."display"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("f1"."value", '$."display"') AS VARCHAR)
-    END AS "display",
+    json_extract_string("f1"."value", '$."display"') AS "display",
     CAST(CASE
         WHEN json_extract_string("f1"."value", '$."system"') = 'http://snomed.info/sct' THEN 1
         WHEN NOT (json_extract_string("f1"."value", '$."system"') = 'http://snomed.info/sct') THEN 0

@@ -90,21 +90,11 @@ SELECT
         LIMIT 1
     ) AS "type_code",
     (
-        SELECT
-            (
-                SELECT CASE
-                    WHEN length("b6"."v") > 4000 THEN CAST(error(concat('fhirql: column "type_display" of view "encounters" is sized for 4000 characters but Encounter/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b6"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-                    ELSE CAST("b6"."v" AS VARCHAR)
-                END
-                FROM (
-                    SELECT
-                        json_extract_string(CASE "j3"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j3"."value" AS VARCHAR)
-                        END, '$."text"') AS "v"
-                ) AS "b6"
-            )
+        SELECT json_extract_string(CASE "j3"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j3"."value" AS VARCHAR)
+        END, '$."text"')
         FROM json_each("r"."doc", '$."type"') AS "j3"
         WHERE "j3"."type" <> 'NULL'
             AND json_extract_string(CASE "j3"."type"
@@ -127,8 +117,8 @@ SELECT
         SELECT
             (
                 SELECT CASE
-                    WHEN length("b9"."v") > 256 THEN CAST(error(concat('fhirql: column "reason_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b9"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-                    ELSE CAST("b9"."v" AS VARCHAR)
+                    WHEN length("b8"."v") > 256 THEN CAST(error(concat('fhirql: column "reason_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b8"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+                    ELSE CAST("b8"."v" AS VARCHAR)
                 END
                 FROM (
                     SELECT
@@ -137,7 +127,7 @@ SELECT
                             WHEN 'NULL' THEN NULL
                             ELSE CAST("j5"."value" AS VARCHAR)
                         END, '$."code"') AS "v"
-                ) AS "b9"
+                ) AS "b8"
             )
         FROM json_each("r"."doc", '$."reasonCode"') AS "j4"
         CROSS JOIN LATERAL json_each(CASE "j4"."type"
@@ -155,10 +145,7 @@ SELECT
         ORDER BY TRY_CAST("j4"."key" AS INTEGER), TRY_CAST("j5"."key" AS INTEGER)
         LIMIT 1
     ) AS "reason_code",
-    CASE
-        WHEN length(json_extract_string("r"."doc", '$."serviceProvider"."display"')) > 4000 THEN CAST(error(concat('fhirql: column "provider" of view "encounters" is sized for 4000 characters but Encounter/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."serviceProvider"."display"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."serviceProvider"."display"') AS VARCHAR)
-    END AS "provider"
+    json_extract_string("r"."doc", '$."serviceProvider"."display"') AS "provider"
 FROM (
     SELECT
         "s"."json" AS "doc"

@@ -76,10 +76,7 @@ SELECT
         ORDER BY TRY_CAST("j1"."key" AS INTEGER)
         LIMIT 1
     ) AS "loinc_code",
-    CASE
-        WHEN length(json_extract_string("r"."doc", '$."code"."text"')) > 4000 THEN CAST(error(concat('fhirql: column "name" of view "observation_quantities" is sized for 4000 characters but Observation/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."code"."text"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."code"."text"') AS VARCHAR)
-    END AS "name",
+    json_extract_string("r"."doc", '$."code"."text"') AS "name",
     CASE
         WHEN length(json_extract_string("r"."doc", '$."effectiveDateTime"')) > 64 THEN CAST(error(concat('fhirql: column "effective" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."effectiveDateTime"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST(json_extract_string("r"."doc", '$."effectiveDateTime"') AS VARCHAR)

@@ -16,46 +16,25 @@ SELECT
         WHEN length(json_extract_string("f1"."value", '$."use"')) > 64 THEN CAST(error(concat('fhirql: column "use" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("f1"."value", '$."use"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST(json_extract_string("f1"."value", '$."use"') AS VARCHAR)
     END AS "use",
-    (
-        SELECT CASE
-            WHEN length("b3"."v") > 4000 THEN CAST(error(concat('fhirql: column "line" of view "patient_addresses" is sized for 4000 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b3"."v" AS VARCHAR)
-        END
-        FROM (
-            SELECT
-                coalesce((
-                    SELECT string_agg(CAST(CASE "j2"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j2"."value" AS VARCHAR)
-                    END AS VARCHAR), ', ' ORDER BY TRY_CAST("j2"."key" AS INTEGER))
-                    FROM json_each("f1"."value", '$."line"') AS "j2"
-                    WHERE "j2"."type" <> 'NULL'
-                ), '') AS "v"
-        ) AS "b3"
-    ) AS "line",
-    CASE
-        WHEN length(json_extract_string("f1"."value", '$."city"')) > 4000 THEN CAST(error(concat('fhirql: column "city" of view "patient_addresses" is sized for 4000 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("f1"."value", '$."city"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("f1"."value", '$."city"') AS VARCHAR)
-    END AS "city",
-    CASE
-        WHEN length(json_extract_string("f1"."value", '$."state"')) > 4000 THEN CAST(error(concat('fhirql: column "state" of view "patient_addresses" is sized for 4000 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("f1"."value", '$."state"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("f1"."value", '$."state"') AS VARCHAR)
-    END AS "state",
-    CASE
-        WHEN length(json_extract_string("f1"."value", '$."postalCode"')) > 4000 THEN CAST(error(concat('fhirql: column "postal_code" of view "patient_addresses" is sized for 4000 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("f1"."value", '$."postalCode"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("f1"."value", '$."postalCode"') AS VARCHAR)
-    END AS "postal_code",
-    CASE
-        WHEN length(json_extract_string("f1"."value", '$."country"')) > 4000 THEN CAST(error(concat('fhirql: column "country" of view "patient_addresses" is sized for 4000 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("f1"."value", '$."country"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("f1"."value", '$."country"') AS VARCHAR)
-    END AS "country",
+    coalesce((
+        SELECT string_agg(CAST(CASE "j2"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j2"."value" AS VARCHAR)
+        END AS VARCHAR), ', ' ORDER BY TRY_CAST("j2"."key" AS INTEGER))
+        FROM json_each("f1"."value", '$."line"') AS "j2"
+        WHERE "j2"."type" <> 'NULL'
+    ), '') AS "line",
+    json_extract_string("f1"."value", '$."city"') AS "city",
+    json_extract_string("f1"."value", '$."state"') AS "state",
+    json_extract_string("f1"."value", '$."postalCode"') AS "postal_code",
+    json_extract_string("f1"."value", '$."country"') AS "country",
     (
         SELECT
             (
                 SELECT CASE
-                    WHEN length("b8"."v") > 64 THEN CAST(error(concat('fhirql: column "latitude" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b8"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-                    ELSE CAST("b8"."v" AS VARCHAR)
+                    WHEN length("b3"."v") > 64 THEN CAST(error(concat('fhirql: column "latitude" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+                    ELSE CAST("b3"."v" AS VARCHAR)
                 END
                 FROM (
                     SELECT
@@ -64,7 +43,7 @@ SELECT
                             WHEN 'NULL' THEN NULL
                             ELSE CAST("j4"."value" AS VARCHAR)
                         END, '$."valueDecimal"') AS "v"
-                ) AS "b8"
+                ) AS "b3"
             )
         FROM json_each("f1"."value", '$."extension"') AS "j3"
         CROSS JOIN LATERAL json_each(CASE "j3"."type"
@@ -96,8 +75,8 @@ SELECT
         SELECT
             (
                 SELECT CASE
-                    WHEN length("b9"."v") > 64 THEN CAST(error(concat('fhirql: column "longitude" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b9"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-                    ELSE CAST("b9"."v" AS VARCHAR)
+                    WHEN length("b4"."v") > 64 THEN CAST(error(concat('fhirql: column "longitude" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b4"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+                    ELSE CAST("b4"."v" AS VARCHAR)
                 END
                 FROM (
                     SELECT
@@ -106,7 +85,7 @@ SELECT
                             WHEN 'NULL' THEN NULL
                             ELSE CAST("j6"."value" AS VARCHAR)
                         END, '$."valueDecimal"') AS "v"
-                ) AS "b9"
+                ) AS "b4"
             )
         FROM json_each("f1"."value", '$."extension"') AS "j5"
         CROSS JOIN LATERAL json_each(CASE "j5"."type"

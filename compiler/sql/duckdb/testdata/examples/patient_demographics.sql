@@ -23,21 +23,11 @@ SELECT
         ELSE CAST(json_extract_string("r"."doc", '$."deceasedDateTime"') AS VARCHAR)
     END AS "deceased",
     (
-        SELECT
-            (
-                SELECT CASE
-                    WHEN length("b5"."v") > 4000 THEN CAST(error(concat('fhirql: column "family" of view "patient_demographics" is sized for 4000 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-                    ELSE CAST("b5"."v" AS VARCHAR)
-                END
-                FROM (
-                    SELECT
-                        json_extract_string(CASE "j1"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j1"."value" AS VARCHAR)
-                        END, '$."family"') AS "v"
-                ) AS "b5"
-            )
+        SELECT json_extract_string(CASE "j1"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j1"."value" AS VARCHAR)
+        END, '$."family"')
         FROM json_each("r"."doc", '$."name"') AS "j1"
         WHERE "j1"."type" <> 'NULL'
             AND json_extract_string(CASE "j1"."type"
@@ -53,35 +43,26 @@ SELECT
         ORDER BY TRY_CAST("j1"."key" AS INTEGER)
         LIMIT 1
     ) AS "family",
-    (
-        SELECT CASE
-            WHEN length("b6"."v") > 4000 THEN CAST(error(concat('fhirql: column "given" of view "patient_demographics" is sized for 4000 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b6"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b6"."v" AS VARCHAR)
-        END
-        FROM (
-            SELECT
-                coalesce((
-                    SELECT string_agg(CAST(CASE "j3"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j3"."value" AS VARCHAR)
-                    END AS VARCHAR), ' ' ORDER BY TRY_CAST("j2"."key" AS INTEGER), TRY_CAST("j3"."key" AS INTEGER))
-                    FROM json_each("r"."doc", '$."name"') AS "j2"
-                    CROSS JOIN LATERAL json_each(CASE "j2"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j2"."value" AS VARCHAR)
-                    END, '$."given"') AS "j3"
-                    WHERE "j2"."type" <> 'NULL'
-                        AND json_extract_string(CASE "j2"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j2"."value" AS VARCHAR)
-                        END, '$."use"') = 'official'
-                        AND "j3"."type" <> 'NULL'
-                ), '') AS "v"
-        ) AS "b6"
-    ) AS "given",
+    coalesce((
+        SELECT string_agg(CAST(CASE "j3"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j3"."value" AS VARCHAR)
+        END AS VARCHAR), ' ' ORDER BY TRY_CAST("j2"."key" AS INTEGER), TRY_CAST("j3"."key" AS INTEGER))
+        FROM json_each("r"."doc", '$."name"') AS "j2"
+        CROSS JOIN LATERAL json_each(CASE "j2"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j2"."value" AS VARCHAR)
+        END, '$."given"') AS "j3"
+        WHERE "j2"."type" <> 'NULL'
+            AND json_extract_string(CASE "j2"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j2"."value" AS VARCHAR)
+            END, '$."use"') = 'official'
+            AND "j3"."type" <> 'NULL'
+    ), '') AS "given",
     concat('[', (
         SELECT string_agg(CAST(CAST(to_json(CAST(CASE "j5"."type"
             WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
@@ -101,8 +82,8 @@ SELECT
         SELECT
             (
                 SELECT CASE
-                    WHEN length("b7"."v") > 256 THEN CAST(error(concat('fhirql: column "marital" of view "patient_demographics" is sized for 256 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b7"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-                    ELSE CAST("b7"."v" AS VARCHAR)
+                    WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "marital" of view "patient_demographics" is sized for 256 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+                    ELSE CAST("b5"."v" AS VARCHAR)
                 END
                 FROM (
                     SELECT
@@ -111,7 +92,7 @@ SELECT
                             WHEN 'NULL' THEN NULL
                             ELSE CAST("j6"."value" AS VARCHAR)
                         END, '$."code"') AS "v"
-                ) AS "b7"
+                ) AS "b5"
             )
         FROM json_each("r"."doc", '$."maritalStatus"."coding"') AS "j6"
         WHERE "j6"."type" <> 'NULL'
@@ -129,21 +110,11 @@ SELECT
         LIMIT 1
     ) AS "marital",
     (
-        SELECT
-            (
-                SELECT CASE
-                    WHEN length("b8"."v") > 4000 THEN CAST(error(concat('fhirql: column "race" of view "patient_demographics" is sized for 4000 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b8"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-                    ELSE CAST("b8"."v" AS VARCHAR)
-                END
-                FROM (
-                    SELECT
-                        json_extract_string(CASE "j8"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j8"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j8"."value" AS VARCHAR)
-                        END, '$."valueString"') AS "v"
-                ) AS "b8"
-            )
+        SELECT json_extract_string(CASE "j8"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j8"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j8"."value" AS VARCHAR)
+        END, '$."valueString"')
         FROM json_each("r"."doc", '$."extension"') AS "j7"
         CROSS JOIN LATERAL json_each(CASE "j7"."type"
             WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
@@ -171,21 +142,11 @@ SELECT
         LIMIT 1
     ) AS "race",
     (
-        SELECT
-            (
-                SELECT CASE
-                    WHEN length("b9"."v") > 4000 THEN CAST(error(concat('fhirql: column "ssn" of view "patient_demographics" is sized for 4000 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b9"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-                    ELSE CAST("b9"."v" AS VARCHAR)
-                END
-                FROM (
-                    SELECT
-                        json_extract_string(CASE "j9"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j9"."value" AS VARCHAR)
-                        END, '$."value"') AS "v"
-                ) AS "b9"
-            )
+        SELECT json_extract_string(CASE "j9"."type"
+            WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$')
+            WHEN 'NULL' THEN NULL
+            ELSE CAST("j9"."value" AS VARCHAR)
+        END, '$."value"')
         FROM json_each("r"."doc", '$."identifier"') AS "j9"
         WHERE "j9"."type" <> 'NULL'
             AND json_extract_string(CASE "j9"."type"

@@ -11,23 +11,20 @@ SELECT
         WHEN length(json_extract_string("r"."doc", '$."id"')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."id"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST(json_extract_string("r"."doc", '$."id"') AS VARCHAR)
     END AS "id",
-    CASE
-        WHEN length(json_extract_string("r"."doc", '$."questionnaire"')) > 4000 THEN CAST(error(concat('fhirql: column "questionnaire" of view "questionnaire_answers" is sized for 4000 characters but QuestionnaireResponse/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."questionnaire"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."questionnaire"') AS VARCHAR)
-    END AS "questionnaire",
+    json_extract_string("r"."doc", '$."questionnaire"') AS "questionnaire",
     (
         SELECT
             (
                 SELECT CASE
-                    WHEN length("b3"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-                    ELSE CAST("b3"."v" AS VARCHAR)
+                    WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+                    ELSE CAST("b2"."v" AS VARCHAR)
                 END
                 FROM (
                     SELECT
                         CASE
                             WHEN strpos(reverse("k2"."base"), '/') > 1 AND regexp_full_match("k5"."type", '[A-Z][A-Za-z]*') AND "k5"."type" = 'Patient' THEN "k4"."id"
                         END AS "v"
-                ) AS "b3"
+                ) AS "b2"
             )
         FROM (
             SELECT
@@ -54,18 +51,9 @@ SELECT
         ELSE CAST(json_extract_string("r"."doc", '$."authored"') AS VARCHAR)
     END AS "authored",
     "f1"."row_index" AS "item_index",
-    CASE
-        WHEN length(json_extract_string("f1"."value", '$."linkId"')) > 4000 THEN CAST(error(concat('fhirql: column "link_id" of view "questionnaire_answers" is sized for 4000 characters but QuestionnaireResponse/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("f1"."value", '$."linkId"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("f1"."value", '$."linkId"') AS VARCHAR)
-    END AS "link_id",
-    CASE
-        WHEN length(json_extract_string("f1"."value", '$."text"')) > 4000 THEN CAST(error(concat('fhirql: column "text" of view "questionnaire_answers" is sized for 4000 characters but QuestionnaireResponse/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("f1"."value", '$."text"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("f1"."value", '$."text"') AS VARCHAR)
-    END AS "text",
-    CASE
-        WHEN length(json_extract_string("f2"."value", '$."valueString"')) > 4000 THEN CAST(error(concat('fhirql: column "value_string" of view "questionnaire_answers" is sized for 4000 characters but QuestionnaireResponse/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("f2"."value", '$."valueString"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("f2"."value", '$."valueString"') AS VARCHAR)
-    END AS "value_string",
+    json_extract_string("f1"."value", '$."linkId"') AS "link_id",
+    json_extract_string("f1"."value", '$."text"') AS "text",
+    json_extract_string("f2"."value", '$."valueString"') AS "value_string",
     CAST(CASE json_extract_string("f2"."value", '$."valueBoolean"')
         WHEN 'true' THEN 1
         WHEN 'false' THEN 0
