@@ -103,8 +103,12 @@ func (l *lowerer) textBound(x plan.Expr) int {
 			return 1
 		case plan.Quantity:
 			return 0
+		case plan.String:
+			return max(1, utf16Len(x.Value))
 		}
-		return max(1, utf16Len(x.Value))
+		// A number, boolean, date or time: short, whatever spelling an
+		// engine gives it.
+		return ShortLen
 	case *plan.TypeOp:
 		if x.Op == "as" {
 			return l.textBound(x.X)
