@@ -44,7 +44,7 @@ func Lower(c *check.Checked) ([]*plan.View, diag.List) {
 // LowerView lowers one checked view, so that the language server or a
 // single-view command need not lower a whole namespace.
 func LowerView(c *check.Checked, v *check.View) (*plan.View, diag.List) {
-	l := &lowerer{c: c, cols: map[*ast.Column]*plan.Column{}}
+	l := &lowerer{c: c, cols: map[*ast.Column]*plan.Column{}, bounds: map[plan.Expr]int{}}
 	if v.File != nil {
 		l.file = v.File.Source
 	}
@@ -111,6 +111,8 @@ type lowerer struct {
 	file  *source.File
 	cols  map[*ast.Column]*plan.Column
 	diags diag.List
+	// bounds are the text bounds of the fields lowered so far (size.go).
+	bounds map[plan.Expr]int
 }
 
 func (l *lowerer) fail(sp source.Span, what string) plan.Expr {
@@ -168,6 +170,7 @@ func (l *lowerer) column(col *ast.Column) *plan.Column {
 	}
 	if col.Path != nil {
 		pc.Expr = l.expr(col.Path)
+		pc.MaxLen = l.textBound(pc.Expr)
 	} else {
 		pc.Expr = l.fail(col.Sp, "a column without a path")
 	}
@@ -313,9 +316,12 @@ func (l *lowerer) field(e ast.Expr, x plan.Expr) plan.Expr {
 		for _, t := range el.Types {
 			ch.Keys = append(ch.Keys, plan.ChoiceKey{Key: el.ChoiceKey(t), Type: types.Type(t), Array: el.Many(), Primitive: primitive(t)})
 		}
+		l.bounds[ch] = choiceBound(el)
 		return ch
 	}
-	return &plan.Field{Base: l.base(e), X: x, Key: el.Name, Array: el.Many(), Primitive: len(el.Types) > 0 && primitive(el.Types[0])}
+	f := &plan.Field{Base: l.base(e), X: x, Key: el.Name, Array: el.Many(), Primitive: len(el.Types) > 0 && primitive(el.Types[0])}
+	l.bounds[f] = l.elementBound(el)
+	return f
 }
 
 // isEmpty reports whether x is known to yield nothing: the empty literal,
@@ -343,7 +349,9 @@ func (l *lowerer) choiceField(e ast.Expr, recv ast.Expr, el *catalog.Element, ty
 	default:
 		return l.fail(e.Span(), "a choice type filter")
 	}
-	return &plan.Field{Base: l.base(e), X: base, Key: el.ChoiceKey(typ), Array: el.Many(), Primitive: primitive(typ)}
+	f := &plan.Field{Base: l.base(e), X: base, Key: el.ChoiceKey(typ), Array: el.Many(), Primitive: primitive(typ)}
+	l.bounds[f] = typeBound(typ, el.Binding)
+	return f
 }
 
 func unparen(e ast.Expr) ast.Expr {

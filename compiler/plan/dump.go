@@ -45,6 +45,9 @@ func dumpSelect(b *strings.Builder, s *Select, depth int) {
 		if c.Declared != "" {
 			extra += " declared=" + c.Declared
 		}
+		if c.MaxLen > 0 {
+			extra += fmt.Sprintf(" max=%d", c.MaxLen)
+		}
 		for _, t := range c.Tags {
 			extra += fmt.Sprintf(" tag(%s=%q)", t.Name, t.Value)
 		}

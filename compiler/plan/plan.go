@@ -120,7 +120,14 @@ type Column struct {
 	// MaybeMany is true when the expression may yield several values although
 	// the column is not a collection: backends must then fail on several
 	// values (the spec's SHALL), naming the column.
-	MaybeMany   bool
+	MaybeMany bool
+	// MaxLen is the most characters (UTF-16 code units) one value of the
+	// column can have as text, from the catalog and the expression (a
+	// resource id: 64); 0 when nothing bounds it. Lowering derives it once
+	// (compiler/lower/size.go) so that every SQL target sizes the column
+	// alike; a value that is longer anyway fails the query rather than
+	// being cut.
+	MaxLen      int
 	Description string
 	Tags        []Tag
 	Span        source.Span

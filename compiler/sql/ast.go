@@ -15,6 +15,10 @@ type Expr interface{ exprNode() }
 // Col references a column: [Table].[Name], or [Name] when Table is empty.
 type Col struct{ Table, Name string }
 
+// RowsetFunc is a function of a rowset's current row, called on its alias:
+// [s].filename() of a serverless OPENROWSET.
+type RowsetFunc struct{ Table, Name string }
+
 // Var is a variable or parameter (@node); Name excludes the "@" and must be
 // a plain identifier (the emitter only ever makes its own).
 type Var struct{ Name string }
@@ -149,6 +153,7 @@ type Order struct {
 }
 
 func (*Col) exprNode()         {}
+func (*RowsetFunc) exprNode()  {}
 func (*Var) exprNode()         {}
 func (*Str) exprNode()         {}
 func (*ASCII) exprNode()       {}
@@ -387,6 +392,28 @@ type CreateSchema struct{ Name string }
 // Batch ends a batch (GO in T-SQL scripts).
 type Batch struct{}
 
+// Declare is DECLARE @Name Typ = Value.
+type Declare struct {
+	Name, Typ string
+	Value     Expr
+}
+
+// ExecVar runs the statement text held in a variable: EXEC(@Name). It is
+// how a script gives CETAS a LOCATION computed when it runs.
+type ExecVar struct{ Name string }
+
+// Guard stops the script with Msg when Cond holds (IF Cond THROW 50000,
+// Msg, 1), for what must exist before the script can do its work.
+type Guard struct {
+	Cond Expr
+	Msg  string
+}
+
+// CreateCredential is CREATE DATABASE SCOPED CREDENTIAL Name WITH
+// IDENTITY = Identity, for identities that need no secret (a workspace's
+// managed identity): a script never carries a secret.
+type CreateCredential struct{ Name, Identity string }
+
 func (*Comment) stmtNode()               {}
 func (*CreateView) stmtNode()            {}
 func (*CreateFunction) stmtNode()        {}
@@ -399,3 +426,7 @@ func (*CreateExternal) stmtNode()        {}
 func (*CreateExternalTableAs) stmtNode() {}
 func (*Batch) stmtNode()                 {}
 func (*CreateSchema) stmtNode()          {}
+func (*Declare) stmtNode()               {}
+func (*ExecVar) stmtNode()               {}
+func (*Guard) stmtNode()                 {}
+func (*CreateCredential) stmtNode()      {}

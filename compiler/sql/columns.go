@@ -2,6 +2,8 @@ package sql
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/fhirql/fhirql/compiler/plan"
@@ -91,7 +93,12 @@ func (e *emitter) typed(c *plan.Column, v val) (Expr, string) {
 		} else {
 			x = e.asValue(v).x
 		}
-		return &Convert{Typ: strings.ToUpper(tag), X: x, Try: true}, strings.ToUpper(tag)
+		typ := strings.ToUpper(tag)
+		if n, ok := textTagSize(typ); ok {
+			// TRY_CONVERT to NVARCHAR(n) cuts a longer value silently.
+			return e.checkLength(c, x, n, typ, func(x Expr) Expr { return &Convert{Typ: typ, X: x, Try: true} }), typ
+		}
+		return &Convert{Typ: typ, X: x, Try: true}, typ
 	}
 	declared := c.Declared != ""
 	st := sysType(c.Type)
@@ -155,12 +162,62 @@ func (e *emitter) typed(c *plan.Column, v val) (Expr, string) {
 	if v.sh == shNum {
 		return &Cast{X: v.x, Typ: e.d.TypeName(TDecimal)}, e.d.TypeName(TDecimal)
 	}
+	if c.MaxLen > 0 && (v.styp == "" || v.styp == e.d.TypeName(TText) || v.styp == e.d.TypeName(TTextMax)) {
+		typ := e.d.SizedText(c.MaxLen)
+		return e.checkLength(c, v.x, c.MaxLen, typ, func(x Expr) Expr { return &Cast{X: x, Typ: typ} }), typ
+	}
+	if v.styp == e.d.TypeName(TText) && v.styp != e.d.TypeName(TTextMax) {
+		// Bounded text whose bound the plan does not know: the CAST makes
+		// the column's type what ColumnInfo says (table layouts depend on
+		// it), and the check keeps it from cutting a longer value.
+		typ := e.d.TypeName(TText)
+		return e.checkLength(c, v.x, TextLen, typ, func(x Expr) Expr { return &Cast{X: x, Typ: typ} }), typ
+	}
 	if v.styp != "" {
 		return v.x, v.styp
 	}
 	typ := e.d.TypeName(TTextMax)
 	return &Cast{X: v.x, Typ: typ}, typ
 }
+
+// checkLength converts x to the sized text type typ with conv, unless x is
+// longer than n characters, in which case the query fails with a message
+// naming the view, the column, the resource and the size: a CAST to
+// NVARCHAR(n) would cut the value without a word (T-SQL), and the same check
+// runs on DuckDB, whose VARCHAR has no size, so every engine fails alike.
+func (e *emitter) checkLength(c *plan.Column, x Expr, n int, typ string, conv func(Expr) Expr) Expr {
+	// Bound whole, never inside a scalar subquery: its item may be an
+	// aggregate (the several-values check of a column), which must stay in
+	// the subquery that aggregates.
+	return e.bindWhole(x, func(x Expr) Expr {
+		{
+			size := &Num{V: fmt.Sprint(n)}
+			msg := e.d.Fn(FnConcat,
+				&Str{V: fmt.Sprintf("fhirql: column %q of view %q is sized for %d characters but %s/", c.Name, e.name, n, e.v.Resource)},
+				e.read(e.rootDoc, []string{"id"}, false),
+				&Str{V: " has a value of "},
+				e.d.Fn(FnLength, x),
+				&Str{V: ": fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)"})
+			return &Case{
+				Whens: []When{{Cond: &Bin{Op: OpGt, X: e.d.Fn(FnLength, x), Y: size}, Then: e.d.Fail(msg, typ)}},
+				Else:  conv(x),
+			}
+		}
+	})
+}
+
+// textTagSize is n for a sized character type (NVARCHAR(n), VARCHAR(n),
+// NCHAR(n), CHAR(n)) as written in a tsql/type tag.
+func textTagSize(typ string) (int, bool) {
+	m := sizedTextTag.FindStringSubmatch(typ)
+	if m == nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(m[1])
+	return n, err == nil && n > 0
+}
+
+var sizedTextTag = regexp.MustCompile(`^N?(?:VAR)?CHAR\s*\(\s*([0-9]+)\s*\)$`)
 
 // typeTag returns the column's tsql/type tag (the SQL on FHIR convention for
 // per-dialect types).

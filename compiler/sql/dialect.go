@@ -1,5 +1,7 @@
 package sql
 
+import "github.com/fhirql/fhirql/lang/diag"
+
 // Dialect is everything the shared emitter needs to know about one SQL
 // engine. The emitter decides *what* to compute (which JSON paths, which
 // rows, in which order, what fails); the dialect decides *how it is spelled*.
@@ -18,6 +20,10 @@ type Dialect interface {
 	Caps() Caps
 	// TypeName spells an abstract column type.
 	TypeName(t Type) string
+	// SizedText spells a text type of at most n characters (T-SQL
+	// NVARCHAR(n)); an engine without sized text (DuckDB) spells its text
+	// type, and the emitter's length check is then all that bounds it.
+	SizedText(n int) string
 	// Fn spells a scalar function of the portable vocabulary.
 	Fn(f Fn, args ...Expr) Expr
 
@@ -79,6 +85,13 @@ type Dialect interface {
 	Source(resource string, alias string) (*From, Expr)
 }
 
+// Validator is a dialect with limits on a compiled view as a whole, beyond
+// what each expression can express (a dedicated pool's columnstore table
+// cannot hold an NVARCHAR(MAX) column). Emit reports what it returns.
+type Validator interface {
+	Validate(c *Compiled) diag.List
+}
+
 // PropReader collects the primitive paths read from one object.
 type PropReader interface {
 	// Source is the table source; it is dropped from the output when
@@ -120,6 +133,9 @@ type Caps struct {
 
 // Type is an abstract SQL column type; dialects spell it.
 type Type int
+
+// TextLen is the size of TText, in characters.
+const TextLen = 4000
 
 const (
 	TText     Type = iota // bounded text (T-SQL NVARCHAR(4000))

@@ -68,7 +68,14 @@ func Emit(v *plan.View, d Dialect) (c *Compiled, diags diag.List) {
 	if e.diags.HasErrors() {
 		return nil, e.diags
 	}
-	return &Compiled{View: v, Query: q, Helpers: e.helpers, Columns: cols}, e.diags
+	c = &Compiled{View: v, Query: q, Helpers: e.helpers, Columns: cols}
+	if val, ok := d.(Validator); ok {
+		e.diags = append(e.diags, val.Validate(c)...)
+		if e.diags.HasErrors() {
+			return nil, e.diags
+		}
+	}
+	return c, e.diags
 }
 
 type emitter struct {

@@ -14,6 +14,7 @@ const (
 	CodeUnsupportedExpr     diag.Code = "FQL3103" // another construct the target cannot express
 	CodeBadName             diag.Code = "FQL3104" // a view or column name no SQL identifier can carry
 	CodeBadTypeTag          diag.Code = "FQL3105" // a tsql/type or ansi/type tag that is not a SQL type
+	CodeUnboundedColumn     diag.Code = "FQL3106" // an NVARCHAR(MAX) column in a table layout that cannot hold one
 )
 
 // errUnsupportedFunc names the function and the target, then why (when
@@ -45,4 +46,12 @@ func errBadName(f *source.File, sp source.Span, kind, name, target string) *diag
 
 func errBadTypeTag(f *source.File, sp source.Span, tag, value, target string) *diag.Diagnostic {
 	return diag.New(diag.Error, CodeBadTypeTag, f, sp, "tag %s = %q is not a SQL type the %s target accepts", tag, value, target)
+}
+
+// ErrUnboundedColumn: the column's type is unbounded text and the table
+// layout the build asks for cannot hold it (a Synapse dedicated pool's
+// clustered columnstore index). The note says both ways out.
+func ErrUnboundedColumn(f *source.File, sp source.Span, column, typ, layout, target, fix string) *diag.Diagnostic {
+	return diag.New(diag.Error, CodeUnboundedColumn, f, sp, "column %q is %s, which a %s table on the %s target cannot hold", column, typ, layout, target).
+		WithNote(sp, "%s", fix)
 }

@@ -443,6 +443,16 @@ func (e *emitter) let(x Expr, f func(Expr) Expr) Expr {
 	case *Sub:
 		return inside(x, f)
 	}
+	return e.bindWhole(x, f)
+}
+
+// bindWhole is let without looking into a scalar subquery: anything but a
+// simple expression is bound in a one-row derived table.
+func (e *emitter) bindWhole(x Expr, f func(Expr) Expr) Expr {
+	switch x.(type) {
+	case *Col, *Str, *Num, *Null, *Var, *ASCII:
+		return f(x)
+	}
 	alias := e.alias("b")
 	return &Sub{Q: &Select{
 		Items: []Item{{X: f(&Col{Table: alias, Name: "v"})}},

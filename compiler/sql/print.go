@@ -391,6 +391,22 @@ func (p *printer) stmt(s Stmt) {
 		p.w("AS")
 		p.nl()
 		p.query(s.As)
+	case *Declare:
+		p.w("DECLARE @" + trusted("variable", s.Name, varRE) + " " + p.typ(s.Typ) + " = ")
+		p.expr(s.Value, 0)
+	case *ExecVar:
+		p.w("EXEC(@" + trusted("variable", s.Name, varRE) + ")")
+	case *Guard:
+		p.w("IF ")
+		p.expr(s.Cond, 0)
+		p.ind++
+		p.nl()
+		p.w("THROW 50000, " + p.st.QuoteString(s.Msg, true) + ", 1")
+		p.ind--
+	case *CreateCredential:
+		p.w("CREATE DATABASE SCOPED CREDENTIAL ")
+		p.ident(s.Name)
+		p.w(" WITH IDENTITY = " + p.st.QuoteString(s.Identity, false))
 	default:
 		panic(fmt.Sprintf("sql: unknown statement %T", s))
 	}
@@ -903,6 +919,9 @@ func (p *printer) expr(e Expr, min int) {
 		return
 	}
 	switch e := e.(type) {
+	case *RowsetFunc:
+		p.ident(e.Table)
+		p.w("." + trusted("function", e.Name, varRE) + "()")
 	case *Col:
 		if e.Table != "" {
 			p.ident(e.Table)

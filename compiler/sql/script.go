@@ -22,6 +22,20 @@ type Target interface {
 	Create(c *Compiled) []Stmt
 }
 
+// Preconditions is a target whose scripts first check, or say, what must
+// exist before they can run (a user database, a master key); Synapse
+// serverless implements it.
+type Preconditions interface {
+	Preconditions() []Stmt
+}
+
+func preconditions(t Target) []Stmt {
+	if p, ok := t.(Preconditions); ok {
+		return p.Preconditions()
+	}
+	return nil
+}
+
 // Header is the comment that opens every script for one view: the view, its
 // resource and source file, so a reader of the lake's SQL can find the .fview.
 func Header(t Target, c *Compiled) []Stmt {
@@ -43,7 +57,7 @@ func Header(t Target, c *Compiled) []Stmt {
 // ViewScript is the SQL that (re)creates one view's own objects. What views
 // share (schema, staging tables, file formats) is in the deployment script.
 func ViewScript(t Target, c *Compiled) string {
-	stmts := Header(t, c)
+	stmts := append(Header(t, c), preconditions(t)...)
 	if len(t.Prelude([]*Compiled{c})) > 0 || schemaStmt(t) != nil {
 		stmts = append(stmts, &Comment{Lines: []string{"Run deploy.sql once first: it creates the shared objects this script uses."}})
 	}
@@ -73,6 +87,7 @@ func DeployScript(t Target, cs []*Compiled) string {
 		fmt.Sprintf("fhirql deployment for %s: %s", t.Name(), strings.Join(names, ", ")),
 		"Creates every object in dependency order; safe to run again.",
 	}}}
+	stmts = append(stmts, preconditions(t)...)
 	if st := schemaStmt(t); st != nil {
 		stmts = append(stmts, st)
 	}

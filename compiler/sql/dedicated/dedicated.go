@@ -15,6 +15,7 @@ import (
 	"github.com/fhirql/fhirql/compiler/plan"
 	"github.com/fhirql/fhirql/compiler/sql"
 	"github.com/fhirql/fhirql/compiler/sql/tsql"
+	"github.com/fhirql/fhirql/lang/diag"
 )
 
 // Options configure the target.
@@ -29,10 +30,13 @@ type Options struct {
 	Schema string
 	// Distribution is ROUND_ROBIN (default), REPLICATE or HASH(column).
 	Distribution string
-	// Index is CLUSTERED COLUMNSTORE INDEX (default) or HEAP.
+	// Index is CLUSTERED COLUMNSTORE INDEX or HEAP; empty chooses per
+	// view: columnstore when every column has a sized type, HEAP when one
+	// is still NVARCHAR(MAX), which columnstore tables cannot hold.
 	Index string
 	// SelectInto builds view tables with SELECT ... INTO instead of CTAS
-	// (always ROUND_ROBIN + clustered columnstore).
+	// (always ROUND_ROBIN + clustered columnstore, so every column must be
+	// sized).
 	SelectInto bool
 	// RepeatDepth bounds repeat (default 8).
 	RepeatDepth int
@@ -52,9 +56,7 @@ func New(o Options) *Target {
 	if o.Distribution == "" {
 		o.Distribution = "ROUND_ROBIN"
 	}
-	if o.Index == "" {
-		o.Index = "CLUSTERED COLUMNSTORE INDEX"
-	}
+	o.Index = strings.ToUpper(strings.TrimSpace(o.Index))
 	if o.RepeatDepth <= 0 {
 		o.RepeatDepth = 8
 	}
@@ -95,18 +97,36 @@ func (t *Target) Object(v *plan.View) sql.ObjectName {
 	return sql.ObjectName{t.opts.Schema, sql.ViewName(v)}
 }
 
-// Prelude drops, recreates and loads one staging heap per resource type.
-// FIELDQUOTE and FIELDTERMINATOR are 0x0b, a byte JSON text cannot contain
-// raw, so each line is one field; the row terminator is given in hex because
-// '\n' means '\r\n' to COPY INTO.
+// Preconditions implements sql.Preconditions: what the loading user and
+// the storage account must allow, and the 1 MB limit of loads.
+func (t *Target) Preconditions() []sql.Stmt {
+	who := "the caller's Microsoft Entra identity reads the files (Storage Blob Data Reader); SQL logins need --credential"
+	if t.opts.Credential != "" {
+		who = "the workspace's managed identity reads the files (Storage Blob Data Reader on the container)"
+	}
+	return []sql.Stmt{&sql.Comment{Lines: []string{
+		"Run in the dedicated SQL pool's database as a user with INSERT and ADMINISTER DATABASE BULK OPERATIONS;",
+		who + ".",
+		"Each NDJSON line is one staged row: a line over 1 MB (a resource with inline attachment data) may",
+		"exceed the load's row size limit; see docs/sql.md, Large resources.",
+	}}}
+}
+
+// Prelude drops, recreates and loads one staging heap per resource type,
+// in the form of the project's seed design for NDJSON: FIELDTERMINATOR
+// 0x00 (hex notation is documented for it; a JSON text never holds a raw
+// NUL) and FIELDQUOTE empty, so a line is one field whatever quotes it
+// holds; the row terminator is given in hex because '\n' means '\r\n' to
+// COPY INTO ("COPY INTO (Transact-SQL)"). Dropping the staging table first
+// means a re-run never keeps rows of files that are gone.
 func (t *Target) Prelude(views []*sql.Compiled) []sql.Stmt {
 	var stmts []sql.Stmt
 	for _, r := range sql.Resources(views) {
 		stg := t.Staging(r)
 		with := []sql.Option{
 			{Name: "FILE_TYPE", Value: &sql.ASCII{V: "CSV"}},
-			{Name: "FIELDTERMINATOR", Value: &sql.ASCII{V: "0x0b"}},
-			{Name: "FIELDQUOTE", Value: &sql.ASCII{V: "0x0b"}},
+			{Name: "FIELDQUOTE", Value: &sql.ASCII{V: ""}},
+			{Name: "FIELDTERMINATOR", Value: &sql.ASCII{V: "0x00"}},
 			{Name: "ROWTERMINATOR", Value: &sql.ASCII{V: "0x0a"}},
 			{Name: "ENCODING", Value: &sql.ASCII{V: "UTF8"}},
 		}
@@ -114,7 +134,10 @@ func (t *Target) Prelude(views []*sql.Compiled) []sql.Stmt {
 			with = append(with, sql.Option{Name: "CREDENTIAL", Value: &sql.OptionGroup{Opts: []sql.Option{{Name: "IDENTITY", Value: &sql.ASCII{V: t.opts.Credential}}}}})
 		}
 		stmts = append(stmts,
-			&sql.Comment{Lines: []string{"Staging for " + r + ": one NDJSON line per row."}},
+			&sql.Comment{Lines: []string{
+				"Staging for " + r + ": one NDJSON line per row. COPY reads the matching files in the folder and its",
+				"subfolders (names starting with _ or . excepted), as the serverless views do.",
+			}},
 			&sql.Drop{Kind: "TABLE", ObjectType: "U", Name: stg},
 			&sql.CreateTable{Name: stg, Columns: []sql.ColumnDef{{Name: "doc", Typ: "NVARCHAR(MAX)"}},
 				With: []sql.Option{{Name: "DISTRIBUTION", Value: &sql.Bare{K: "ROUND_ROBIN"}}, {Name: "HEAP"}}},
@@ -150,10 +173,68 @@ func ValidDistribution(d string) bool {
 	return false
 }
 
-// ValidIndex reports whether ix is an index option this target spells.
+// ValidIndex reports whether ix is an index option this target spells
+// (empty: chosen per view).
 func ValidIndex(ix string) bool {
 	up := strings.ToUpper(strings.TrimSpace(ix))
-	return up == "HEAP" || up == "CLUSTERED COLUMNSTORE INDEX"
+	return up == "" || up == heap || up == columnstore
+}
+
+const (
+	heap        = "HEAP"
+	columnstore = "CLUSTERED COLUMNSTORE INDEX"
+)
+
+// Validate implements sql.Validator: a columnstore table, asked for with
+// --index or implied by SELECT INTO, cannot hold an NVARCHAR(MAX) column
+// ("Indexes on dedicated SQL pool tables"), so the build fails here rather
+// than the deployment there.
+func (t *Target) Validate(c *sql.Compiled) diag.List {
+	layout, fix := "", ""
+	switch {
+	case t.opts.SelectInto:
+		layout = "SELECT INTO (clustered columnstore)"
+		fix = "build with CREATE TABLE AS SELECT (drop --select-into), which picks HEAP for such a view, or size the column with @tag(\"tsql/type\", \"NVARCHAR(n)\")"
+	case t.opts.Index == columnstore:
+		layout = "clustered columnstore"
+		fix = "leave --index out (fhirql then picks HEAP for such a view) or size the column with @tag(\"tsql/type\", \"NVARCHAR(n)\")"
+	default:
+		return nil
+	}
+	var ds diag.List
+	for _, i := range tsql.Unbounded(c) {
+		col := c.View.Columns[i]
+		ds = append(ds, sql.ErrUnboundedColumn(c.View.File, col.Span, col.Name, c.Columns[i].SQLType, layout, t.Name(), fix))
+	}
+	return ds
+}
+
+// index is the table layout of a view's table and, when fhirql chose HEAP
+// for it, the comment that says why.
+func (t *Target) index(c *sql.Compiled) (string, *sql.Comment) {
+	if t.opts.Index != "" {
+		return t.opts.Index, nil
+	}
+	unbounded := tsql.Unbounded(c)
+	if len(unbounded) == 0 {
+		return columnstore, nil
+	}
+	var names []string
+	for _, i := range unbounded {
+		names = append(names, c.Columns[i].Name)
+	}
+	return heap, &sql.Comment{Lines: []string{
+		"HEAP, not a clustered columnstore index: " + strings.Join(names, ", ") + " " + isAre(len(names)) + " NVARCHAR(MAX),",
+		"which columnstore tables cannot hold (Microsoft Learn, \"Indexes on dedicated SQL pool tables\").",
+		"A sized type for each, @tag(\"tsql/type\", \"NVARCHAR(n)\") in the view, makes it a columnstore table.",
+	}}
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }
 
 // Create drops and rebuilds the view's table.
@@ -163,8 +244,13 @@ func (t *Target) Create(c *sql.Compiled) []sql.Stmt {
 	if sel, ok := c.Query.(*sql.Select); ok && t.opts.SelectInto {
 		return []sql.Stmt{drop, &sql.SelectInto{Into: name, Q: sel}}
 	}
-	return []sql.Stmt{drop, &sql.CreateTable{Name: name, With: []sql.Option{
+	ix, why := t.index(c)
+	stmts := []sql.Stmt{drop}
+	if why != nil {
+		stmts = append(stmts, why)
+	}
+	return append(stmts, &sql.CreateTable{Name: name, With: []sql.Option{
 		{Name: "DISTRIBUTION", Value: t.distribution()},
-		{Name: strings.ToUpper(strings.TrimSpace(t.opts.Index))},
-	}, As: c.Query}}
+		{Name: ix},
+	}, As: c.Query})
 }

@@ -92,6 +92,10 @@ func (*Target) QuoteString(s string, unicode bool) string {
 	return sql.QuoteLiteral(s, "", func(r rune) string { return fmt.Sprintf("chr(%d)", r) }, "||")
 }
 
+// SizedText is VARCHAR: DuckDB ignores a VARCHAR's length, so the
+// emitter's length check is what bounds the value, as on T-SQL.
+func (t *Target) SizedText(n int) string { return t.TypeName(sql.TTextMax) }
+
 // TypeName spells the abstract column types.
 func (*Target) TypeName(t sql.Type) string {
 	switch t {

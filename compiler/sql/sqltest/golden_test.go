@@ -32,7 +32,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 const (
 	suiteDir    = "../../../testdata/sql-on-fhir-v2/tests"
 	examplesDir = "../../../examples"
-	lake        = "https://acct.dfs.core.windows.net/fhir/{resource}*.ndjson"
+	lake        = "https://acct.dfs.core.windows.net/fhir/{resource}-*.ndjson" // Azure Health Data Services' layout
 )
 
 func targets() []sql.Target {

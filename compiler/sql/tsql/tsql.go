@@ -74,6 +74,56 @@ func (Base) TypeName(t sql.Type) string {
 	return "NVARCHAR(MAX)"
 }
 
+// MaxSized is the largest n of NVARCHAR(n); wider text is NVARCHAR(MAX).
+const MaxSized = 4000
+
+// SizedText is NVARCHAR(n): n counts UTF-16 code units, as the emitter's
+// length check (DATALENGTH / 2) does.
+func (b Base) SizedText(n int) string {
+	if n <= 0 || n > MaxSized {
+		return b.TypeName(sql.TTextMax)
+	}
+	return fmt.Sprintf("NVARCHAR(%d)", n)
+}
+
+// Unbounded lists the columns of c whose type is (N)VARCHAR(MAX) or
+// VARBINARY(MAX): the ones a clustered columnstore table of a Synapse
+// dedicated pool cannot hold ("Indexes on dedicated SQL pool tables").
+func Unbounded(c *sql.Compiled) []int {
+	var out []int
+	for i, col := range c.Columns {
+		if strings.HasSuffix(strings.ToUpper(strings.ReplaceAll(col.SQLType, " ", "")), "(MAX)") {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// SplitPattern splits a lake location pattern into its folder and the file
+// name pattern of its last segment; wildcard says the name has a '*'.
+func SplitPattern(loc string) (dir, name string, wildcard bool) {
+	i := strings.LastIndexByte(loc, '/')
+	dir, name = loc[:i+1], loc[i+1:]
+	return dir, name, strings.Contains(name, "*")
+}
+
+// LikePattern turns a file name pattern with '*' wildcards into a LIKE
+// pattern: '*' is '%', and LIKE's own wildcards are taken literally.
+func LikePattern(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		switch r {
+		case '*':
+			b.WriteByte('%')
+		case '%', '_', '[':
+			b.WriteString("[" + string(r) + "]")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 func call(name string, args ...sql.Expr) sql.Expr { return &sql.Func{Name: name, Args: args} }
 
 func bin2(x sql.Expr) sql.Expr { return &sql.Collate{X: x, Name: BIN2} }

@@ -38,14 +38,26 @@ Targets:
               the NDJSON files (read_json_objects)
 
 --source is a lake path pattern with a {resource} placeholder for serverless and
-dedicated, where it is required ('https://acct.dfs.core.windows.net/fhir/{resource}*.ndjson'),
-a table name for sqlserver (default dbo.fhir_raw), and a path or glob with {resource}
-for duckdb (default '{resource}*.ndjson', relative to where DuckDB runs).
-{resource} is the only placeholder; it is replaced by each view's resource type.`
+dedicated, where it is required, matching the export's file names exactly
+('https://acct.dfs.core.windows.net/fhir/{resource}-*.ndjson' for Azure Health
+Data Services, '.../*.{resource}.ndjson' for SMART Bulk Data); both pools read
+the matching files in the folder and its subfolders. It is a table name for
+sqlserver (dbo.fhir_raw), and a path or glob with {resource} for duckdb
+(default '{resource}*.ndjson', relative to where DuckDB runs).
+
+Column types are sized where the catalog bounds them (an id: NVARCHAR(64)); a
+longer value fails the query with a message, never cut. Dedicated tables are
+clustered columnstore unless a column stays NVARCHAR(MAX) (then HEAP). Scripts
+re-run: --materialize parquet writes a new folder per run. See docs/sql.md.
+{resource} is the only placeholder; it is replaced by each view's resource type.
+
+Each expectation of a view (expect rules) becomes a view of the rows that fail
+it, <view>__expect_<rule>, created after the views (docs/expect.md).`
 
 type buildFlags struct {
 	target, source, out, schema                string
 	dataSource, materialize, parquetLocation   string
+	auth                                       string
 	repeatDepth                                int
 	distribution, index, credential, docColumn string
 	selectInto, queryOnly                      bool
@@ -55,7 +67,7 @@ type buildFlags struct {
 // targetFlags says which flags each target accepts, so that a flag given to
 // the wrong target is a usage error rather than silently ignored.
 var targetFlags = map[string]map[string]bool{
-	"serverless": {"data-source": true, "materialize": true, "parquet-location": true, "repeat-depth": true},
+	"serverless": {"data-source": true, "materialize": true, "parquet-location": true, "repeat-depth": true, "auth": true},
 	"dedicated":  {"repeat-depth": true, "distribution": true, "index": true, "credential": true, "select-into": true},
 	"sqlserver":  {"doc-column": true, "select-into": true},
 	"duckdb":     {"repeat-depth": true, "select-into": true},
@@ -71,9 +83,10 @@ func runBuild(env *Env, args []string) int {
 	fs.StringVar(&f.dataSource, "data-source", "", "serverless: EXTERNAL DATA SOURCE holding the credential (--source is then relative to it)")
 	fs.StringVar(&f.materialize, "materialize", "", "serverless: \"parquet\" adds CETAS statements writing each view as Parquet")
 	fs.StringVar(&f.parquetLocation, "parquet-location", "", "serverless: lake folder for --materialize parquet")
+	fs.StringVar(&f.auth, "auth", "", "serverless: how the Parquet output data source reaches storage: passthrough (default: the caller's Entra identity), managed-identity (the workspace's) or sas (a credential you create)")
 	fs.IntVar(&f.repeatDepth, "repeat-depth", 8, "serverless, dedicated, duckdb: levels of repeat to unroll (duckdb: only for repeat paths with functions); deeper data fails the query")
 	fs.StringVar(&f.distribution, "distribution", "ROUND_ROBIN", "dedicated: ROUND_ROBIN, REPLICATE or HASH(column)")
-	fs.StringVar(&f.index, "index", "CLUSTERED COLUMNSTORE INDEX", "dedicated: CLUSTERED COLUMNSTORE INDEX or HEAP")
+	fs.StringVar(&f.index, "index", "", "dedicated: CLUSTERED COLUMNSTORE INDEX or HEAP (default: columnstore when every column has a sized type, else HEAP)")
 	fs.StringVar(&f.credential, "credential", "", "dedicated: COPY INTO credential identity, e.g. \"Managed Identity\"")
 	fs.StringVar(&f.docColumn, "doc-column", "doc", "sqlserver: the column of the --source table holding the JSON")
 	fs.BoolVar(&f.selectInto, "select-into", false, "dedicated, sqlserver, duckdb: build tables with SELECT ... INTO (dedicated default: CTAS; sqlserver default: views; duckdb: CREATE TABLE AS)")
@@ -149,6 +162,11 @@ func runBuild(env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "fhirql build: no views found")
 		return ExitErrors
 	}
+	if f.target == "serverless" || f.target == "dedicated" {
+		for _, w := range overlapWarnings(f.source, sql.Resources(compiled)) {
+			fmt.Fprintln(env.Stderr, "fhirql build: warning: "+w)
+		}
+	}
 	if f.queryOnly {
 		for i, c := range compiled {
 			if i > 0 {
@@ -167,6 +185,37 @@ func runBuild(env *Env, args []string) int {
 		return ExitErrors
 	}
 	return ExitOK
+}
+
+// overlapWarnings says which resource types a --source pattern with
+// "{resource}*" also matches the files of: Medication* matches
+// MedicationRequest-1.ndjson. The rows stay right (each view keeps its own
+// resourceType), but both pools read, bill and (COPY INTO) stage the other
+// files; the exact patterns of the export layouts avoid it.
+func overlapWarnings(source string, resources []string) []string {
+	if source == "" {
+		source = "{resource}*.ndjson"
+	}
+	name := source[strings.LastIndexByte(source, '/')+1:]
+	if !strings.Contains(name, "{resource}*") {
+		return nil
+	}
+	var out []string
+	all := r4.Catalog().ResourceNames()
+	for _, r := range resources {
+		var also []string
+		for _, o := range all {
+			if o != r && strings.HasPrefix(o, r) {
+				also = append(also, o)
+			}
+		}
+		if len(also) > 0 {
+			out = append(out, fmt.Sprintf("--source %q reads the %s files of %s too, for %s: the rows stay right, but both pools read (and bill) them; "+
+				"use the export's exact pattern: {resource}-*.ndjson (Azure Health Data Services), *.{resource}.ndjson (SMART Bulk Data server and client), {resource}.*.ndjson or {resource}.ndjson (docs/sql.md, Files)",
+				source, strings.Join(also, ", "), r, r))
+		}
+	}
+	return out
 }
 
 // flagTargets reports whether a flag is target-specific.
@@ -217,14 +266,23 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 		if f.dataSource != "" && !sql.ValidIdent(f.dataSource) {
 			return nil, fmt.Sprintf("invalid --data-source %q", f.dataSource)
 		}
+		if !serverless.ValidAuth(f.auth) {
+			return nil, fmt.Sprintf("invalid --auth %q (want passthrough, managed-identity or sas)", f.auth)
+		}
+		if f.auth != "" && f.materialize == "" {
+			return nil, "--auth applies to the Parquet output (--materialize parquet); reading the NDJSON uses --data-source's credential, or the caller's identity"
+		}
 		return serverless.New(serverless.Options{Source: f.source, DataSource: f.dataSource, Schema: f.schema,
-			RepeatDepth: f.repeatDepth, Parquet: f.parquetLocation}), ""
+			RepeatDepth: f.repeatDepth, Parquet: f.parquetLocation, Auth: f.auth}), ""
 	case "dedicated":
 		if !dedicated.ValidDistribution(f.distribution) {
 			return nil, fmt.Sprintf("invalid --distribution %q (want ROUND_ROBIN, REPLICATE or HASH(column))", f.distribution)
 		}
 		if !dedicated.ValidIndex(f.index) {
 			return nil, fmt.Sprintf("invalid --index %q (want \"CLUSTERED COLUMNSTORE INDEX\" or HEAP)", f.index)
+		}
+		if f.selectInto && f.index != "" {
+			return nil, "--index does not apply to --select-into (SELECT INTO always makes a clustered columnstore table); use CREATE TABLE AS SELECT, the default"
 		}
 		if err := checkLocation("--credential", f.credential); err != "" {
 			return nil, err

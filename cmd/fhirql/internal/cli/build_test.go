@@ -44,7 +44,9 @@ func TestBuildStdout(t *testing.T) {
 	}{
 		{[]string{"--target", "serverless", "--source", lakeSource}, []string{
 			"CREATE OR ALTER VIEW [dbo].[patients] AS",
-			"BULK 'https://acct.dfs.core.windows.net/fhir/Patient*.ndjson'",
+			// COPY INTO's recursive wildcard, on serverless too.
+			"BULK 'https://acct.dfs.core.windows.net/fhir/**'",
+			"WHERE [s].filename() COLLATE Latin1_General_100_BIN2 LIKE N'Patient%.ndjson'",
 			"-- fhirql view \"patients\" of Patient, for serverless",
 			"-- source: " + v,
 		}},
@@ -57,13 +59,23 @@ func TestBuildStdout(t *testing.T) {
 			"CREATE EXTERNAL TABLE [fhir].[patients_parquet]",
 			"FROM [fhir].[patients]",
 		}},
+		{[]string{"--target", "serverless", "--source", lakeSource, "--materialize", "parquet", "--parquet-location", "https://acct.dfs.core.windows.net/out/", "--auth", "managed-identity"}, []string{
+			"CREATE DATABASE SCOPED CREDENTIAL [fhirql_lake] WITH IDENTITY = 'Managed Identity'",
+			"CREDENTIAL = [fhirql_lake]",
+			"EXEC(@fhirql_cetas);",
+		}},
 		{[]string{"--target", "dedicated", "--source", lakeSource, "--distribution", "HASH(id)", "--credential", "Managed Identity"}, []string{
 			"COPY INTO [dbo].[fhirql_Patient_ndjson] ([doc] 1)",
 			"CREDENTIAL = (IDENTITY = 'Managed Identity')",
-			"WITH (DISTRIBUTION = HASH([id]), CLUSTERED COLUMNSTORE INDEX)",
+			// given[] is JSON array text, NVARCHAR(MAX): a heap, and why.
+			"-- HEAP, not a clustered columnstore index: given is NVARCHAR(MAX),",
+			"WITH (DISTRIBUTION = HASH([id]), HEAP)",
 			"SUBSTRING(JSON_MODIFY(N'[]', 'append $',",
 		}},
-		{[]string{"--target", "dedicated", "--source", lakeSource, "--select-into", "--index", "HEAP"}, []string{
+		{[]string{"--target", "dedicated", "--source", lakeSource, "--index", "HEAP"}, []string{
+			"WITH (DISTRIBUTION = ROUND_ROBIN, HEAP)",
+		}},
+		{[]string{"--target", "sqlserver", "--select-into"}, []string{
 			"INTO [dbo].[patients]",
 		}},
 		{[]string{"--target", "sqlserver", "--source", "raw.[ndjson lines]", "--doc-column", "json"}, []string{
@@ -189,6 +201,10 @@ func TestBuildUsageErrors(t *testing.T) {
 		{[]string{"build", v, "--target", "serverless", "--source", src, "--materialize", "csv", "--parquet-location", "x"}, `--materialize must be "parquet"`},
 		{[]string{"build", v, "--target", "dedicated", "--source", src, "--distribution", "HASH(a]b)"}, "invalid --distribution"},
 		{[]string{"build", v, "--target", "dedicated", "--source", src, "--index", "NONCLUSTERED"}, "invalid --index"},
+		{[]string{"build", v, "--target", "serverless", "--source", src, "--auth", "key", "--materialize", "parquet", "--parquet-location", "x"}, "invalid --auth"},
+		{[]string{"build", v, "--target", "serverless", "--source", src, "--auth", "sas"}, "--auth applies to the Parquet output"},
+		{[]string{"build", v, "--target", "dedicated", "--source", src, "--auth", "sas"}, "--auth not valid with --target dedicated"},
+		{[]string{"build", v, "--target", "dedicated", "--source", src, "--index", "HEAP", "--select-into"}, "--index does not apply to --select-into"},
 		{[]string{"build", v, "--target", "sqlserver", "--source", "a..b"}, "--source for sqlserver is a table name"},
 		{[]string{"build", v, "--target", "serverless", "--source", "x\ny"}, "control character"},
 		{[]string{"build", v, "--target", "serverless", "--repeat-depth", "0"}, "--repeat-depth must be"},
@@ -220,6 +236,10 @@ func TestBuildViewErrors(t *testing.T) {
 	}{
 		{[]string{"build", bad, "--target", "serverless", "--source", src}, `did you mean "birthDate"`},
 		{[]string{"build", regex, "--target", "dedicated", "--source", src}, `error[FQL3101]: function "matches" is not supported by the dedicated target`},
+		{[]string{"build", writeView(t, t.TempDir(), "p.fview", patientView), "--target", "dedicated", "--source", src, "--select-into"},
+			`error[FQL3106]: column "given" is NVARCHAR(MAX), which a SELECT INTO (clustered columnstore) table on the dedicated target cannot hold`},
+		{[]string{"build", writeView(t, t.TempDir(), "p.fview", patientView), "--target", "dedicated", "--source", src, "--index", "clustered columnstore index"},
+			`error[FQL3106]: column "given" is NVARCHAR(MAX), which a clustered columnstore table on the dedicated target cannot hold`},
 		{[]string{"build", filepath.Join(dir, "missing.fview"), "--target", "sqlserver"}, "cannot read"},
 	}
 	for _, c := range cases {
@@ -271,5 +291,26 @@ func TestScriptNames(t *testing.T) {
 	}
 	if got := strings.Join(scriptNames(cs), " "); got != "_evil.sql a_b.sql hidden.sql view.sql" {
 		t.Errorf("scriptNames = %q", got)
+	}
+}
+
+func TestBuildOverlapWarning(t *testing.T) {
+	v := writeView(t, t.TempDir(), "m.fview", "view meds of Medication {\n  id = getResourceKey()\n}\n")
+	for _, c := range []struct {
+		source string
+		warn   bool
+	}{
+		{"https://acct.dfs.core.windows.net/fhir/{resource}*.ndjson", true},
+		{"https://acct.dfs.core.windows.net/fhir/{resource}-*.ndjson", false},
+		{"https://acct.dfs.core.windows.net/fhir/*.{resource}.ndjson", false},
+	} {
+		code, _, errs := runFhirql("build", v, "--target", "dedicated", "--source", c.source)
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d\n%s", c.source, code, errs)
+		}
+		got := strings.Contains(errs, "warning: --source") && strings.Contains(errs, "reads the MedicationAdministration, MedicationDispense, MedicationKnowledge, MedicationRequest, MedicationStatement files of Medication too")
+		if got != c.warn {
+			t.Errorf("%s: warning %v, want %v:\n%s", c.source, got, c.warn, errs)
+		}
 	}
 }
