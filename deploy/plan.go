@@ -31,8 +31,9 @@ type Unit struct {
 	Batch int
 	// View is the view the statements serve, "" for shared objects.
 	View string
-	// Object names the shared object (schema, data source, file format,
-	// staging table) when View is "".
+	// Object is what the unit's first statement creates, drops or loads
+	// ("table [dbo].[fhirql_Patient_ndjson]"); for a shared object, the
+	// object.
 	Object string
 	// SQL is the unit's text; its first line is script line Line.
 	SQL           string
@@ -44,6 +45,8 @@ type Unit struct {
 // Label names what the unit creates, for progress and errors.
 func (u Unit) Label() string {
 	switch {
+	case u.View != "" && u.Object != "":
+		return fmt.Sprintf("view %q: %s", u.View, u.Object)
 	case u.View != "":
 		return fmt.Sprintf("view %q", u.View)
 	case u.Object != "":
@@ -74,6 +77,9 @@ func NewScript(parts []sql.ScriptPart) (*Script, error) {
 		pr := part{view: p.View, object: p.Object, line: line, endLine: line + n - 1}
 		var st lexState
 		for i, l := range strings.Split(strings.TrimSuffix(p.SQL, "\n"), "\n") {
+			if isGo, _, _ := goLine(l); isGo && st.normal() {
+				continue // a separator is no statement
+			}
 			if st.scanLine(l) {
 				pr.head, pr.headLine = strings.TrimSpace(l), line+i
 				break
@@ -123,14 +129,14 @@ func (s *Script) cut(batch int, bt Batch) []Unit {
 		}
 		o := owner{p.view, p.object}
 		if p.view != "" {
-			o.object = ""
+			o.object = "" // a view's statements stay together
 		}
 		if cur == nil || o != curOwner {
 			if cur != nil {
 				units = append(units, *cur)
 			}
 			from := i - pending
-			cur = &Unit{Batch: batch, View: o.view, Object: o.object, Line: bt.Line + from, Count: bt.Count}
+			cur = &Unit{Batch: batch, View: p.view, Object: p.object, Line: bt.Line + from, Count: bt.Count}
 			cur.SQL = strings.Join(lines[from:i], "")
 			curOwner = o
 			pending = 0

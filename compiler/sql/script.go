@@ -79,9 +79,9 @@ type ScriptPart struct {
 	// View is the name of the view the statement belongs to (its header,
 	// helpers, object and copies), "" for what the views share.
 	View string
-	// Object names what a shared statement creates or loads (a schema, an
-	// external data source or file format, a staging table), as printed;
-	// "" for a view's statements, comments and batch separators.
+	// Object names what the statement creates, drops or loads ("table
+	// [dbo].[fhirql_Patient_ndjson]", "external data source [src]"), ""
+	// for comments and batch separators.
 	Object string
 	// SQL is the statement as printed, ending with a line break.
 	SQL string
@@ -96,11 +96,7 @@ func DeployParts(t Target, cs []*Compiled) []ScriptPart {
 	var parts []ScriptPart
 	add := func(view string, stmts ...Stmt) {
 		for _, s := range stmts {
-			part := ScriptPart{View: view, SQL: Print(t, []Stmt{s})}
-			if view == "" {
-				part.Object = stmtObject(t, s)
-			}
-			parts = append(parts, part)
+			parts = append(parts, ScriptPart{View: view, Object: stmtObject(t, s), SQL: Print(t, []Stmt{s})})
 		}
 	}
 	add("", &Comment{Lines: []string{
@@ -131,23 +127,23 @@ func stmtObject(st Style, s Stmt) string {
 	case *CreateSchema:
 		return "schema " + st.QuoteIdent(s.Name)
 	case *CreateIfMissing:
-		return st.QuoteIdent(s.Name)
+		return stmtObject(st, s.Stmt)
 	case *CreateExternal:
-		return st.QuoteIdent(s.Name)
+		return "external " + strings.ToLower(s.Kind) + " " + st.QuoteIdent(s.Name)
 	case *Drop:
-		return object(s.Name)
+		return strings.ToLower(s.Kind) + " " + object(s.Name)
 	case *CreateTable:
-		return object(s.Name)
+		return "table " + object(s.Name)
 	case *CopyInto:
-		return object(s.Table)
+		return "table " + object(s.Table)
 	case *CreateView:
-		return object(s.Name)
+		return "view " + object(s.Name)
 	case *CreateFunction:
-		return object(s.Name)
+		return "function " + object(s.Name)
 	case *SelectInto:
-		return object(s.Into)
+		return "table " + object(s.Into)
 	case *CreateExternalTableAs:
-		return object(s.Name)
+		return "external table " + object(s.Name)
 	}
 	return ""
 }
