@@ -19,8 +19,8 @@ func init() {
 const deploySummary = `Compiles views as 'fhirql build' does and runs the deployment script (deploy.sql) on a
 Synapse serverless or dedicated pool or a SQL Server, batch by batch as sqlcmd does, on
 one connection, printing each object as it goes (stderr). It stops at the first failure
-and names the view, the statement and its line in the script (--dry-run shows the
-numbered script). The script drops or replaces everything it creates, so after fixing
+and names the view, the statement and its line in the script ('fhirql build' with
+the same flags prints that script). The script drops or replaces everything it creates, so after fixing
 the cause, running deploy again finishes the job.
 
 --dsn is a go-mssqldb connection string (default $FHIRQL_MSSQL_DSN):
@@ -113,7 +113,8 @@ func runDeploy(env *Env, args []string) int {
 		var de *deploy.Error
 		if errors.As(err, &de) {
 			fmt.Fprintf(env.Stderr, "What ran before it stays deployed. Fix the cause and run fhirql deploy again: "+
-				"the script drops or replaces what it creates, so a new run finishes the job (--dry-run shows lines %d-%d).\n",
+				"the script drops or replaces what it creates, so a new run finishes the job. "+
+				"Line numbers are those of the script 'fhirql build' prints with the same flags (lines %d-%d here).\n",
 				de.Unit.Line, de.Unit.EndLine)
 		}
 		return ExitErrors
