@@ -55,6 +55,11 @@ func parseDSN(dsn string) (dsnInfo, error) {
 		if info.fedauth == "" {
 			return dsnInfo{}, fmt.Errorf("invalid DSN: unknown fedauth=%s (Microsoft Entra ID methods: %s)", fa, strings.Join(entraMethods, ", "))
 		}
+		// The azuread driver checks each method's parameters (a service
+		// principal's secret, ...) without signing in.
+		if _, err := azuread.NewConnector(dsn); err != nil {
+			return dsnInfo{}, fmt.Errorf("invalid DSN for fedauth=%s: %v", info.fedauth, err)
+		}
 	}
 	return info, nil
 }

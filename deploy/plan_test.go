@@ -307,6 +307,10 @@ func TestDescribe(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "ActiveDirectoryDefault") {
 		t.Errorf("unknown fedauth: %v, want the list of methods", err)
 	}
+	_, err = Describe("sqlserver://app-id@ws.sql.azuresynapse.net?database=lake&fedauth=ActiveDirectoryServicePrincipal")
+	if err == nil || !strings.Contains(err.Error(), "password") {
+		t.Errorf("service principal without a secret: %v, want the driver's word on it", err)
+	}
 	if _, err := Describe(""); err == nil {
 		t.Error("empty DSN accepted")
 	}
