@@ -38,7 +38,9 @@ type Unit struct {
 	// SQL is the unit's text; its first line is script line Line.
 	SQL           string
 	Line, EndLine int
-	// Count is the batch's GO count; the unit runs that many times.
+	// Count is the batch's GO count; the unit runs that many times. (The
+	// builder writes no counts; a counted batch cut into several units would
+	// run each unit n times in turn rather than the whole batch n times.)
 	Count int
 }
 
