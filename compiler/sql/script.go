@@ -77,30 +77,95 @@ func schemaStmt(t Target) Stmt {
 
 // DeployScript creates everything the views need, in dependency order
 // (shared objects, then each view's helpers, then the view), and can be run
-// again after a change.
+// again after a change. It is its DeployParts, concatenated.
 func DeployScript(t Target, cs []*Compiled) string {
+	var b strings.Builder
+	for _, p := range DeployParts(t, cs) {
+		b.WriteString(p.SQL)
+	}
+	return b.String()
+}
+
+// ScriptPart is one statement (or comment, or batch separator) of a
+// deployment script and what it belongs to, so that a tool running the
+// script (fhirql deploy) can say which view or object a line of it serves
+// without reading the comments back.
+type ScriptPart struct {
+	// View is the name of the view the statement belongs to (its header,
+	// helpers, object and copies), "" for what the views share.
+	View string
+	// Object names what the statement creates, drops or loads ("table
+	// [dbo].[fhirql_Patient_ndjson]", "external data source [src]"), ""
+	// for comments and batch separators.
+	Object string
+	// SQL is the statement as printed, ending with a line break.
+	SQL string
+}
+
+// DeployParts is the deployment script as statements, in order.
+func DeployParts(t Target, cs []*Compiled) []ScriptPart {
 	var names []string
 	for _, c := range cs {
 		names = append(names, ViewName(c.View))
 	}
-	stmts := []Stmt{&Comment{Lines: []string{
+	var parts []ScriptPart
+	add := func(view string, stmts ...Stmt) {
+		for _, s := range stmts {
+			parts = append(parts, ScriptPart{View: view, Object: stmtObject(t, s), SQL: Print(t, []Stmt{s})})
+		}
+	}
+	add("", &Comment{Lines: []string{
 		fmt.Sprintf("fhirql deployment for %s: %s", t.Name(), strings.Join(names, ", ")),
 		"Creates every object in dependency order; safe to run again.",
-	}}}
-	stmts = append(stmts, preconditions(t)...)
+	}})
+	add("", preconditions(t)...)
 	if st := schemaStmt(t); st != nil {
-		stmts = append(stmts, st)
+		add("", st)
 	}
-	stmts = append(stmts, t.Prelude(cs)...)
+	add("", t.Prelude(cs)...)
 	for _, c := range cs {
-		stmts = append(stmts, Header(t, c)...)
-		stmts = append(stmts, t.Create(c)...)
+		add(ViewName(c.View), Header(t, c)...)
+		add(ViewName(c.View), t.Create(c)...)
 	}
 	// Expectation tests last: a references test reads another view.
 	for _, c := range cs {
-		stmts = append(stmts, c.Tests...)
+		add(ViewName(c.View), c.Tests...)
 	}
-	return Print(t, stmts)
+	return parts
+}
+
+// stmtObject names the object a statement creates, drops or loads.
+func stmtObject(st Style, s Stmt) string {
+	object := func(n ObjectName) string {
+		parts := make([]string, len(n))
+		for i, p := range n {
+			parts[i] = st.QuoteIdent(p)
+		}
+		return strings.Join(parts, ".")
+	}
+	switch s := s.(type) {
+	case *CreateSchema:
+		return "schema " + st.QuoteIdent(s.Name)
+	case *CreateIfMissing:
+		return stmtObject(st, s.Stmt)
+	case *CreateExternal:
+		return "external " + strings.ToLower(s.Kind) + " " + st.QuoteIdent(s.Name)
+	case *Drop:
+		return strings.ToLower(s.Kind) + " " + object(s.Name)
+	case *CreateTable:
+		return "table " + object(s.Name)
+	case *CopyInto:
+		return "table " + object(s.Table)
+	case *CreateView:
+		return "view " + object(s.Name)
+	case *CreateFunction:
+		return "function " + object(s.Name)
+	case *SelectInto:
+		return "table " + object(s.Into)
+	case *CreateExternalTableAs:
+		return "external table " + object(s.Name)
+	}
+	return ""
 }
 
 // ParseObjectName splits a possibly qualified name given on the command

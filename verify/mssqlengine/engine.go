@@ -19,18 +19,15 @@ import (
 	"crypto/rand"
 	dbsql "database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
-	mssql "github.com/microsoft/go-mssqldb"
-	"github.com/microsoft/go-mssqldb/msdsn"
-
 	"github.com/fhirql/fhirql/compiler/plan"
 	"github.com/fhirql/fhirql/compiler/sql"
 	"github.com/fhirql/fhirql/compiler/sql/sqlserver"
+	"github.com/fhirql/fhirql/deploy"
 	"github.com/fhirql/fhirql/lang/diag"
 	"github.com/fhirql/fhirql/verify"
 )
@@ -39,7 +36,9 @@ import (
 type Options struct {
 	// DSN is a go-mssqldb connection string:
 	// sqlserver://user:password@host:1433?database=master, or the ADO form
-	// server=host;user id=sa;password=...;database=master.
+	// server=host;user id=sa;password=...;database=master; with
+	// fedauth=ActiveDirectory... it signs in with Microsoft Entra ID
+	// (package deploy).
 	DSN string
 	// Schema holds the loaded table and the helper functions (default dbo).
 	// It must exist.
@@ -57,34 +56,7 @@ type Engine struct {
 // CheckDSN parses a DSN without connecting and describes the server it
 // names (never the password), so that a typo is reported before anything
 // is loaded.
-func CheckDSN(dsn string) (string, error) {
-	if strings.TrimSpace(dsn) == "" {
-		return "", errors.New("no DSN: give one like sqlserver://sa:PASSWORD@localhost:1433?database=master")
-	}
-	cfg, err := msdsn.Parse(dsn)
-	if err != nil {
-		return "", fmt.Errorf("invalid DSN: %v", err)
-	}
-	host := cfg.Host
-	if host == "" {
-		host = "localhost"
-	}
-	if cfg.Instance != "" {
-		host += `\` + cfg.Instance
-	}
-	if cfg.Port != 0 {
-		host += fmt.Sprintf(":%d", cfg.Port)
-	}
-	db := cfg.Database
-	if db == "" {
-		db = "(default database)"
-	}
-	user := cfg.User
-	if user == "" {
-		user = "(integrated security)"
-	}
-	return fmt.Sprintf("%s, database %s, user %s", host, db, user), nil
-}
+func CheckDSN(dsn string) (string, error) { return deploy.Describe(dsn) }
 
 // New connects to the server and checks it answers.
 func New(ctx context.Context, o Options) (*Engine, error) {
@@ -97,13 +69,9 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	if !sql.ValidIdent(o.Schema) {
 		return nil, fmt.Errorf("invalid schema %q", o.Schema)
 	}
-	db, err := dbsql.Open("sqlserver", o.DSN)
+	db, err := deploy.Open(ctx, o.DSN)
 	if err != nil {
 		return nil, err
-	}
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("cannot reach SQL Server: %v", err)
 	}
 	return &Engine{db: db, schema: o.Schema, table: sql.ObjectName{o.Schema, "fhirql_verify_" + randomHex(6)}}, nil
 }
@@ -141,7 +109,7 @@ func (e *Engine) dropTableSQL() string {
 
 // copyInSQL is the bulk-load statement mssql.CopyIn builds for the table.
 func (e *Engine) copyInSQL() string {
-	return mssql.CopyIn(strings.Join(e.table, "."), mssql.BulkOptions{Tablock: true}, "doc")
+	return deploy.CopyInSQL(strings.Join(e.table, "."), "doc")
 }
 
 func quoteName(t sql.Style, n sql.ObjectName) string {

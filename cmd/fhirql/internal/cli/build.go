@@ -76,9 +76,42 @@ var targetFlags = map[string]map[string]bool{
 func runBuild(env *Env, args []string) int {
 	var f buildFlags
 	fs := newFlags(env, "build", "PATH...", buildSummary)
+	f.define(fs)
+	fs.StringVar(&f.out, "out", "", "write per-view scripts, deploy.sql and manifest.json to this directory")
+	fs.BoolVar(&f.queryOnly, "query-only", false, "print only each view's SELECT, without DDL")
+	paths, err := parseFlags(env, fs, args)
+	if err != nil {
+		return flagExit(err)
+	}
+	target, compiled, code := f.compile(env, fs, "build", paths)
+	if target == nil {
+		return code
+	}
+	if f.queryOnly {
+		for i, c := range compiled {
+			if i > 0 {
+				fmt.Fprintln(env.Stdout)
+			}
+			fmt.Fprintf(env.Stdout, "-- %s\n%s;\n", sql.ViewName(c.View), sql.PrintQuery(target, c.Query))
+		}
+		return ExitOK
+	}
+	if f.out == "" {
+		fmt.Fprint(env.Stdout, sql.DeployScript(target, compiled))
+		return ExitOK
+	}
+	if err := writeOutputs(f.out, target, compiled); err != nil {
+		fmt.Fprintf(env.Stderr, "fhirql build: %v\n", err)
+		return ExitErrors
+	}
+	return ExitOK
+}
+
+// define declares the flags that choose and configure a target, which
+// build and deploy share.
+func (f *buildFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.target, "target", "", "serverless, dedicated, sqlserver or duckdb (required)")
 	fs.StringVar(&f.source, "source", "", "where the NDJSON lines are: lake path pattern with {resource}, or (sqlserver) a table name")
-	fs.StringVar(&f.out, "out", "", "write per-view scripts, deploy.sql and manifest.json to this directory")
 	fs.StringVar(&f.schema, "schema", "dbo", "schema of the created views and tables")
 	fs.StringVar(&f.dataSource, "data-source", "", "serverless: EXTERNAL DATA SOURCE holding the credential (--source is then relative to it)")
 	fs.StringVar(&f.materialize, "materialize", "", "serverless: \"parquet\" adds CETAS statements writing each view as Parquet")
@@ -90,15 +123,16 @@ func runBuild(env *Env, args []string) int {
 	fs.StringVar(&f.credential, "credential", "", "dedicated: COPY INTO credential identity, e.g. \"Managed Identity\"")
 	fs.StringVar(&f.docColumn, "doc-column", "doc", "sqlserver: the column of the --source table holding the JSON")
 	fs.BoolVar(&f.selectInto, "select-into", false, "dedicated, sqlserver, duckdb: build tables with SELECT ... INTO (dedicated default: CTAS; sqlserver default: views; duckdb: CREATE TABLE AS)")
-	fs.BoolVar(&f.queryOnly, "query-only", false, "print only each view's SELECT, without DDL")
-	paths, err := parseFlags(env, fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(env.Stderr, "fhirql build: "+format+"\n", a...)
-		fmt.Fprintln(env.Stderr, "Run 'fhirql build -h' for usage.")
-		return ExitUsage
+}
+
+// compile checks the target flags, loads the views at paths and compiles
+// them for the target, printing diagnostics and usage errors as cmd. On
+// failure the target is nil and code is the exit code.
+func (f *buildFlags) compile(env *Env, fs *flag.FlagSet, cmd string, paths []string) (target sql.Target, compiled []*sql.Compiled, code int) {
+	usageErr := func(format string, a ...any) (sql.Target, []*sql.Compiled, int) {
+		fmt.Fprintf(env.Stderr, "fhirql "+cmd+": "+format+"\n", a...)
+		fmt.Fprintf(env.Stderr, "Run 'fhirql %s -h' for usage.\n", cmd)
+		return nil, nil, ExitUsage
 	}
 	if len(paths) == 0 {
 		return usageErr("no view files or directories given")
@@ -122,7 +156,7 @@ func runBuild(env *Env, args []string) int {
 	if len(bad) > 0 {
 		return usageErr("%s not valid with --target %s", strings.Join(bad, ", "), f.target)
 	}
-	target, msg := makeTarget(&f)
+	target, msg := makeTarget(f)
 	if msg != "" {
 		return usageErr("%s", msg)
 	}
@@ -130,7 +164,6 @@ func runBuild(env *Env, args []string) int {
 	res := compiler.Load(paths, r4.Catalog())
 	diags := res.Diags
 	views := res.Views()
-	var compiled []*sql.Compiled
 	if !diags.HasErrors() {
 		byName := map[string]*plan.View{}
 		for _, v := range views {
@@ -156,35 +189,18 @@ func runBuild(env *Env, args []string) int {
 		diag.RenderText(env.Stderr, diags)
 	}
 	if diags.HasErrors() {
-		return ExitErrors
+		return nil, nil, ExitErrors
 	}
 	if len(compiled) == 0 {
-		fmt.Fprintln(env.Stderr, "fhirql build: no views found")
-		return ExitErrors
+		fmt.Fprintf(env.Stderr, "fhirql %s: no views found\n", cmd)
+		return nil, nil, ExitErrors
 	}
 	if f.target == "serverless" || f.target == "dedicated" {
 		for _, w := range overlapWarnings(f.source, sql.Resources(compiled)) {
-			fmt.Fprintln(env.Stderr, "fhirql build: warning: "+w)
+			fmt.Fprintln(env.Stderr, "fhirql "+cmd+": warning: "+w)
 		}
 	}
-	if f.queryOnly {
-		for i, c := range compiled {
-			if i > 0 {
-				fmt.Fprintln(env.Stdout)
-			}
-			fmt.Fprintf(env.Stdout, "-- %s\n%s;\n", sql.ViewName(c.View), sql.PrintQuery(target, c.Query))
-		}
-		return ExitOK
-	}
-	if f.out == "" {
-		fmt.Fprint(env.Stdout, sql.DeployScript(target, compiled))
-		return ExitOK
-	}
-	if err := writeOutputs(f.out, target, compiled); err != nil {
-		fmt.Fprintf(env.Stderr, "fhirql build: %v\n", err)
-		return ExitErrors
-	}
-	return ExitOK
+	return target, compiled, ExitOK
 }
 
 // overlapWarnings says which resource types a --source pattern with
