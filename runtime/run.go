@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	goruntime "runtime"
 	"runtime/debug"
 	"strings"
@@ -41,7 +40,8 @@ type Options struct {
 	// Stdin (see ndjson.Expand).
 	Inputs []string
 	Stdin  io.Reader
-	// Format is "csv", "ndjson" (the default) or "parquet".
+	// Format is "csv", "ndjson" (the default), "parquet" or "cdm" (a CDM
+	// folder in OutDir: CSV partitions, entity documents, a manifest).
 	Format string
 	// OutDir, when set, receives one file per view (<view>.<format>),
 	// each written atomically. Without it the run must have exactly one
@@ -257,6 +257,9 @@ func newRun(views []*plan.View, opts Options) (*run, error) {
 	if !known {
 		return nil, fmt.Errorf("unknown output format %q: use one of %s", opts.Format, strings.Join(write.Formats, ", "))
 	}
+	if opts.OutDir == "" && opts.Format == "cdm" {
+		return nil, errors.New("a CDM folder is a directory: pass --out DIR")
+	}
 	if opts.OutDir == "" && len(views) > 1 {
 		return nil, fmt.Errorf("%d views write to standard output only one at a time: pass --out DIR to get one file per view", len(views))
 	}
@@ -299,7 +302,12 @@ func newRun(views []*plan.View, opts Options) (*run, error) {
 			return nil, fmt.Errorf("cannot create the output directory: %v", err)
 		}
 		for _, v := range views {
-			f, err := write.CreateAtomic(filepath.Join(opts.OutDir, v.Name+write.Ext(opts.Format)))
+			path := write.OutPath(opts.OutDir, v, opts.Format)
+			err := write.PrepareOutPath(path)
+			var f *write.Atomic
+			if err == nil {
+				f, err = write.CreateAtomic(path)
+			}
 			if err != nil {
 				r.abort()
 				return nil, err
@@ -361,6 +369,9 @@ func (r *run) commit(sum *Summary) error {
 			return err
 		}
 		sum.Views[i].Path = f.Name()
+	}
+	if r.opts.Format == "cdm" {
+		return write.WriteCDMMetadata(r.opts.OutDir, r.views)
 	}
 	return nil
 }
