@@ -15,6 +15,7 @@
 package schema
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 
@@ -140,7 +141,7 @@ func Build(views []*plan.View, cat *catalog.Catalog, targets []Target) *Dictiona
 				info := infos[ti][ci]
 				dc.SQLTypes[ti] = info.SQLType
 				if first {
-					dc.FHIRType, dc.FHIRPath, dc.Collection = info.FHIRType, info.Path, info.Collection
+					dc.FHIRType, dc.FHIRPath, dc.Collection = info.FHIRType, oneLine(info.Path), info.Collection
 					first = false
 				}
 			}
@@ -191,6 +192,12 @@ func joins(views []*View) []Join {
 	return out
 }
 
+// lineBreak is a line break of a FHIRPath wrapped by the formatter, which
+// breaks only before a "." step: joined without it, the path reads as one.
+var lineBreak = regexp.MustCompile(`[ \t\r]*\n[ \t]*`)
+
+func oneLine(path string) string { return lineBreak.ReplaceAllString(path, "") }
+
 // iterations lists the FHIRPaths a view iterates over, outermost first:
 // "item of contact", "item of contact.telecom"...
 func iterations(v *plan.View) []string {
@@ -199,11 +206,11 @@ func iterations(v *plan.View) []string {
 	walk = func(s *plan.Select) {
 		switch s.Kind {
 		case plan.ForEach, plan.ForEachOrNull:
-			out = append(out, "item of "+exprText(v, s.Iter))
+			out = append(out, "item of "+oneLine(exprText(v, s.Iter)))
 		case plan.Repeat:
 			var ps []string
 			for _, r := range s.Repeat {
-				ps = append(ps, exprText(v, r))
+				ps = append(ps, oneLine(exprText(v, r)))
 			}
 			out = append(out, "node reached by repeat "+strings.Join(ps, ", "))
 		}

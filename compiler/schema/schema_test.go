@@ -144,8 +144,10 @@ func TestExamples(t *testing.T) {
 	}
 }
 
-// TestGolden pins the three renderings of the examples' dictionary (go
-// test -update rewrites them; review the diff).
+// TestGolden pins the three renderings of the examples' dictionary, which
+// are the ones the README links to in docs/dictionary, so the published
+// dictionary cannot go stale (go test -update rewrites them; review the
+// diff).
 func TestGolden(t *testing.T) {
 	d := schema.Build(examples(t), r4.Catalog(), targets())
 	for name, render := range map[string]func(io.Writer, *schema.Dictionary) error{
@@ -155,7 +157,7 @@ func TestGolden(t *testing.T) {
 		if err := render(&b, d); err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join("testdata", name)
+		path := filepath.Join("..", "..", "docs", "dictionary", name)
 		if *update {
 			if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 				t.Fatal(err)
@@ -253,5 +255,37 @@ func TestHTMLStructure(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestReadme: the README shows the examples' dictionary; its Mermaid
+// diagram and its table rows must be the generated ones.
+func TestReadme(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := schema.Build(examples(t), r4.Catalog(), targets())
+	if !bytes.Contains(readme, []byte("```mermaid\n"+schema.Mermaid(d)+"```\n")) {
+		t.Errorf("README.md does not show the examples' join diagram as fhirql schema draws it:\n%s", schema.Mermaid(d))
+	}
+	var md bytes.Buffer
+	if err := schema.Markdown(&md, d); err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for _, line := range strings.Split(string(readme), "\n") {
+		if strings.HasPrefix(line, "| `") {
+			if strings.HasPrefix(line, "| `fhirql ") { // the Commands table
+				continue
+			}
+			rows++
+			if !strings.Contains(md.String(), line+"\n") {
+				t.Errorf("README.md row is not in the examples' dictionary: %s", line)
+			}
+		}
+	}
+	if rows < 3 {
+		t.Errorf("README.md shows %d rows of the dictionary", rows)
 	}
 }
