@@ -44,12 +44,17 @@ import (
 // of elements that contain themselves (Questionnaire.item.item).
 const maxDepth = 3
 
-// skipped are elements no starter view columns: narrative and contained
-// resources are documents of their own, extensions need a URL to mean
-// anything, and the element ids are internal to the JSON.
-var skipped = map[string]bool{
-	"id": true, "meta": true, "implicitRules": true, "language": true, "text": true,
-	"contained": true, "extension": true, "modifierExtension": true,
+// skipped are elements no starter view columns, everywhere: extensions
+// need a URL to mean anything, and element ids are internal to the JSON.
+var skipped = map[string]bool{"id": true, "extension": true, "modifierExtension": true}
+
+// skippedInResource are the resource-level elements left out as well: the
+// resource id is the key column, and the narrative, contained resources
+// and metadata are documents of their own. Backbone elements keep their
+// own "text" or "language" (Questionnaire.item.text,
+// Patient.communication.language).
+var skippedInResource = map[string]bool{
+	"meta": true, "implicitRules": true, "language": true, "text": true, "contained": true,
 }
 
 // subColumn is one column of a data type: a name suffix and the element
@@ -140,7 +145,7 @@ func (c *columns) add(name string, x ast.Expr) {
 // is the forEach nesting of the block (1 for the main view).
 func (b *builder) elements(t *catalog.Type, base ast.Expr, prefix string, cols *columns, viewPath []string, depth int) {
 	for _, e := range t.Elements {
-		if skipped[e.Name] || len(e.Types) == 0 {
+		if skipped[e.Name] || (t.Kind == catalog.Resource && skippedInResource[e.Name]) || len(e.Types) == 0 {
 			continue
 		}
 		name := prefix + Snake(e.Name)
