@@ -131,7 +131,7 @@ func Build(views []*plan.View, cat *catalog.Catalog, targets []Target) *Dictiona
 		}
 		for ci, col := range v.Columns {
 			dc := &Column{Name: col.Name, FHIRType: string(col.Type), Collection: col.Collection,
-				FHIRPath: plan.ExprString(col.Expr), Description: strings.TrimSpace(col.Description),
+				FHIRPath: oneLine(exprText(v, col.Expr)), Description: strings.TrimSpace(col.Description),
 				SQLTypes: make([]string, len(targets))}
 			first := true
 			for ti := range targets {

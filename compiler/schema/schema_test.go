@@ -289,3 +289,26 @@ func TestReadme(t *testing.T) {
 		t.Errorf("README.md shows %d rows of the dictionary", rows)
 	}
 }
+
+// TestUnsupported: a view a target cannot build stays in the dictionary,
+// without SQL types for that target and with the reason.
+func TestUnsupported(t *testing.T) {
+	src := "view u of Patient {\n  id = getResourceKey()\n  m  = name.family.first().matches('a.*')\n}\n"
+	ns, dl := compiler.CompileFiles(".", []*source.File{source.NewFile("u.fview", []byte(src))}, r4.Catalog())
+	if dl.HasErrors() {
+		t.Fatal(dl)
+	}
+	d := schema.Build(ns.Views, r4.Catalog(), targets())
+	v := d.Views[0]
+	if len(v.Unsupported) != len(d.Targets) || !strings.Contains(v.Unsupported[1], `dedicated: function "matches" is not supported`) {
+		t.Fatalf("unsupported: %q", v.Unsupported)
+	}
+	if c := v.Columns[1]; c.FHIRPath != "name.family.first().matches('a.*')" || c.SQLTypes[0] != "" || c.FHIRType != "System.Boolean" {
+		t.Errorf("column m: %+v", c)
+	}
+	var b bytes.Buffer
+	schema.Markdown(&b, d)
+	if !strings.Contains(b.String(), "> Not buildable for dedicated: function \"matches\"") {
+		t.Errorf("the Markdown does not say the view cannot be built:\n%s", b.String())
+	}
+}
