@@ -42,7 +42,8 @@ type Options struct {
 	// Stdin (see ndjson.Expand).
 	Inputs []string
 	Stdin  io.Reader
-	// Format is "csv", "ndjson" (the default) or "parquet".
+	// Format is "csv", "ndjson" (the default), "parquet" or "cdm" (a CDM
+	// folder in OutDir: CSV partitions, entity documents, a manifest).
 	Format string
 	// OutDir, when set, receives one file per view (<view>.<format>),
 	// each written atomically. Without it the run must have exactly one
@@ -263,6 +264,9 @@ func newRun(views []*plan.View, opts Options) (*run, error) {
 	if !known {
 		return nil, fmt.Errorf("unknown output format %q: use one of %s", opts.Format, strings.Join(write.Formats, ", "))
 	}
+	if opts.OutDir == "" && opts.Format == "cdm" && opts.Rows == nil {
+		return nil, errors.New("a CDM folder is a directory: pass --out DIR")
+	}
 	if opts.OutDir == "" && len(views) > 1 && opts.Rows == nil {
 		return nil, fmt.Errorf("%d views write to standard output only one at a time: pass --out DIR to get one file per view", len(views))
 	}
@@ -318,7 +322,15 @@ func newRun(views []*plan.View, opts Options) (*run, error) {
 			return nil, fmt.Errorf("cannot create the output directory: %v", err)
 		}
 		for i, v := range views {
-			f, err := write.CreateAtomic(filepath.Join(opts.OutDir, files[i]))
+			path := filepath.Join(opts.OutDir, files[i])
+			if opts.Format == "cdm" {
+				path = write.OutPath(opts.OutDir, v, opts.Format)
+			}
+			err := write.PrepareOutPath(path)
+			var f *write.Atomic
+			if err == nil {
+				f, err = write.CreateAtomic(path)
+			}
 			if err != nil {
 				r.abort()
 				return nil, err
@@ -380,6 +392,9 @@ func (r *run) commit(sum *Summary) error {
 			return err
 		}
 		sum.Views[i].Path = f.Name()
+	}
+	if r.opts.Format == "cdm" {
+		return write.WriteCDMMetadata(r.opts.OutDir, r.views)
 	}
 	return nil
 }

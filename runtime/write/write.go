@@ -1,4 +1,6 @@
-// Package write turns a view's rows into CSV, NDJSON or Parquet.
+// Package write turns a view's rows into CSV, NDJSON or Parquet, or a CDM
+// folder (CSV partitions described by CDM entity documents and a manifest,
+// cdm.go).
 //
 // Encoding is split from writing so that the run's workers encode rows in
 // parallel (Append is safe for concurrent use and keeps no state), while
@@ -19,10 +21,16 @@ import (
 )
 
 // Formats lists the output formats by name.
-var Formats = []string{"csv", "ndjson", "parquet"}
+var Formats = []string{"csv", "ndjson", "parquet", "cdm"}
 
-// Ext returns a format's file extension (with the dot).
-func Ext(format string) string { return "." + format }
+// Ext returns a format's file extension (with the dot); a CDM folder's
+// partitions are CSV files.
+func Ext(format string) string {
+	if format == "cdm" {
+		return ".csv"
+	}
+	return "." + format
+}
 
 // Buffer holds the encoded rows of one batch for one view.
 type Buffer struct {
@@ -82,7 +90,7 @@ type Writer interface {
 // New returns a writer of v's rows to w. The header (CSV) is written now.
 func New(format string, v *plan.View, w io.Writer) (Writer, error) {
 	switch format {
-	case "csv":
+	case "csv", "cdm":
 		return newCSV(v, w)
 	case "ndjson", "":
 		return newNDJSON(v, w), nil

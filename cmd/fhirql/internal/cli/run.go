@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register("run", "evaluate views over FHIR NDJSON to CSV, NDJSON or Parquet", runRun)
+	register("run", "evaluate views over FHIR NDJSON to CSV, NDJSON, Parquet or a CDM folder", runRun)
 }
 
 // multiFlag collects a repeatable flag (--input a --input b).
@@ -25,15 +25,17 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 
 func runRun(env *Env, args []string) int {
-	fs := newFlags(env, "run", "VIEW... --input PATH... [--format csv|ndjson|parquet] [--out DIR]",
+	fs := newFlags(env, "run", "VIEW... --input PATH... [--format csv|ndjson|parquet|cdm] [--out DIR]",
 		"Evaluates views (.fview or ViewDefinition JSON files, or directories of them) over FHIR NDJSON.\n"+
 			"PATH is an NDJSON file, a directory, a glob, a .ndjson.gz file, or - for stdin; --input may repeat,\n"+
 			"and arguments after it that are not views are inputs too. A resource's type comes from its own\n"+
 			"resourceType; other types are skipped. With one view and no --out, rows go to stdout; with --out,\n"+
-			"one <view>.<format> file per view, written atomically.")
+			"one <view>.<format> file per view, written atomically. --format cdm writes a CDM folder to --out:\n"+
+			"default.manifest.cdm.json, an entity document per view, CSV partitions under data/, and\n"+
+			"load-dedicated.sql, which loads the folder into a Synapse dedicated SQL pool.")
 	var inputs multiFlag
 	fs.Var(&inputs, "input", "NDJSON input: file, directory, glob, .gz, or - for stdin (repeatable)")
-	format := fs.String("format", "", "output format: csv, ndjson or parquet (default ndjson on stdout, csv with --out)")
+	format := fs.String("format", "", "output format: csv, ndjson, parquet or cdm (default ndjson on stdout, csv with --out)")
 	outDir := fs.String("out", "", "directory for one output file per view")
 	maxErrors := fs.Int("max-errors", 0, "skip and count up to N bad input lines or failing resources instead of stopping")
 	maxLine := fs.Int("max-line-bytes", runtime.DefaultMaxLineBytes, "longest accepted input line, in bytes")
@@ -68,9 +70,13 @@ func runRun(env *Env, args []string) int {
 		if *outDir != "" {
 			f = "csv"
 		}
-	case "csv", "ndjson", "parquet":
+	case "csv", "ndjson", "parquet", "cdm":
 	default:
-		fmt.Fprintf(env.Stderr, "fhirql run: --format must be csv, ndjson or parquet, not %q\n", f)
+		fmt.Fprintf(env.Stderr, "fhirql run: --format must be csv, ndjson, parquet or cdm, not %q\n", f)
+		return ExitUsage
+	}
+	if f == "cdm" && *outDir == "" {
+		fmt.Fprintln(env.Stderr, "fhirql run: a CDM folder needs --out DIR")
 		return ExitUsage
 	}
 	if f == "parquet" && *outDir == "" && env.StdoutIsTerminal {
@@ -118,6 +124,16 @@ func runRun(env *Env, args []string) int {
 		// No summary: its row counts describe files that were not written.
 		fmt.Fprintf(env.Stderr, "fhirql run: %v\n", err)
 		return ExitErrors
+	}
+	if f == "cdm" {
+		notes, err := writeCDMLoadScript(*outDir, views)
+		for _, n := range notes {
+			fmt.Fprintf(env.Stderr, "fhirql run: %s\n", n)
+		}
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "fhirql run: %v\n", err)
+			return ExitErrors
+		}
 	}
 	if !*quiet {
 		sum.Write(env.Stderr)
