@@ -436,8 +436,8 @@ func TestRunInvalidText(t *testing.T) {
 	if want := "id,family\r\np1,Fam1\r\np5🎉,\r\n"; got != want {
 		t.Errorf("rows: %q, want %q", got, want)
 	}
-	if sum.Skipped != 3 {
-		t.Fatalf("skipped %d: %v", sum.Skipped, sum.Problems)
+	if sum.Skipped != 3 || len(sum.BadLines) != 1 || sum.BadLines[in] != 3 {
+		t.Fatalf("skipped %d %v: %v", sum.Skipped, sum.BadLines, sum.Problems)
 	}
 	for i, want := range []string{"text.ndjson:2: not valid UTF-8: lone surrogate escape \\ud800", "text.ndjson:3: not valid UTF-8: invalid UTF-8 byte 0xff", "text.ndjson:4: not valid UTF-8: invalid UTF-8 byte 0xc3"} {
 		if !strings.Contains(sum.Problems[i], want) {

@@ -283,6 +283,14 @@ type OptionArg struct{ Option }
 // Bulk is the BULK 'path' argument of OPENROWSET.
 type Bulk struct{ Path string }
 
+// TableMethod is a method of a table alias: serverless's r.filepath(),
+// the file an OPENROWSET row came from.
+type TableMethod struct{ Table, Name string }
+
+// StructLit is a DuckDB struct literal used as an option value
+// (read_csv(..., columns = {'line': 'VARCHAR'})): names quoted as strings.
+type StructLit struct{ Fields []Option }
+
 func (*Table) sourceNode()     {}
 func (*Derived) sourceNode()   {}
 func (*TableFunc) sourceNode() {}
@@ -291,6 +299,8 @@ func (*Ident) exprNode()       {}
 func (*OptionArg) exprNode()   {}
 func (*Bulk) exprNode()        {}
 func (*OptionGroup) exprNode() {}
+func (*StructLit) exprNode()   {}
+func (*TableMethod) exprNode() {}
 
 // ObjectName is a possibly schema-qualified name, each part quoted.
 type ObjectName []string

@@ -33,7 +33,10 @@ Targets:
   dedicated   COPY INTO a staging heap per resource type, then CREATE TABLE AS SELECT
   sqlserver   views (or SELECT INTO) over a table with one NDJSON line per row
   duckdb      views (or tables, --select-into) that DuckDB runs directly over
-              the NDJSON files (read_json_objects)
+              the NDJSON files (read as lines of text)
+
+Every target also gets one rejects view per source, fhirql_<Resource>_rejects:
+the lines no view reads (not JSON, not UTF-8, no resourceType) and why.
 
 --source is a lake path pattern with a {resource} placeholder for serverless and
 dedicated ('https://acct.dfs.core.windows.net/fhir/{resource}*.ndjson'), a

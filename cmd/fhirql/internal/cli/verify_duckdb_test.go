@@ -30,7 +30,7 @@ func TestVerifyDuckDBShowsSQL(t *testing.T) {
 	if code != ExitErrors {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	for _, want := range []string{`- {"id": "a", "value": 12345678901234567890.123}`, `+ {"id": "a", "value": 12345678901234567000}`, "duckdb SQL:\nSELECT", "read_json_objects("} {
+	for _, want := range []string{`- {"id": "a", "value": 12345678901234567890.123}`, `+ {"id": "a", "value": 12345678901234567000}`, "duckdb SQL:\nSELECT", "read_csv("} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -1,5 +1,59 @@
 -- fhirql deployment for duckdb: encounters
 -- Creates every object in dependency order; safe to run again.
+-- Lines of the Encounter source that no view reads (not JSON, not UTF-8, no resourceType), and why.
+CREATE OR REPLACE VIEW "fhirql_Encounter_rejects" AS
+SELECT
+    "r"."file" AS "file",
+    "r"."reason" AS "reason",
+    "r"."line" AS "line"
+FROM (
+    SELECT
+        "s"."filename" AS "file",
+        CASE
+            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
+            WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
+        END AS "reason",
+        left("s"."line", 1000) AS "line"
+    FROM read_csv(
+        'examples/data/Encounter*.ndjson',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
+        ignore_errors = true,
+        max_line_size = 67108864,
+        filename = true
+    ) AS "s"
+    WHERE trim("s"."line", (' ' || chr(9) || chr(13))) <> ''
+    UNION ALL
+    SELECT
+        "s"."filename" AS "file",
+        'not valid UTF-8' AS "reason",
+        left("s"."line", 1000) AS "line"
+    FROM read_csv(
+        'examples/data/Encounter*.ndjson',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
+        ignore_errors = true,
+        max_line_size = 67108864,
+        filename = true,
+        encoding = 'latin-1'
+    ) AS "s"
+    WHERE NOT (regexp_full_match("s"."line", '(?:[\x{00}-\x{7F}]|[\x{C2}-\x{DF}][\x{80}-\x{BF}]|\x{E0}[\x{A0}-\x{BF}][\x{80}-\x{BF}]|[\x{E1}-\x{EC}\x{EE}\x{EF}][\x{80}-\x{BF}]{2}|\x{ED}[\x{80}-\x{9F}][\x{80}-\x{BF}]|\x{F0}[\x{90}-\x{BF}][\x{80}-\x{BF}]{2}|[\x{F1}-\x{F3}][\x{80}-\x{BF}]{3}|\x{F4}[\x{80}-\x{8F}][\x{80}-\x{BF}]{2})*'))
+) AS "r"
+WHERE "r"."reason" IS NOT NULL;
+
 -- fhirql view "encounters" of Encounter, for duckdb
 -- source: examples/encounters.fview
 --   One row per encounter: class, type, period and the first reason.
@@ -103,12 +157,21 @@ SELECT
     json_extract_string("r"."doc", '$."serviceProvider"."display"') AS "provider"
 FROM (
     SELECT
-        "s"."json" AS "doc"
-    FROM read_json_objects(
+        CASE
+            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
+        END AS "doc"
+    FROM read_csv(
         'examples/data/Encounter*.ndjson',
-        format = 'newline_delimited',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
         ignore_errors = true,
-        maximum_object_size = 67108864
+        max_line_size = 67108864
     ) AS "s"
 ) AS "r"
 WHERE json_extract_string("r"."doc", '$."resourceType"') = 'Encounter';
