@@ -72,8 +72,7 @@ func (l *Lines) Total() int64 {
 func (l *Lines) Write(b *strings.Builder, refName, engName string, rejects []Reject, max int) {
 	if l.Equal() {
 		if len(l.Runtime) == 0 {
-			fmt.Fprintf(b, "input: every line read on both sides\n")
-			return
+			return // every line read on both sides: nothing to say
 		}
 		fmt.Fprintf(b, "input: %d line(s) unreadable on both sides, the same number in each file: %s\n", l.Total(), counts(l.Runtime))
 		return

@@ -36,3 +36,37 @@ func TestVerifyDuckDBShowsSQL(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyDuckDBBadLines: bad input lines stop the runtime (the
+// comparison fails and says --max-errors); with --max-errors the runtime
+// skips them and verify checks that DuckDB's rejects view lists as many
+// lines of each file.
+func TestVerifyDuckDBBadLines(t *testing.T) {
+	dir := t.TempDir()
+	view := writeView(t, dir, "p.fview", "view pats of Patient {\n  id = id\n  gender = gender\n}\n")
+	data := writeView(t, dir, "p.ndjson", "\xef\xbb\xbf"+`{"resourceType":"Patient","id":"a","gender":"male"}`+"\n"+
+		`{"resourceType":"Patient","id":"b"`+"\n"+
+		"{\"resourceType\":\"Patient\",\"id\":\"c\xff\"}\n"+
+		`{"resourceType":"Patient","id":"d","x":NaN}`+"\n"+
+		`{"resourceType":"Patient","id":"e"}`+"\n")
+	code, out, _ := runFhirql("verify", view, "--input", data)
+	if code != ExitErrors || !strings.Contains(out, "p.ndjson:2: not valid JSON") || !strings.Contains(out, "--max-errors") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	code, out, _ = runFhirql("verify", view, "--input", data, "--max-errors", "3")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{
+		"view pats: runtime: 2 rows, duckdb: 2 rows, identical",
+		"input: 3 line(s) unreadable on both sides, the same number in each file: " + data + " 3",
+		"1 view(s) on runtime and duckdb: 1 identical, 0 different\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if code, _, errs := runFhirql("verify", view, "--input", data, "--max-errors", "-1"); code != ExitUsage {
+		t.Errorf("--max-errors -1: exit %d\n%s", code, errs)
+	}
+}
