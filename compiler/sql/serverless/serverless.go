@@ -71,9 +71,28 @@ func (t *Target) Location(resource string) string {
 	return strings.ReplaceAll(t.opts.Source, "{resource}", resource)
 }
 
-// Source reads one NDJSON line per row: CSV with a field terminator and
-// quote (0x0b) that cannot occur in JSON text, so each line is one field.
+// Source reads one NDJSON line per row (lines), each a document when it is
+// valid JSON (tsql.ValidDocSource).
 func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
+	return tsql.ValidDocSource(t.lines(resource), "doc", alias)
+}
+
+// RejectsName implements sql.Rejecter.
+func (t *Target) RejectsName(resource string) sql.ObjectName {
+	return sql.ObjectName{t.opts.Schema, "fhirql_" + resource + "_rejects"}
+}
+
+// Rejects implements sql.Rejecter: the lines of the resource type's files
+// that no view reads, with the file each came from (filepath()).
+func (t *Target) Rejects(resource string) []sql.Stmt {
+	q := tsql.RejectsQuery(t.lines(resource), "doc", &sql.TableMethod{Table: "s", Name: "filepath"})
+	return tsql.RejectsView(t.RejectsName(resource), q)
+}
+
+// lines reads one NDJSON line per row, as s.doc: CSV with a field
+// terminator and quote (0x0b) that cannot occur in JSON text, so each line
+// is one field.
+func (t *Target) lines(resource string) *sql.From {
 	args := []sql.Expr{&sql.Bulk{Path: t.Location(resource)}}
 	if t.opts.DataSource != "" {
 		args = append(args, &sql.OptionArg{Option: sql.Option{Name: "DATA_SOURCE", Value: &sql.ASCII{V: t.opts.DataSource}}})
@@ -84,14 +103,15 @@ func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
 		&sql.OptionArg{Option: sql.Option{Name: "FIELDQUOTE", Value: &sql.ASCII{V: "0x0b"}}},
 		&sql.OptionArg{Option: sql.Option{Name: "ROWTERMINATOR", Value: &sql.ASCII{V: "0x0a"}}},
 	)
-	raw := &sql.From{Src: &sql.TableFunc{
+	return &sql.From{Src: &sql.TableFunc{
 		Name:      "OPENROWSET",
 		Args:      args,
 		With:      []sql.WithCol{{Name: "doc", Typ: "NVARCHAR(MAX)"}},
 		Multiline: true,
 	}, Alias: "s"}
-	return tsql.ValidDocSource(raw, "doc", alias)
 }
+
+var _ sql.Rejecter = (*Target)(nil)
 
 // Object implements sql.Target.
 func (t *Target) Object(v *plan.View) sql.ObjectName {
