@@ -220,6 +220,7 @@ func appendNode(out []item, v *value.Value, sk kind, t tid) []item {
 			if el == nil || el.Kind == value.Null || el.Kind == value.Array {
 				continue
 			}
+			el = asText(el, sk)
 			out = append(out, item{v: el, t: t, k: classify(el, sk)})
 		}
 		return out
@@ -227,7 +228,19 @@ func appendNode(out []item, v *value.Value, sk kind, t tid) []item {
 	if v.Kind == value.Null {
 		return out
 	}
+	v = asText(v, sk)
 	return append(out, item{v: v, t: t, k: classify(v, sk)})
+}
+
+// asText reads a JSON number or boolean where the element is a string-like
+// FHIR primitive (string, code, id, date, ...) as its JSON text, as the SQL
+// targets' JSON_VALUE and json_extract_string do: "id": 12345 is the id
+// "12345" on every engine (docs/input.md).
+func asText(v *value.Value, sk kind) *value.Value {
+	if sk.textual() && (v.Kind == value.Number || v.Kind == value.Bool) {
+		return &value.Value{Kind: value.String, Str: v.Str}
+	}
+	return v
 }
 
 // appendNodeExt is appendNode that also attaches the "_key" sibling of
@@ -242,6 +255,7 @@ func appendNodeExt(out []item, v, ext *value.Value, sk kind, t tid) []item {
 			if ext != nil && ext.Kind == value.Array && i < len(ext.Arr) {
 				x = ext.Arr[i]
 			}
+			el = asText(el, sk)
 			out = append(out, item{v: el, t: t, k: classify(el, sk), ext: x})
 		}
 		return out
@@ -252,6 +266,7 @@ func appendNodeExt(out []item, v, ext *value.Value, sk kind, t tid) []item {
 	if ext != nil && ext.Kind != value.Object {
 		ext = nil
 	}
+	v = asText(v, sk)
 	return append(out, item{v: v, t: t, k: classify(v, sk), ext: ext})
 }
 

@@ -252,6 +252,7 @@ type pathStep struct {
 	key   string
 	hint  int
 	first bool
+	array shape // the field's JSON shape: see shapeOK
 }
 
 // direct compiles a column that is a chain of fields and first() calls
@@ -286,13 +287,17 @@ func (c *compiler) direct(x plan.Expr) func(e *env, focus []item) (*value.Value,
 		}
 	}
 	var steps []pathStep
+	var lastField *plan.Field // the outermost field: the column's element
 	for {
 		switch n := x.(type) {
 		case *plan.Field:
 			if c.extOf[n] || n.Key == "" {
 				return nil
 			}
-			steps = append(steps, pathStep{key: n.Key, hint: c.newHint()})
+			if lastField == nil {
+				lastField = n
+			}
+			steps = append(steps, pathStep{key: n.Key, hint: c.newHint(), array: shapeOf(n.T.Type, n.Array)})
 			x = n.X
 			continue
 		case *plan.Call:
@@ -315,6 +320,7 @@ func (c *compiler) direct(x plan.Expr) func(e *env, focus []item) (*value.Value,
 	for i, j := 0, len(steps)-1; i < j; i, j = i+1, j-1 {
 		steps[i], steps[j] = steps[j], steps[i]
 	}
+	textual := lastField != nil && staticKind(lastField.T.Type).textual()
 	return func(e *env, focus []item) (*value.Value, bool) {
 		if len(focus) != 1 {
 			return nil, false
@@ -332,6 +338,9 @@ func (c *compiler) direct(x plan.Expr) func(e *env, focus []item) (*value.Value,
 			if h := int(e.hints[st.hint]); h < len(v.Obj) && v.Obj[h].Key == st.key {
 				m = v.Obj[h].Val
 			} else if m = e.member(v, st.key, st.hint); m == nil {
+				return nil, true
+			}
+			if !shapeOK(m, st.array) {
 				return nil, true
 			}
 			switch m.Kind {
@@ -382,6 +391,9 @@ func (c *compiler) direct(x plan.Expr) func(e *env, focus []item) (*value.Value,
 			}
 			return nil, true
 		}
+		if textual && (v.Kind == value.Number || v.Kind == value.Bool) {
+			return e.newStr(v.Str), true // as appendNode
+		}
 		return v, true
 	}
 }
@@ -407,7 +419,7 @@ func (c *compiler) directIter(x plan.Expr) func(e *env, focus []item) ([]item, b
 		if !ok || c.extOf[f] || f.Key == "" {
 			return nil
 		}
-		steps = append(steps, pathStep{key: f.Key, hint: c.newHint()})
+		steps = append(steps, pathStep{key: f.Key, hint: c.newHint(), array: shapeOf(f.T.Type, f.Array)})
 		x = f.X
 	}
 	for i, j := 0, len(steps)-1; i < j; i, j = i+1, j-1 {
@@ -430,6 +442,9 @@ func (c *compiler) directIter(x plan.Expr) func(e *env, focus []item) ([]item, b
 			if h := int(e.hints[st.hint]); h < len(v.Obj) && v.Obj[h].Key == st.key {
 				m = v.Obj[h].Val
 			} else if m = e.member(v, st.key, st.hint); m == nil {
+				return nil, true
+			}
+			if !shapeOK(m, st.array) {
 				return nil, true
 			}
 			if i == len(steps)-1 {

@@ -230,10 +230,12 @@ func JSONPath(keys []string) string {
 func path(keys []string) sql.Expr { return &sql.Str{V: JSONPath(keys)} }
 
 // JSONValue reads a primitive as text: strings unescaped, numbers and
-// booleans as their JSON text, NULL for JSON null or an absent key. DuckDB
-// has no length limit, so long does not matter.
+// booleans as their JSON text, NULL for JSON null, an absent key, and an
+// array or object (json_value), as T-SQL's JSON_VALUE and the runtime read
+// an element of the wrong shape (docs/input.md). DuckDB has no length
+// limit, so long does not matter.
 func (*Target) JSONValue(doc sql.Expr, keys []string, long bool) sql.Expr {
-	return call("json_extract_string", doc, path(keys))
+	return call("json_extract_string", call("json_value", doc, path(keys)), &sql.Str{V: "$"})
 }
 
 // JSONQuery reads an object or array as JSON text.
@@ -258,8 +260,12 @@ func eachCols(alias string) sql.EachCols {
 }
 
 // JSONEach expands an array with json_each (key is the index as text).
+// Only an array: json_each would list an object's members or a scalar as
+// rows, and an element that repeats but holds a single value is absent, as
+// on the runtime (docs/input.md).
 func (*Target) JSONEach(doc sql.Expr, keys []string, alias string) (sql.Source, sql.EachCols) {
-	return &sql.TableFunc{Name: "json_each", Args: []sql.Expr{doc, path(keys)}}, eachCols(alias)
+	onlyArray := &sql.Case{Whens: []sql.When{{Cond: &sql.Bin{Op: sql.OpEq, X: call("json_type", doc, path(keys)), Y: &sql.Str{V: "ARRAY"}}, Then: doc}}}
+	return &sql.TableFunc{Name: "json_each", Args: []sql.Expr{onlyArray, path(keys)}}, eachCols(alias)
 }
 
 // JSONMembers lists an object's members with json_each.

@@ -270,8 +270,13 @@ func eachCols(alias string) sql.EachCols {
 }
 
 // JSONEach expands an array with OPENJSON's default schema (key, value, type).
+// Only an array: OPENJSON would list an object's members or a scalar as
+// rows, and an element that repeats but holds a single value is absent, as
+// on the runtime (docs/input.md).
 func (Base) JSONEach(doc sql.Expr, keys []string, alias string) (sql.Source, sql.EachCols) {
-	return &sql.TableFunc{Name: "OPENJSON", Args: []sql.Expr{doc, path(keys)}}, eachCols(alias)
+	isArray := &sql.Bin{Op: sql.OpEq, X: call("LEFT", call("JSON_QUERY", doc, path(keys)), &sql.Num{V: "1"}), Y: &sql.Str{V: "["}}
+	onlyArray := &sql.Case{Whens: []sql.When{{Cond: isArray, Then: doc}}}
+	return &sql.TableFunc{Name: "OPENJSON", Args: []sql.Expr{onlyArray, path(keys)}}, eachCols(alias)
 }
 
 // JSONMembers lists an object's members.
