@@ -227,6 +227,7 @@ func (c *compiler) field(x *plan.Field) evalFn {
 	strK := classify(&value.Value{Kind: value.String}, sk)
 	objK := classify(&value.Value{Kind: value.Object}, sk)
 	array := shapeOf(x.T.Type, x.Array)
+	strConv := sk.isNum() || sk == kBool // a string is converted (asText)
 	nav := func(e *env, in []item) []item {
 		out := e.bufs[id][:0]
 		for i := range in {
@@ -247,9 +248,9 @@ func (c *compiler) field(x *plan.Field) evalFn {
 			switch {
 			case ext:
 				out = appendNodeExt(out, m, v.Get(extKey), sk, t)
-			case m.Kind == value.String:
+			case m.Kind == value.String && !strConv:
 				out = append(out, item{v: m, t: t, k: strK})
-			case m.Kind == value.Object:
+			case m.Kind == value.Object && !sk.primitive():
 				out = append(out, item{v: m, t: t, k: objK})
 			default:
 				out = appendNode(out, m, sk, t)

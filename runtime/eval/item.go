@@ -107,6 +107,9 @@ var kindSystemNames = [...]types.Type{
 func (k kind) isNum() bool  { return k == kInt || k == kLong || k == kDec }
 func (k kind) isTemp() bool { return k == kDate || k == kDateTime || k == kTime }
 
+// primitive reports whether the kind is a FHIR primitive's (a JSON scalar).
+func (k kind) primitive() bool { return k.textual() || k.isNum() || k == kBool }
+
 // textual reports whether the kind is carried by a JSON string.
 func (k kind) textual() bool { return k == kStr || k == kDate || k == kDateTime || k == kTime }
 
@@ -220,7 +223,9 @@ func appendNode(out []item, v *value.Value, sk kind, t tid) []item {
 			if el == nil || el.Kind == value.Null || el.Kind == value.Array {
 				continue
 			}
-			el = asText(el, sk)
+			if el = asText(el, sk); el == nil {
+				continue
+			}
 			out = append(out, item{v: el, t: t, k: classify(el, sk)})
 		}
 		return out
@@ -228,19 +233,69 @@ func appendNode(out []item, v *value.Value, sk kind, t tid) []item {
 	if v.Kind == value.Null {
 		return out
 	}
-	v = asText(v, sk)
+	if v = asText(v, sk); v == nil {
+		return out
+	}
 	return append(out, item{v: v, t: t, k: classify(v, sk)})
 }
 
-// asText reads a JSON number or boolean where the element is a string-like
-// FHIR primitive (string, code, id, date, ...) as its JSON text, as the SQL
-// targets' JSON_VALUE and json_extract_string do: "id": 12345 is the id
-// "12345" on every engine (docs/input.md).
+// asText reads a primitive from its JSON text whatever its JSON type, as
+// the SQL targets read it (JSON_VALUE, json_extract_string, then a
+// conversion): a number or boolean where the element is a string-like FHIR
+// primitive (string, code, id, date, ...) is its text, so "id": 12345 is
+// the id "12345" on every engine; a string where the element is a number is
+// that number when it is written as one ("3" in an integer element is 3),
+// and a string where it is a boolean is "true" or "false". Other strings
+// there, and an object where the element is a primitive, are absent (nil).
+// docs/input.md.
 func asText(v *value.Value, sk kind) *value.Value {
-	if sk.textual() && (v.Kind == value.Number || v.Kind == value.Bool) {
+	switch {
+	case v.Kind == value.Object && sk.primitive():
+		return nil
+	case sk.textual() && (v.Kind == value.Number || v.Kind == value.Bool):
 		return &value.Value{Kind: value.String, Str: v.Str}
+	case v.Kind == value.String && sk.isNum():
+		if sk == kDec && isNumberLexeme(v.Str) || isIntegerLexeme(v.Str) && v.Str[0] != '+' {
+			return &value.Value{Kind: value.Number, Str: v.Str}
+		}
+		return nil
+	case v.Kind == value.String && sk == kBool:
+		switch v.Str {
+		case "true":
+			return value.TrueValue
+		case "false":
+			return value.FalseValue
+		}
+		return nil
 	}
 	return v
+}
+
+// isNumberLexeme reports whether s is a JSON number with no exponent (a
+// FHIR decimal's lexical form).
+func isNumberLexeme(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	start := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == start || s[start] == '0' && i-start > 1 {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		frac := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == frac {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 // appendNodeExt is appendNode that also attaches the "_key" sibling of
@@ -255,7 +310,9 @@ func appendNodeExt(out []item, v, ext *value.Value, sk kind, t tid) []item {
 			if ext != nil && ext.Kind == value.Array && i < len(ext.Arr) {
 				x = ext.Arr[i]
 			}
-			el = asText(el, sk)
+			if el = asText(el, sk); el == nil {
+				continue
+			}
 			out = append(out, item{v: el, t: t, k: classify(el, sk), ext: x})
 		}
 		return out
@@ -266,7 +323,9 @@ func appendNodeExt(out []item, v, ext *value.Value, sk kind, t tid) []item {
 	if ext != nil && ext.Kind != value.Object {
 		ext = nil
 	}
-	v = asText(v, sk)
+	if v = asText(v, sk); v == nil {
+		return out
+	}
 	return append(out, item{v: v, t: t, k: classify(v, sk), ext: ext})
 }
 

@@ -320,7 +320,10 @@ func (c *compiler) direct(x plan.Expr) func(e *env, focus []item) (*value.Value,
 	for i, j := 0, len(steps)-1; i < j; i, j = i+1, j-1 {
 		steps[i], steps[j] = steps[j], steps[i]
 	}
-	textual := lastField != nil && staticKind(lastField.T.Type).textual()
+	lastSK := kNone
+	if lastField != nil {
+		lastSK = staticKind(lastField.T.Type)
+	}
 	return func(e *env, focus []item) (*value.Value, bool) {
 		if len(focus) != 1 {
 			return nil, false
@@ -375,6 +378,8 @@ func (c *compiler) direct(x plan.Expr) func(e *env, focus []item) (*value.Value,
 			}
 			if key := v.Get("id"); key != nil && key.Kind == value.String {
 				return key, true
+			} else if key != nil && key.Kind == value.Number {
+				return e.newStr(key.Str), true // a number id is its text, as bResourceKey
 			}
 			return nil, true
 		case endReferenceKey:
@@ -391,8 +396,10 @@ func (c *compiler) direct(x plan.Expr) func(e *env, focus []item) (*value.Value,
 			}
 			return nil, true
 		}
-		if textual && (v.Kind == value.Number || v.Kind == value.Bool) {
-			return e.newStr(v.Str), true // as appendNode
+		if lastSK != kNone {
+			if v = asText(v, lastSK); v == nil { // as appendNode
+				return nil, true
+			}
 		}
 		return v, true
 	}
