@@ -223,8 +223,10 @@ func appendNode(out []item, v *value.Value, sk kind, t tid) []item {
 			if el == nil || el.Kind == value.Null || el.Kind == value.Array {
 				continue
 			}
-			if el = asText(el, sk); el == nil {
-				continue
+			if odd(el, sk) {
+				if el = asText(el, sk); el == nil {
+					continue
+				}
 			}
 			out = append(out, item{v: el, t: t, k: classify(el, sk)})
 		}
@@ -233,8 +235,10 @@ func appendNode(out []item, v *value.Value, sk kind, t tid) []item {
 	if v.Kind == value.Null {
 		return out
 	}
-	if v = asText(v, sk); v == nil {
-		return out
+	if odd(v, sk) {
+		if v = asText(v, sk); v == nil {
+			return out
+		}
 	}
 	return append(out, item{v: v, t: t, k: classify(v, sk)})
 }
@@ -249,26 +253,48 @@ func appendNode(out []item, v *value.Value, sk kind, t tid) []item {
 // there, and an object where the element is a primitive, are absent (nil).
 // docs/input.md.
 func asText(v *value.Value, sk kind) *value.Value {
-	switch {
-	case v.Kind == value.Object && sk.primitive():
-		return nil
-	case sk.textual() && (v.Kind == value.Number || v.Kind == value.Bool):
-		return &value.Value{Kind: value.String, Str: v.Str}
-	case v.Kind == value.String && sk.isNum():
-		if sk == kDec && isNumberLexeme(v.Str) || isIntegerLexeme(v.Str) && v.Str[0] != '+' {
-			return &value.Value{Kind: value.Number, Str: v.Str}
+	switch v.Kind {
+	case value.String:
+		switch {
+		case sk.isNum():
+			if sk == kDec && isNumberLexeme(v.Str) || isIntegerLexeme(v.Str) && v.Str[0] != '+' {
+				return &value.Value{Kind: value.Number, Str: v.Str}
+			}
+			return nil
+		case sk == kBool:
+			switch v.Str {
+			case "true":
+				return value.TrueValue
+			case "false":
+				return value.FalseValue
+			}
+			return nil
 		}
-		return nil
-	case v.Kind == value.String && sk == kBool:
-		switch v.Str {
-		case "true":
-			return value.TrueValue
-		case "false":
-			return value.FalseValue
+	case value.Number, value.Bool:
+		if sk.textual() {
+			return &value.Value{Kind: value.String, Str: v.Str}
 		}
-		return nil
+	case value.Object:
+		if sk.primitive() {
+			return nil
+		}
 	}
 	return v
+}
+
+// odd reports whether asText may change v: checked inline on every node,
+// so that the common case (a string where a string is due, an object where
+// an object is) costs no call.
+func odd(v *value.Value, sk kind) bool {
+	switch v.Kind {
+	case value.String:
+		return sk.isNum() || sk == kBool
+	case value.Number, value.Bool:
+		return sk.textual()
+	case value.Object:
+		return sk.primitive()
+	}
+	return false
 }
 
 // isNumberLexeme reports whether s is a JSON number with no exponent (a
@@ -310,8 +336,10 @@ func appendNodeExt(out []item, v, ext *value.Value, sk kind, t tid) []item {
 			if ext != nil && ext.Kind == value.Array && i < len(ext.Arr) {
 				x = ext.Arr[i]
 			}
-			if el = asText(el, sk); el == nil {
-				continue
+			if odd(el, sk) {
+				if el = asText(el, sk); el == nil {
+					continue
+				}
 			}
 			out = append(out, item{v: el, t: t, k: classify(el, sk), ext: x})
 		}
@@ -323,8 +351,10 @@ func appendNodeExt(out []item, v, ext *value.Value, sk kind, t tid) []item {
 	if ext != nil && ext.Kind != value.Object {
 		ext = nil
 	}
-	if v = asText(v, sk); v == nil {
-		return out
+	if odd(v, sk) {
+		if v = asText(v, sk); v == nil {
+			return out
+		}
 	}
 	return append(out, item{v: v, t: t, k: classify(v, sk), ext: ext})
 }

@@ -944,24 +944,8 @@ const (
 // rejects invalid UTF-8 and lone surrogate escapes (BadUTF8). Callers may
 // start it anywhere in a string after which nothing but ASCII came.
 func (s *Scanner) str(i int) (int, uint8, error) {
-	end, flags, err := s.strBody(i)
-	if err == nil && flags&strHigh != 0 && !utf8.Valid(s.b[i:end-1]) {
-		j := i
-		for j < end-1 {
-			r, n := utf8.DecodeRune(s.b[j : end-1])
-			if r == utf8.RuneError && n == 1 {
-				break
-			}
-			j += n
-		}
-		return j, flags, s.errAt(BadUTF8, j, "invalid UTF-8 "+describe(s.b[j])+" in a string")
-	}
-	return end, flags, err
-}
-
-// strBody is str without the UTF-8 check of the bytes it passes.
-func (s *Scanner) strBody(i int) (int, uint8, error) {
 	b := s.b
+	start := i
 	var flags uint8
 	for {
 		var acc uint64 // the words seen, for non-ASCII bytes (conservative)
@@ -981,6 +965,9 @@ func (s *Scanner) strBody(i int) (int, uint8, error) {
 				flags |= strHigh
 			}
 			if byte(w>>(tz&^7)) == '"' {
+				if flags&strHigh != 0 {
+					return s.checkUTF8(start, i+1, flags)
+				}
 				return i + 1, flags, nil
 			}
 			goto special
@@ -1004,6 +991,9 @@ func (s *Scanner) strBody(i int) (int, uint8, error) {
 		}
 		switch c := b[i]; {
 		case c == '"':
+			if flags&strHigh != 0 {
+				return s.checkUTF8(start, i+1, flags)
+			}
 			return i + 1, flags, nil
 		case c == '\\':
 			flags |= strEscaped
@@ -1035,6 +1025,24 @@ func (s *Scanner) strBody(i int) (int, uint8, error) {
 			return i, flags, s.errAt(BadJSON, i, "control "+describe(c)+" in a string")
 		}
 	}
+}
+
+// checkUTF8 validates the string body b[start:end-1] that str found to
+// hold non-ASCII bytes (BadUTF8 at the first invalid byte).
+func (s *Scanner) checkUTF8(start, end int, flags uint8) (int, uint8, error) {
+	body := s.b[start : end-1]
+	if utf8.Valid(body) {
+		return end, flags, nil
+	}
+	j := 0
+	for j < len(body) {
+		r, n := utf8.DecodeRune(body[j:])
+		if r == utf8.RuneError && n == 1 {
+			break
+		}
+		j += n
+	}
+	return start + j, flags, s.errAt(BadUTF8, start+j, "invalid UTF-8 "+describe(body[j])+" in a string")
 }
 
 // isHighSurrogate reports whether the third hex digit c of a \uDxxx
