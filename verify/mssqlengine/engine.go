@@ -196,7 +196,9 @@ func (e *Engine) load(ctx context.Context, files []string) error {
 }
 
 // Lines calls f for each non-blank line of an NDJSON file (gzip when the
-// name ends in .gz), without its line terminator.
+// name ends in .gz), without its line terminator and without a byte-order
+// mark at the start of the file (docs/input.md), as the Synapse loaders
+// are expected to read it.
 func Lines(path string, f func(string) error) error {
 	fh, err := os.Open(path)
 	if err != nil {
@@ -213,6 +215,9 @@ func Lines(path string, f func(string) error) error {
 		r = gz
 	}
 	br := bufio.NewReaderSize(r, 1<<20)
+	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
+		br.Discard(3)
+	}
 	for {
 		line, err := br.ReadString('\n')
 		if s := strings.TrimRight(line, "\r\n"); strings.TrimSpace(s) != "" {

@@ -77,7 +77,7 @@ func TestLoadStatements(t *testing.T) {
 func TestLines(t *testing.T) {
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "a.ndjson")
-	if err := os.WriteFile(plain, []byte("{\"a\":1}\r\n\n  \n{\"b\":\"x\\ny\"}"), 0o644); err != nil {
+	if err := os.WriteFile(plain, []byte("\xef\xbb\xbf{\"a\":1}\r\n\n  \n{\"b\":\"x\\ny\"}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	gzPath := filepath.Join(dir, "b.ndjson.gz")

@@ -1,5 +1,5 @@
 // Package duckdb is the DuckDB target: views that DuckDB runs directly over
-// NDJSON files (read_json_objects), compiled from the same plan and by the
+// NDJSON files (read as lines of text, Target.Lines), compiled from the same plan and by the
 // same emitter as the T-SQL targets.
 //
 // It exists for two reasons. Local users get SQL they can paste into the
