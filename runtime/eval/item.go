@@ -284,18 +284,25 @@ func asText(v *value.Value, sk kind) *value.Value {
 
 // odd reports whether asText may change v: checked inline on every node,
 // so that the common case (a string where a string is due, an object where
-// an object is) costs no call.
-func odd(v *value.Value, sk kind) bool {
-	switch v.Kind {
-	case value.String:
-		return sk.isNum() || sk == kBool
-	case value.Number, value.Bool:
-		return sk.textual()
-	case value.Object:
-		return sk.primitive()
+// an object is) costs one table lookup.
+func odd(v *value.Value, sk kind) bool { return oddKinds[sk]&(1<<v.Kind) != 0 }
+
+// oddKinds[sk] has bit 1<<k set for each JSON value kind k that asText
+// converts or drops for an element of kind sk.
+var oddKinds = func() (m [kObj + 1]uint8) {
+	for sk := kNone; sk <= kObj; sk++ {
+		if sk.isNum() || sk == kBool {
+			m[sk] |= 1 << value.String
+		}
+		if sk.textual() {
+			m[sk] |= 1<<value.Number | 1<<value.Bool
+		}
+		if sk.primitive() {
+			m[sk] |= 1 << value.Object
+		}
 	}
-	return false
-}
+	return m
+}()
 
 // isNumberLexeme reports whether s is a JSON number with no exponent (a
 // FHIR decimal's lexical form).
