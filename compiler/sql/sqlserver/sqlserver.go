@@ -63,9 +63,11 @@ func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
 	return tsql.ValidDocSource(raw, t.opts.DocColumn, alias)
 }
 
-// RejectsName implements sql.Rejecter: one view for the one raw table.
+// RejectsName implements sql.Rejecter: one view for the one raw table,
+// named after it (dbo.fhir_raw: [dbo].[fhir_raw_rejects]), so that builds
+// over different tables do not share it.
 func (t *Target) RejectsName(resource string) sql.ObjectName {
-	return sql.ObjectName{t.opts.Schema, "fhirql_rejects"}
+	return sql.ObjectName{t.opts.Schema, t.opts.Table[len(t.opts.Table)-1] + "_rejects"}
 }
 
 // Rejects implements sql.Rejecter: the rows of the raw table no view

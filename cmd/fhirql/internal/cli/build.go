@@ -35,8 +35,9 @@ Targets:
   duckdb      views (or tables, --select-into) that DuckDB runs directly over
               the NDJSON files (read as lines of text)
 
-Every target also gets one rejects view per source, fhirql_<Resource>_rejects:
-the lines no view reads (not JSON, not UTF-8, no resourceType) and why.
+Every target also gets one rejects view per source, fhirql_<Resource>_rejects
+(sqlserver: <table>_rejects): the lines no view reads (not JSON, not UTF-8, no
+resourceType) and why. See docs/input.md.
 
 --source is a lake path pattern with a {resource} placeholder for serverless and
 dedicated ('https://acct.dfs.core.windows.net/fhir/{resource}*.ndjson'), a
