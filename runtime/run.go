@@ -84,7 +84,11 @@ type Summary struct {
 	Views     []ViewSummary    // in the order of the views given
 	Skipped   int64            // bad lines and failed resources skipped (MaxErrors)
 	Problems  []string         // the first skipped problems, for the user
-	Elapsed   time.Duration
+	// BadLines counts the skipped bad lines (not failed resources) per
+	// input name, all of them: verify lines them up with a SQL engine's
+	// rejects view (docs/input.md).
+	BadLines map[string]int64
+	Elapsed  time.Duration
 }
 
 // ViewSummary is the result of one view.
@@ -587,6 +591,12 @@ func (r *run) merge(b *batch, sum *Summary) error {
 			return hint(p, r.opts.MaxErrors) // stopped on it: not skipped
 		}
 		sum.Skipped++
+		if le != nil {
+			if sum.BadLines == nil {
+				sum.BadLines = map[string]int64{}
+			}
+			sum.BadLines[le.File]++
+		}
 		if len(sum.Problems) < maxProblems {
 			sum.Problems = append(sum.Problems, p.Error())
 		}

@@ -382,3 +382,66 @@ func TestRunCancelled(t *testing.T) {
 		t.Errorf("a cancelled run left %v", m)
 	}
 }
+
+// TestRunByteOrderMark: a UTF-8 BOM at the start of each input (a mapped
+// file, a .gz file, stdin) is skipped; anywhere else it makes its line a
+// bad line, as in DuckDB's reader (docs/input.md).
+func TestRunByteOrderMark(t *testing.T) {
+	const bom = "\xef\xbb\xbf"
+	dir := t.TempDir()
+	plain := writeFile(t, dir, "a.ndjson", bom+lines(patient(1), patient(2)))
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(bom + lines(patient(3))))
+	zw.Close()
+	zipped := writeFile(t, dir, "b.ndjson.gz", gz.String())
+	only := writeFile(t, dir, "c.ndjson", bom) // nothing but a BOM: no lines
+	views := loadViews(t, strictView)
+	got, sum, err := runStdout(t, views, runtime.Options{Inputs: []string{plain, zipped, only, "-"}, Format: "csv",
+		Stdin: strings.NewReader(bom + lines(patient(4)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "id,family\r\np1,Fam1\r\np2,Fam2\r\np3,Fam3\r\np4,Fam4\r\n"; got != want {
+		t.Errorf("rows: %q, want %q", got, want)
+	}
+	if sum.Skipped != 0 {
+		t.Errorf("skipped %d", sum.Skipped)
+	}
+
+	// Not at the start of an input: a bad line (line 2).
+	mid := writeFile(t, dir, "mid.ndjson", lines(patient(1), bom+patient(2)))
+	_, _, err = runStdout(t, views, runtime.Options{Inputs: []string{mid}, Format: "csv"})
+	if err == nil || !strings.Contains(err.Error(), "mid.ndjson:2: not valid JSON: unexpected byte 0xef") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestRunInvalidText: invalid UTF-8 and lone surrogate escapes make a line
+// bad, in kept and in skipped values alike (docs/input.md).
+func TestRunInvalidText(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "text.ndjson", lines(
+		patient(1),
+		`{"resourceType":"Patient","id":"p2","text":{"div":"skipped \ud800"}}`,
+		"{\"resourceType\":\"Patient\",\"id\":\"p3\",\"text\":{\"div\":\"skipped \xff\"}}",
+		"{\"resourceType\":\"Patient\",\"id\":\"p4\xc3\"}",
+		`{"resourceType":"Patient","id":"p5\ud83c\udf89"}`,
+	))
+	views := loadViews(t, strictView)
+	got, sum, err := runStdout(t, views, runtime.Options{Inputs: []string{in}, Format: "csv", MaxErrors: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "id,family\r\np1,Fam1\r\np5🎉,\r\n"; got != want {
+		t.Errorf("rows: %q, want %q", got, want)
+	}
+	if sum.Skipped != 3 || len(sum.BadLines) != 1 || sum.BadLines[in] != 3 {
+		t.Fatalf("skipped %d %v: %v", sum.Skipped, sum.BadLines, sum.Problems)
+	}
+	for i, want := range []string{"text.ndjson:2: not valid UTF-8: lone surrogate escape \\ud800", "text.ndjson:3: not valid UTF-8: invalid UTF-8 byte 0xff", "text.ndjson:4: not valid UTF-8: invalid UTF-8 byte 0xc3"} {
+		if !strings.Contains(sum.Problems[i], want) {
+			t.Errorf("problem %d = %q, want %q", i, sum.Problems[i], want)
+		}
+	}
+}

@@ -55,6 +55,12 @@ func Files(inputs []string) ([]string, error) {
 type Runtime struct {
 	// Now fixes now() and today(); the zero value is the time of each run.
 	Now time.Time
+	// MaxErrors is the runtime's --max-errors: bad lines (and failing
+	// resources) skipped before a run fails.
+	MaxErrors int
+	// BadLines is what the last successful run skipped: bad lines per
+	// input (runtime.Summary.BadLines), for CompareLines.
+	BadLines map[string]int64
 }
 
 // Name implements Engine.
@@ -66,15 +72,17 @@ func (*Runtime) Close() error { return nil }
 // Run implements Engine.
 func (r *Runtime) Run(ctx context.Context, v *plan.View, inputs []string) (*Table, error) {
 	var out bytes.Buffer
-	_, err := runtime.Run(ctx, []*plan.View{v}, runtime.Options{
-		Inputs: inputs,
-		Format: "ndjson",
-		Stdout: &out,
-		Now:    r.Now,
+	sum, err := runtime.Run(ctx, []*plan.View{v}, runtime.Options{
+		Inputs:    inputs,
+		Format:    "ndjson",
+		Stdout:    &out,
+		Now:       r.Now,
+		MaxErrors: r.MaxErrors,
 	})
 	if err != nil {
 		return nil, err
 	}
+	r.BadLines = sum.BadLines
 	return ParseNDJSON(v, out.Bytes())
 }
 

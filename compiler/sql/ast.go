@@ -288,6 +288,10 @@ type OptionArg struct{ Option }
 // Bulk is the BULK 'path' argument of OPENROWSET.
 type Bulk struct{ Path string }
 
+// StructLit is a DuckDB struct literal used as an option value
+// (read_csv(..., columns = {'line': 'VARCHAR'})): names quoted as strings.
+type StructLit struct{ Fields []Option }
+
 func (*Table) sourceNode()     {}
 func (*Derived) sourceNode()   {}
 func (*TableFunc) sourceNode() {}
@@ -296,6 +300,7 @@ func (*Ident) exprNode()       {}
 func (*OptionArg) exprNode()   {}
 func (*Bulk) exprNode()        {}
 func (*OptionGroup) exprNode() {}
+func (*StructLit) exprNode()   {}
 
 // ObjectName is a possibly schema-qualified name, each part quoted.
 type ObjectName []string

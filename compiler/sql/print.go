@@ -959,6 +959,16 @@ func (p *printer) expr(e Expr, min int) {
 		p.option(e.Option)
 	case *Bulk:
 		p.w("BULK " + p.st.QuoteString(e.Path, false))
+	case *StructLit:
+		p.w("{")
+		for i, o := range e.Fields {
+			if i > 0 {
+				p.w(", ")
+			}
+			p.w(p.st.QuoteString(o.Name, false) + ": ")
+			p.expr(o.Value, 0)
+		}
+		p.w("}")
 	case *OptionGroup:
 		p.w("(")
 		for i, o := range e.Opts {

@@ -36,6 +36,21 @@ func preconditions(t Target) []Stmt {
 	return nil
 }
 
+// Rejecter is a target that can show the lines its views do not read: one
+// rejects view per source (docs/input.md), so that no line is dropped
+// without a trace on any target. DeployScript creates them before the
+// views.
+type Rejecter interface {
+	// RejectsName names the rejects view of one resource type's source;
+	// resource types that share a source share the name (and the view).
+	RejectsName(resource string) ObjectName
+	// Rejects (re)creates that view: one row per line of the source that
+	// is not blank and that no view reads, with its file (NULL where the
+	// engine does not say), the reason and the line's text (its first
+	// 1,000 characters).
+	Rejects(resource string) []Stmt
+}
+
 // Header is the comment that opens every script for one view: the view, its
 // resource and source file, so a reader of the lake's SQL can find the .fview.
 func Header(t Target, c *Compiled) []Stmt {
@@ -123,6 +138,19 @@ func DeployParts(t Target, cs []*Compiled) []ScriptPart {
 		add("", st)
 	}
 	add("", t.Prelude(cs)...)
+	if rj, ok := t.(Rejecter); ok {
+		done := map[string]bool{}
+		for _, r := range Resources(cs) {
+			name := rj.RejectsName(r)
+			if key := strings.Join(name, "."); !done[key] {
+				done[key] = true
+				add("", &Comment{Lines: []string{
+					"Lines of the " + r + " source that no view reads (not JSON, not UTF-8, no resourceType), and why.",
+				}})
+				add("", rj.Rejects(r)...)
+			}
+		}
+	}
 	for _, c := range cs {
 		add(ViewName(c.View), Header(t, c)...)
 		add(ViewName(c.View), t.Create(c)...)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/fhirql/fhirql/compiler/funcs"
 	"github.com/fhirql/fhirql/compiler/plan"
+	"github.com/fhirql/fhirql/compiler/types"
 	"github.com/fhirql/fhirql/runtime/value"
 )
 
@@ -225,6 +226,8 @@ func (c *compiler) field(x *plan.Field) evalFn {
 	// The kinds of a string and of an object node depend on sk only.
 	strK := classify(&value.Value{Kind: value.String}, sk)
 	objK := classify(&value.Value{Kind: value.Object}, sk)
+	array := shapeOf(x.T.Type, x.Array)
+	strConv := sk.isNum() || sk == kBool // a string is converted (asText)
 	nav := func(e *env, in []item) []item {
 		out := e.bufs[id][:0]
 		for i := range in {
@@ -239,12 +242,15 @@ func (c *compiler) field(x *plan.Field) evalFn {
 			} else if m = e.member(v, key, hint); m == nil {
 				continue
 			}
+			if !shapeOK(m, array) {
+				continue
+			}
 			switch {
 			case ext:
 				out = appendNodeExt(out, m, v.Get(extKey), sk, t)
-			case m.Kind == value.String:
+			case m.Kind == value.String && !strConv:
 				out = append(out, item{v: m, t: t, k: strK})
-			case m.Kind == value.Object:
+			case m.Kind == value.Object && !sk.primitive():
 				out = append(out, item{v: m, t: t, k: objK})
 			default:
 				out = appendNode(out, m, sk, t)
@@ -260,16 +266,46 @@ func (c *compiler) field(x *plan.Field) evalFn {
 	return func(e *env, focus []item) []item { return nav(e, sub(e, focus)) }
 }
 
+// shapeOK reports whether a member's JSON value has its element's shape:
+// an array where the element repeats, anything else (null included) where
+// it does not. A value of the other shape is read as absent, as the SQL
+// targets read it (JSON_VALUE and OPENJSON do not step into an array they
+// were not told of): docs/input.md.
+func shapeOK(m *value.Value, s shape) bool {
+	return s == anyShape || m.Kind == value.Null || (m.Kind == value.Array) == (s == manyShape)
+}
+
+// shape is the JSON shape a field's value must have.
+type shape uint8
+
+const (
+	anyShape  shape = iota // an untyped field (hand-built plans): either
+	oneShape               // a single value
+	manyShape              // an array
+)
+
+// shapeOf is the shape of a field of type t (none when t is unknown).
+func shapeOf(t types.Type, array bool) shape {
+	switch {
+	case t == "":
+		return anyShape
+	case array:
+		return manyShape
+	}
+	return oneShape
+}
+
 // choice reads whichever typed key of a choice element is present.
 func (c *compiler) choice(x *plan.Choice) evalFn {
 	type ck struct {
-		key string
-		t   tid
-		sk  kind
+		key   string
+		t     tid
+		sk    kind
+		array shape
 	}
 	keys := make([]ck, len(x.Keys))
 	for i, k := range x.Keys {
-		keys[i] = ck{key: k.Key, t: tidOf(k.Type), sk: staticKind(k.Type)}
+		keys[i] = ck{key: k.Key, t: tidOf(k.Type), sk: staticKind(k.Type), array: shapeOf(k.Type, k.Array)}
 	}
 	sub := c.expr(x.X)
 	id := c.newBuf()
@@ -282,7 +318,7 @@ func (c *compiler) choice(x *plan.Choice) evalFn {
 				continue
 			}
 			for j := range keys {
-				if m := v.Get(keys[j].key); m != nil {
+				if m := v.Get(keys[j].key); m != nil && shapeOK(m, keys[j].array) {
 					out = appendNode(out, m, keys[j].sk, keys[j].t)
 				}
 			}

@@ -1093,8 +1093,8 @@ func bResourceKey(c *compiler, x *plan.Call) evalFn {
 			if v.Kind != value.Object || (v != e.root[0].v && v.Get("resourceType") == nil) {
 				continue
 			}
-			if key := v.Get("id"); key != nil && key.Kind == value.String {
-				out = append(out, item{v: key, t: tidID, k: kStr})
+			if key := v.Get("id"); key != nil && (key.Kind == value.String || key.Kind == value.Number) {
+				out = append(out, item{v: asText(key, kStr), t: tidID, k: kStr}) // a number id is its text
 			}
 		}
 		e.keep(id, out)

@@ -107,6 +107,9 @@ var kindSystemNames = [...]types.Type{
 func (k kind) isNum() bool  { return k == kInt || k == kLong || k == kDec }
 func (k kind) isTemp() bool { return k == kDate || k == kDateTime || k == kTime }
 
+// primitive reports whether the kind is a FHIR primitive's (a JSON scalar).
+func (k kind) primitive() bool { return k.textual() || k.isNum() || k == kBool }
+
 // textual reports whether the kind is carried by a JSON string.
 func (k kind) textual() bool { return k == kStr || k == kDate || k == kDateTime || k == kTime }
 
@@ -220,6 +223,11 @@ func appendNode(out []item, v *value.Value, sk kind, t tid) []item {
 			if el == nil || el.Kind == value.Null || el.Kind == value.Array {
 				continue
 			}
+			if odd(el, sk) {
+				if el = asText(el, sk); el == nil {
+					continue
+				}
+			}
 			out = append(out, item{v: el, t: t, k: classify(el, sk)})
 		}
 		return out
@@ -227,7 +235,100 @@ func appendNode(out []item, v *value.Value, sk kind, t tid) []item {
 	if v.Kind == value.Null {
 		return out
 	}
+	if odd(v, sk) {
+		if v = asText(v, sk); v == nil {
+			return out
+		}
+	}
 	return append(out, item{v: v, t: t, k: classify(v, sk)})
+}
+
+// asText reads a primitive from its JSON text whatever its JSON type, as
+// the SQL targets read it (JSON_VALUE, json_extract_string, then a
+// conversion): a number or boolean where the element is a string-like FHIR
+// primitive (string, code, id, date, ...) is its text, so "id": 12345 is
+// the id "12345" on every engine; a string where the element is a number is
+// that number when it is written as one ("3" in an integer element is 3),
+// and a string where it is a boolean is "true" or "false". Other strings
+// there, and an object where the element is a primitive, are absent (nil).
+// docs/input.md.
+func asText(v *value.Value, sk kind) *value.Value {
+	switch v.Kind {
+	case value.String:
+		switch {
+		case sk.isNum():
+			if sk == kDec && isNumberLexeme(v.Str) || isIntegerLexeme(v.Str) && v.Str[0] != '+' {
+				return &value.Value{Kind: value.Number, Str: v.Str}
+			}
+			return nil
+		case sk == kBool:
+			switch v.Str {
+			case "true":
+				return value.TrueValue
+			case "false":
+				return value.FalseValue
+			}
+			return nil
+		}
+	case value.Number, value.Bool:
+		if sk.textual() {
+			return &value.Value{Kind: value.String, Str: v.Str}
+		}
+	case value.Object:
+		if sk.primitive() {
+			return nil
+		}
+	}
+	return v
+}
+
+// odd reports whether asText may change v: checked inline on every node,
+// so that the common case (a string where a string is due, an object where
+// an object is) costs one table lookup.
+func odd(v *value.Value, sk kind) bool { return oddKinds[sk]&(1<<v.Kind) != 0 }
+
+// oddKinds[sk] has bit 1<<k set for each JSON value kind k that asText
+// converts or drops for an element of kind sk.
+var oddKinds = func() (m [kObj + 1]uint8) {
+	for sk := kNone; sk <= kObj; sk++ {
+		if sk.isNum() || sk == kBool {
+			m[sk] |= 1 << value.String
+		}
+		if sk.textual() {
+			m[sk] |= 1<<value.Number | 1<<value.Bool
+		}
+		if sk.primitive() {
+			m[sk] |= 1 << value.Object
+		}
+	}
+	return m
+}()
+
+// isNumberLexeme reports whether s is a JSON number with no exponent (a
+// FHIR decimal's lexical form).
+func isNumberLexeme(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	start := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == start || s[start] == '0' && i-start > 1 {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		frac := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == frac {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 // appendNodeExt is appendNode that also attaches the "_key" sibling of
@@ -242,6 +343,11 @@ func appendNodeExt(out []item, v, ext *value.Value, sk kind, t tid) []item {
 			if ext != nil && ext.Kind == value.Array && i < len(ext.Arr) {
 				x = ext.Arr[i]
 			}
+			if odd(el, sk) {
+				if el = asText(el, sk); el == nil {
+					continue
+				}
+			}
 			out = append(out, item{v: el, t: t, k: classify(el, sk), ext: x})
 		}
 		return out
@@ -251,6 +357,11 @@ func appendNodeExt(out []item, v, ext *value.Value, sk kind, t tid) []item {
 	}
 	if ext != nil && ext.Kind != value.Object {
 		ext = nil
+	}
+	if odd(v, sk) {
+		if v = asText(v, sk); v == nil {
+			return out
+		}
 	}
 	return append(out, item{v: v, t: t, k: classify(v, sk), ext: ext})
 }

@@ -288,6 +288,7 @@ type pathStep struct {
 	key   string
 	hint  int
 	first bool
+	array shape // the field's JSON shape: see shapeOK
 }
 
 // direct compiles a column that is a chain of fields and first() calls
@@ -322,13 +323,17 @@ func (c *compiler) direct(x plan.Expr) func(e *env, focus []item) (*value.Value,
 		}
 	}
 	var steps []pathStep
+	var lastField *plan.Field // the outermost field: the column's element
 	for {
 		switch n := x.(type) {
 		case *plan.Field:
 			if c.extOf[n] || n.Key == "" {
 				return nil
 			}
-			steps = append(steps, pathStep{key: n.Key, hint: c.newHint()})
+			if lastField == nil {
+				lastField = n
+			}
+			steps = append(steps, pathStep{key: n.Key, hint: c.newHint(), array: shapeOf(n.T.Type, n.Array)})
 			x = n.X
 			continue
 		case *plan.Call:
@@ -351,6 +356,10 @@ func (c *compiler) direct(x plan.Expr) func(e *env, focus []item) (*value.Value,
 	for i, j := 0, len(steps)-1; i < j; i, j = i+1, j-1 {
 		steps[i], steps[j] = steps[j], steps[i]
 	}
+	lastSK := kNone
+	if lastField != nil {
+		lastSK = staticKind(lastField.T.Type)
+	}
 	return func(e *env, focus []item) (*value.Value, bool) {
 		if len(focus) != 1 {
 			return nil, false
@@ -368,6 +377,9 @@ func (c *compiler) direct(x plan.Expr) func(e *env, focus []item) (*value.Value,
 			if h := int(e.hints[st.hint]); h < len(v.Obj) && v.Obj[h].Key == st.key {
 				m = v.Obj[h].Val
 			} else if m = e.member(v, st.key, st.hint); m == nil {
+				return nil, true
+			}
+			if !shapeOK(m, st.array) {
 				return nil, true
 			}
 			switch m.Kind {
@@ -402,6 +414,8 @@ func (c *compiler) direct(x plan.Expr) func(e *env, focus []item) (*value.Value,
 			}
 			if key := v.Get("id"); key != nil && key.Kind == value.String {
 				return key, true
+			} else if key != nil && key.Kind == value.Number {
+				return e.newStr(key.Str), true // a number id is its text, as bResourceKey
 			}
 			return nil, true
 		case endReferenceKey:
@@ -417,6 +431,11 @@ func (c *compiler) direct(x plan.Expr) func(e *env, focus []item) (*value.Value,
 				return e.newStr(key), true
 			}
 			return nil, true
+		}
+		if lastSK != kNone {
+			if v = asText(v, lastSK); v == nil { // as appendNode
+				return nil, true
+			}
 		}
 		return v, true
 	}
@@ -443,7 +462,7 @@ func (c *compiler) directIter(x plan.Expr) func(e *env, focus []item) ([]item, b
 		if !ok || c.extOf[f] || f.Key == "" {
 			return nil
 		}
-		steps = append(steps, pathStep{key: f.Key, hint: c.newHint()})
+		steps = append(steps, pathStep{key: f.Key, hint: c.newHint(), array: shapeOf(f.T.Type, f.Array)})
 		x = f.X
 	}
 	for i, j := 0, len(steps)-1; i < j; i, j = i+1, j-1 {
@@ -466,6 +485,9 @@ func (c *compiler) directIter(x plan.Expr) func(e *env, focus []item) ([]item, b
 			if h := int(e.hints[st.hint]); h < len(v.Obj) && v.Obj[h].Key == st.key {
 				m = v.Obj[h].Val
 			} else if m = e.member(v, st.key, st.hint); m == nil {
+				return nil, true
+			}
+			if !shapeOK(m, st.array) {
 				return nil, true
 			}
 			if i == len(steps)-1 {

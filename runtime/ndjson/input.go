@@ -221,6 +221,7 @@ type Reader struct {
 	carry    []byte   // a partial line carried to the next chunk
 	eof      bool
 	skipping bool // discarding the rest of a too-long line
+	bom      bool // the current input's first bytes are still to be checked for a BOM
 	read     atomic.Int64
 }
 
@@ -322,6 +323,11 @@ func (r *Reader) Close() error {
 	return nil
 }
 
+// utf8BOM is the byte-order mark some Windows tools write at the start of
+// a UTF-8 file. It is skipped at the start of each input (docs/input.md);
+// anywhere else it makes its line not valid JSON.
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
 // next returns the next chunk of the current input, or nil at its end.
 func (r *Reader) next() (*Chunk, error) {
 	in := r.inputs[r.cur]
@@ -332,6 +338,10 @@ func (r *Reader) next() (*Chunk, error) {
 				f.Close()
 				if m != nil && !(len(m.data) >= 2 && m.data[0] == 0x1f && m.data[1] == 0x8b) {
 					r.mm, r.mmOff = m, 0
+					if bytes.HasPrefix(m.data, utf8BOM) {
+						r.mmOff = len(utf8BOM)
+						r.read.Add(int64(len(utf8BOM)))
+					}
 				} else if m != nil {
 					m.unref()
 				}
@@ -343,6 +353,7 @@ func (r *Reader) next() (*Chunk, error) {
 				return nil, fmt.Errorf("input %s cannot be read: %v", in.Name, unwrapPath(err))
 			}
 			r.rc = rc
+			r.bom = true
 		}
 	}
 	if r.mm != nil {
@@ -366,6 +377,12 @@ func (r *Reader) next() (*Chunk, error) {
 				r.eof = true
 			} else if err != nil {
 				return nil, fmt.Errorf("input %s: read error: %v", in.Name, unwrapPath(err))
+			}
+		}
+		if r.bom && (len(buf) >= len(utf8BOM) || r.eof) {
+			r.bom = false
+			if bytes.HasPrefix(buf, utf8BOM) {
+				buf = buf[:copy(buf, buf[len(utf8BOM):])]
 			}
 		}
 		if len(buf) == 0 {

@@ -34,6 +34,12 @@ const (
 	NoResourceType
 	// TooLong: the line exceeds the reader's line limit.
 	TooLong
+	// BadUTF8: the line is not UTF-8 (RFC 8259 §8.1: JSON text exchanged
+	// between systems is UTF-8), or a \u escape names half of a UTF-16
+	// surrogate pair without the other half. Neither is repaired: DuckDB
+	// cannot read such a line at all, so every engine rejects it
+	// (docs/input.md).
+	BadUTF8
 )
 
 func (k ErrorKind) String() string {
@@ -46,6 +52,8 @@ func (k ErrorKind) String() string {
 		return "no resourceType"
 	case TooLong:
 		return "line too long"
+	case BadUTF8:
+		return "not valid UTF-8"
 	}
 	return "bad line"
 }
@@ -801,7 +809,7 @@ str:
 	for len(b)-i >= 8 {
 		w := binary.LittleEndian.Uint64(b[i:])
 		q, bs := w^(lsb*'"'), w^(lsb*'\\')
-		m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w) & msb
+		m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w | w) & msb
 		if m == 0 {
 			i += 8
 			continue
@@ -932,9 +940,12 @@ const (
 
 // str scans a string body from i (just after the opening quote) and
 // returns the index after the closing quote. It validates escapes and
-// rejects control characters, eight bytes at a time where it can.
+// rejects control characters, eight bytes at a time where it can, and
+// rejects invalid UTF-8 and lone surrogate escapes (BadUTF8). Callers may
+// start it anywhere in a string after which nothing but ASCII came.
 func (s *Scanner) str(i int) (int, uint8, error) {
 	b := s.b
+	start := i
 	var flags uint8
 	for {
 		var acc uint64 // the words seen, for non-ASCII bytes (conservative)
@@ -954,6 +965,9 @@ func (s *Scanner) str(i int) (int, uint8, error) {
 				flags |= strHigh
 			}
 			if byte(w>>(tz&^7)) == '"' {
+				if flags&strHigh != 0 {
+					return s.checkUTF8(start, i+1, flags)
+				}
 				return i + 1, flags, nil
 			}
 			goto special
@@ -977,6 +991,9 @@ func (s *Scanner) str(i int) (int, uint8, error) {
 		}
 		switch c := b[i]; {
 		case c == '"':
+			if flags&strHigh != 0 {
+				return s.checkUTF8(start, i+1, flags)
+			}
 			return i + 1, flags, nil
 		case c == '\\':
 			flags |= strEscaped
@@ -990,6 +1007,16 @@ func (s *Scanner) str(i int) (int, uint8, error) {
 				if len(b)-i < 6 || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
 					return i, flags, s.errAt(BadJSON, i, `invalid \u escape in a string`)
 				}
+				if b[i+2]|0x20 == 'd' && b[i+3] >= '8' {
+					// A surrogate: a high half (D800-DBFF) must be followed by
+					// a low half (DC00-DFFF), which never comes alone.
+					if !isHighSurrogate(b[i+3]) || len(b)-i < 12 || b[i+6] != '\\' || b[i+7] != 'u' ||
+						b[i+8]|0x20 != 'd' || isHighSurrogate(b[i+9]) || b[i+9] < '8' ||
+						!isHex(b[i+9]) || !isHex(b[i+10]) || !isHex(b[i+11]) {
+						return i, flags, s.errAt(BadUTF8, i, "lone surrogate escape "+string(b[i:i+6])+" in a string (half of a UTF-16 pair, not a character)")
+					}
+					i += 6
+				}
 				i += 6
 			default:
 				return i, flags, s.errAt(BadJSON, i, "invalid escape "+describe(b[i+1])+" in a string")
@@ -998,6 +1025,30 @@ func (s *Scanner) str(i int) (int, uint8, error) {
 			return i, flags, s.errAt(BadJSON, i, "control "+describe(c)+" in a string")
 		}
 	}
+}
+
+// checkUTF8 validates the string body b[start:end-1] that str found to
+// hold non-ASCII bytes (BadUTF8 at the first invalid byte).
+func (s *Scanner) checkUTF8(start, end int, flags uint8) (int, uint8, error) {
+	body := s.b[start : end-1]
+	if utf8.Valid(body) {
+		return end, flags, nil
+	}
+	j := 0
+	for j < len(body) {
+		r, n := utf8.DecodeRune(body[j:])
+		if r == utf8.RuneError && n == 1 {
+			break
+		}
+		j += n
+	}
+	return start + j, flags, s.errAt(BadUTF8, start+j, "invalid UTF-8 "+describe(body[j])+" in a string")
+}
+
+// isHighSurrogate reports whether the third hex digit c of a \uDxxx
+// escape makes it a high surrogate (D800-DBFF).
+func isHighSurrogate(c byte) bool {
+	return c >= '8' && c <= '9' || c|0x20 == 'a' || c|0x20 == 'b'
 }
 
 func isHex(c byte) bool {

@@ -96,3 +96,35 @@ func (e *Engine) SQL(v *plan.View, inputs []string) (string, error) {
 	}
 	return Query(v, files)
 }
+
+// RejectsSQL is the query that lists the lines of the files that the views
+// do not read (duckdb.Target.RejectsQuery, the rejects view of `fhirql
+// build --target duckdb`).
+func RejectsSQL(files []string) string {
+	t := duckdb.New(duckdb.Options{Files: files})
+	return sql.PrintQuery(t, t.RejectsQuery(""))
+}
+
+// Rejects implements verify.Rejecter.
+func (e *Engine) Rejects(ctx context.Context, inputs []string) ([]verify.Reject, error) {
+	files, err := verify.Files(inputs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := e.db.QueryContext(ctx, RejectsSQL(files))
+	if err != nil {
+		return nil, fmt.Errorf("listing the lines DuckDB does not read: %v", err)
+	}
+	defer rows.Close()
+	var out []verify.Reject
+	for rows.Next() {
+		var file, reason, line dbsql.NullString
+		if err := rows.Scan(&file, &reason, &line); err != nil {
+			return nil, err
+		}
+		out = append(out, verify.Reject{File: file.String, Reason: reason.String, Line: line.String})
+	}
+	return out, rows.Err()
+}
+
+var _ verify.Rejecter = (*Engine)(nil)

@@ -23,10 +23,12 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/fhirql/fhirql/compiler/plan"
 	"github.com/fhirql/fhirql/compiler/sql"
 	"github.com/fhirql/fhirql/compiler/sql/sqlserver"
+	"github.com/fhirql/fhirql/compiler/sql/tsql"
 	"github.com/fhirql/fhirql/deploy"
 	"github.com/fhirql/fhirql/lang/diag"
 	"github.com/fhirql/fhirql/verify"
@@ -51,6 +53,9 @@ type Engine struct {
 	schema string
 	table  sql.ObjectName // unique per engine, dropped by Close
 	loaded string         // the files currently in table
+	// unloadable are the lines not valid UTF-8, which NVARCHAR cannot
+	// hold as they are: load leaves them out and Rejects lists them.
+	unloadable []verify.Reject
 }
 
 // CheckDSN parses a DSN without connecting and describes the server it
@@ -93,11 +98,12 @@ func (e *Engine) Target() *sqlserver.Target {
 }
 
 // createTableSQL (re)creates the source table: one NDJSON line per row, in
-// the column the sqlserver target reads.
+// the column the sqlserver target reads, and the file it came from (for
+// Rejects).
 func (e *Engine) createTableSQL() string {
 	t := e.Target()
 	name := quoteName(t, e.table)
-	return fmt.Sprintf("IF OBJECT_ID(%s, N'U') IS NOT NULL DROP TABLE %s;\nCREATE TABLE %s ([doc] NVARCHAR(MAX) NULL);",
+	return fmt.Sprintf("IF OBJECT_ID(%s, N'U') IS NOT NULL DROP TABLE %s;\nCREATE TABLE %s ([doc] NVARCHAR(MAX) NULL, [file] NVARCHAR(4000) NULL);",
 		t.QuoteString(name, true), name, name)
 }
 
@@ -109,7 +115,7 @@ func (e *Engine) dropTableSQL() string {
 
 // copyInSQL is the bulk-load statement mssql.CopyIn builds for the table.
 func (e *Engine) copyInSQL() string {
-	return deploy.CopyInSQL(strings.Join(e.table, "."), "doc")
+	return deploy.CopyInSQL(strings.Join(e.table, "."), "doc", "file")
 }
 
 func quoteName(t sql.Style, n sql.ObjectName) string {
@@ -126,7 +132,7 @@ func (e *Engine) load(ctx context.Context, files []string) error {
 	if key == e.loaded {
 		return nil
 	}
-	e.loaded = ""
+	e.loaded, e.unloadable = "", nil
 	if _, err := e.db.ExecContext(ctx, e.createTableSQL()); err != nil {
 		return fmt.Errorf("creating the source table: %v", err)
 	}
@@ -141,7 +147,15 @@ func (e *Engine) load(ctx context.Context, files []string) error {
 	}
 	for _, f := range files {
 		err := Lines(f, func(line string) error {
-			_, err := stmt.ExecContext(ctx, line)
+			if !utf8.ValidString(line) {
+				text := strings.ToValidUTF8(line, "\uFFFD")
+				if len(text) > 1000 {
+					text = text[:1000]
+				}
+				e.unloadable = append(e.unloadable, verify.Reject{File: f, Reason: "not valid UTF-8", Line: text})
+				return nil
+			}
+			_, err := stmt.ExecContext(ctx, line, f)
 			return err
 		})
 		if err != nil {
@@ -164,7 +178,9 @@ func (e *Engine) load(ctx context.Context, files []string) error {
 }
 
 // Lines calls f for each non-blank line of an NDJSON file (gzip when the
-// name ends in .gz), without its line terminator.
+// name ends in .gz), without its line terminator and without a byte-order
+// mark at the start of the file (docs/input.md), as the Synapse loaders
+// are expected to read it.
 func Lines(path string, f func(string) error) error {
 	fh, err := os.Open(path)
 	if err != nil {
@@ -181,6 +197,9 @@ func Lines(path string, f func(string) error) error {
 		r = gz
 	}
 	br := bufio.NewReaderSize(r, 1<<20)
+	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
+		br.Discard(3)
+	}
 	for {
 		line, err := br.ReadString('\n')
 		if s := strings.TrimRight(line, "\r\n"); strings.TrimSpace(s) != "" {
@@ -244,6 +263,42 @@ func (e *Engine) Run(ctx context.Context, v *plan.View, inputs []string) (*verif
 	}
 	return verify.ScanRows(rows, v, "SQL Server")
 }
+
+// RejectsSQL is the query behind the sqlserver target's rejects view, over
+// the engine's table, with the file of each line.
+func (e *Engine) RejectsSQL() string {
+	t := e.Target()
+	raw := &sql.From{Src: &sql.Table{Name: e.table}, Alias: "s"}
+	return sql.PrintQuery(t, tsql.RejectsQuery(raw, "doc", &sql.Col{Table: "s", Name: "file"}))
+}
+
+// Rejects implements verify.Rejecter: the lines load left out and the
+// lines of the table no view reads.
+func (e *Engine) Rejects(ctx context.Context, inputs []string) ([]verify.Reject, error) {
+	files, err := verify.Files(inputs)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.load(ctx, files); err != nil {
+		return nil, err
+	}
+	out := append([]verify.Reject(nil), e.unloadable...)
+	rows, err := e.db.QueryContext(ctx, e.RejectsSQL())
+	if err != nil {
+		return nil, fmt.Errorf("listing the lines SQL Server does not read: %v", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var file, reason, line dbsql.NullString
+		if err := rows.Scan(&file, &reason, &line); err != nil {
+			return nil, err
+		}
+		out = append(out, verify.Reject{File: file.String, Reason: reason.String, Line: line.String})
+	}
+	return out, rows.Err()
+}
+
+var _ verify.Rejecter = (*Engine)(nil)
 
 // Close drops the loaded table and disconnects.
 func (e *Engine) Close() error {

@@ -51,7 +51,7 @@ func testEngine() *Engine {
 
 func TestLoadStatements(t *testing.T) {
 	e := testEngine()
-	if got, want := e.createTableSQL(), "IF OBJECT_ID(N'[dbo].[fhirql_verify_abc]', N'U') IS NOT NULL DROP TABLE [dbo].[fhirql_verify_abc];\nCREATE TABLE [dbo].[fhirql_verify_abc] ([doc] NVARCHAR(MAX) NULL);"; got != want {
+	if got, want := e.createTableSQL(), "IF OBJECT_ID(N'[dbo].[fhirql_verify_abc]', N'U') IS NOT NULL DROP TABLE [dbo].[fhirql_verify_abc];\nCREATE TABLE [dbo].[fhirql_verify_abc] ([doc] NVARCHAR(MAX) NULL, [file] NVARCHAR(4000) NULL);"; got != want {
 		t.Errorf("create:\n%s\nwant\n%s", got, want)
 	}
 	if got, want := e.dropTableSQL(), "IF OBJECT_ID(N'[dbo].[fhirql_verify_abc]', N'U') IS NOT NULL DROP TABLE [dbo].[fhirql_verify_abc];"; got != want {
@@ -69,7 +69,7 @@ func TestLoadStatements(t *testing.T) {
 	if err := json.Unmarshal([]byte(strings.TrimPrefix(ci, "INSERTBULK ")), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.TableName != "dbo.fhirql_verify_abc" || !reflect.DeepEqual(cfg.ColumnsName, []string{"doc"}) || !cfg.Options.Tablock {
+	if cfg.TableName != "dbo.fhirql_verify_abc" || !reflect.DeepEqual(cfg.ColumnsName, []string{"doc", "file"}) || !cfg.Options.Tablock {
 		t.Errorf("copy-in config %+v", cfg)
 	}
 }
@@ -77,7 +77,7 @@ func TestLoadStatements(t *testing.T) {
 func TestLines(t *testing.T) {
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "a.ndjson")
-	if err := os.WriteFile(plain, []byte("{\"a\":1}\r\n\n  \n{\"b\":\"x\\ny\"}"), 0o644); err != nil {
+	if err := os.WriteFile(plain, []byte("\xef\xbb\xbf{\"a\":1}\r\n\n  \n{\"b\":\"x\\ny\"}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	gzPath := filepath.Join(dir, "b.ndjson.gz")
@@ -129,6 +129,17 @@ func TestCompile(t *testing.T) {
 	for _, want := range []string{"FROM [dbo].[fhirql_verify_abc] AS [s]", "[dbo].[items__repeat1]("} {
 		if !strings.Contains(q, want) {
 			t.Errorf("query lacks %q:\n%s", want, q)
+		}
+	}
+}
+
+// TestRejectsSQL: the rejects query reads the engine's table and names
+// each line's file.
+func TestRejectsSQL(t *testing.T) {
+	q := testEngine().RejectsSQL()
+	for _, want := range []string{"[s].[file] AS [file]", "FROM [dbo].[fhirql_verify_abc] AS [s]", "N'not valid JSON'", "WHERE [r].[reason] IS NOT NULL"} {
+		if !strings.Contains(q, want) {
+			t.Errorf("rejects query lacks %q:\n%s", want, q)
 		}
 	}
 }

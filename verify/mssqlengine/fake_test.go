@@ -110,7 +110,8 @@ func TestConversation(t *testing.T) {
 	e := &Engine{db: db, schema: "dbo", table: sql.ObjectName{"dbo", "fhirql_verify_abc"}}
 	dir := t.TempDir()
 	data := filepath.Join(dir, "q.ndjson")
-	os.WriteFile(data, []byte(`{"resourceType":"QuestionnaireResponse","id":"q1"}`+"\n\n"+`{"resourceType":"QuestionnaireResponse","id":"q2"}`+"\n"), 0o644)
+	os.WriteFile(data, []byte(`{"resourceType":"QuestionnaireResponse","id":"q1"}`+"\n\n"+`{"resourceType":"QuestionnaireResponse","id":"q2"}`+"\n"+
+		"{\"resourceType\":\"QuestionnaireResponse\",\"id\":\"q\xff\"}\n"), 0o644)
 	src := source.NewFile("q.fview", []byte("view items of QuestionnaireResponse {\n  id = getResourceKey()\n  repeat item {\n    link_id = linkId\n  }\n}\n"))
 	ns, diags := compiler.CompileFiles(".", []*source.File{src}, r4.Catalog())
 	if diags.HasErrors() {
@@ -127,6 +128,16 @@ func TestConversation(t *testing.T) {
 			t.Errorf("rows %v", tab.Rows)
 		}
 	}
+	// Rejects: the line load left out (not UTF-8), then the table's.
+	fakeRec.ncols = 3
+	fakeRec.rows = [][]driver.Value{{data, "not valid JSON", "{"}}
+	rejects, err := e.Rejects(context.Background(), []string{data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rejects) != 2 || rejects[0].Reason != "not valid UTF-8" || rejects[0].File != data || rejects[1].Reason != "not valid JSON" {
+		t.Errorf("rejects %+v", rejects)
+	}
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -135,9 +146,9 @@ func TestConversation(t *testing.T) {
 		"PREPARE IF OBJECT_ID(N'[dbo].[fhirql_verify_abc]', N'U') IS NOT NULL DROP TABLE [dbo].[fhirql_verify_abc];",
 		"EXEC IF OBJECT_ID(N'[dbo].[fhirql_verify_abc]', N'U') IS NOT NULL DROP TABLE [dbo].[fhirql_verify_abc];",
 		"BEGIN",
-		`PREPARE INSERTBULK {"TableName":"dbo.fhirql_verify_abc","ColumnsName":["doc"],"Options":{"CheckConstraints":false,"FireTriggers":false,"KeepNulls":false,"KilobytesPerBatch":0,"RowsPerBatch":0,"Order":null,"Tablock":true}}`,
-		`BULK [{"resourceType":"QuestionnaireResponse","id":"q1"}]`,
-		`BULK [{"resourceType":"QuestionnaireResponse","id":"q2"}]`,
+		`PREPARE INSERTBULK {"TableName":"dbo.fhirql_verify_abc","ColumnsName":["doc","file"],"Options":{"CheckConstraints":false,"FireTriggers":false,"KeepNulls":false,"KilobytesPerBatch":0,"RowsPerBatch":0,"Order":null,"Tablock":true}}`,
+		`BULK [{"resourceType":"QuestionnaireResponse","id":"q1"} ` + data + `]`,
+		`BULK [{"resourceType":"QuestionnaireResponse","id":"q2"} ` + data + `]`,
 		"BULK []",
 		"COMMIT",
 		"PREPARE CREATE OR ALTER FUNCTION [dbo].[items__repeat1](@node NVARCHAR(MAX))",
@@ -152,6 +163,8 @@ func TestConversation(t *testing.T) {
 		"QUERY SELECT",
 		"PREPARE DROP FUNCTION IF EXISTS [dbo].[items__repeat1]",
 		"EXEC DROP FUNCTION IF EXISTS [dbo].[items__repeat1]",
+		"PREPARE SELECT",
+		"QUERY SELECT",
 		"PREPARE IF OBJECT_ID(N'[dbo].[fhirql_verify_abc]', N'U') IS NOT NULL DROP TABLE [dbo].[fhirql_verify_abc];",
 		"EXEC IF OBJECT_ID(N'[dbo].[fhirql_verify_abc]', N'U') IS NOT NULL DROP TABLE [dbo].[fhirql_verify_abc];",
 	}, "\n")

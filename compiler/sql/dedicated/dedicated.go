@@ -92,6 +92,22 @@ func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
 	return tsql.ValidDocSource(raw, "doc", alias)
 }
 
+// RejectsName implements sql.Rejecter.
+func (t *Target) RejectsName(resource string) sql.ObjectName {
+	return sql.ObjectName{t.opts.Schema, "fhirql_" + resource + "_rejects"}
+}
+
+// Rejects implements sql.Rejecter: the staging rows no view reads. COPY
+// INTO does not keep file names, so file is NULL.
+func (t *Target) Rejects(resource string) []sql.Stmt {
+	raw := &sql.From{Src: &sql.Table{Name: t.Staging(resource)}, Alias: "s"}
+	q := tsql.RejectsQuery(raw, "doc", &sql.Cast{X: &sql.Null{}, Typ: "NVARCHAR(1000)"})
+	name := t.RejectsName(resource)
+	return []sql.Stmt{&sql.Drop{Kind: "VIEW", ObjectType: "V", Name: name}, &sql.Batch{}, &sql.CreateView{Name: name, Q: q}, &sql.Batch{}}
+}
+
+var _ sql.Rejecter = (*Target)(nil)
+
 // Object implements sql.Target.
 func (t *Target) Object(v *plan.View) sql.ObjectName {
 	return sql.ObjectName{t.opts.Schema, sql.ViewName(v)}

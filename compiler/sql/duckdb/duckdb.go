@@ -1,5 +1,5 @@
 // Package duckdb is the DuckDB target: views that DuckDB runs directly over
-// NDJSON files (read_json_objects), compiled from the same plan and by the
+// NDJSON files (read as lines of text, Target.Lines), compiled from the same plan and by the
 // same emitter as the T-SQL targets.
 //
 // It exists for two reasons. Local users get SQL they can paste into the
@@ -234,10 +234,12 @@ func JSONPath(keys []string) string {
 func path(keys []string) sql.Expr { return &sql.Str{V: JSONPath(keys)} }
 
 // JSONValue reads a primitive as text: strings unescaped, numbers and
-// booleans as their JSON text, NULL for JSON null or an absent key. DuckDB
-// has no length limit, so long does not matter.
+// booleans as their JSON text, NULL for JSON null, an absent key, and an
+// array or object (json_value), as T-SQL's JSON_VALUE and the runtime read
+// an element of the wrong shape (docs/input.md). DuckDB has no length
+// limit, so long does not matter.
 func (*Target) JSONValue(doc sql.Expr, keys []string, long bool) sql.Expr {
-	return call("json_extract_string", doc, path(keys))
+	return call("json_extract_string", call("json_value", doc, path(keys)), &sql.Str{V: "$"})
 }
 
 // JSONQuery reads an object or array as JSON text.
@@ -262,8 +264,12 @@ func eachCols(alias string) sql.EachCols {
 }
 
 // JSONEach expands an array with json_each (key is the index as text).
+// Only an array: json_each would list an object's members or a scalar as
+// rows, and an element that repeats but holds a single value is absent, as
+// on the runtime (docs/input.md).
 func (*Target) JSONEach(doc sql.Expr, keys []string, alias string) (sql.Source, sql.EachCols) {
-	return &sql.TableFunc{Name: "json_each", Args: []sql.Expr{doc, path(keys)}}, eachCols(alias)
+	onlyArray := &sql.Case{Whens: []sql.When{{Cond: &sql.Bin{Op: sql.OpEq, X: call("json_type", doc, path(keys)), Y: &sql.Str{V: "ARRAY"}}, Then: doc}}}
+	return &sql.TableFunc{Name: "json_each", Args: []sql.Expr{onlyArray, path(keys)}}, eachCols(alias)
 }
 
 // JSONMembers lists an object's members with json_each.
@@ -361,10 +367,48 @@ func (t *Target) Location(resource string) string {
 	return strings.ReplaceAll(t.opts.Source, "{resource}", resource)
 }
 
-// Source reads one resource per NDJSON line. Lines that are not JSON give
-// NULL documents (ignore_errors), which every JSON function ignores, as the
-// T-SQL targets do with ISJSON.
+// Source reads one resource per NDJSON line (Lines); a line that is not
+// JSON gives a NULL document, which every JSON function ignores, as the
+// T-SQL targets do with ISJSON. Such lines are listed by Rejects.
 func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
+	line := &sql.Col{Table: "s", Name: "line"}
+	sel := &sql.Select{
+		Items: []sql.Item{{X: &sql.Case{Whens: []sql.When{{Cond: strictJSON(line), Then: line}}}, Alias: "doc"}},
+		From:  []*sql.From{{Src: t.Lines(resource, false, false), Alias: "s"}},
+	}
+	return &sql.From{Src: &sql.Derived{Q: sel}, Alias: alias}, &sql.Col{Table: alias, Name: "doc"}
+}
+
+// lenient finds what DuckDB's JSON parser accepts beyond RFC 8259 (and
+// the runtime and T-SQL's ISJSON do not): a trailing comma in an object or
+// array, and NaN or Infinity as a number (any case), outside strings.
+// lenientHint is a cheap unanchored test that no line of a real export
+// passes (the word "information" does not), so that the exact test, which
+// follows strings, runs on almost no line.
+const (
+	lenientHint = `,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)`
+	lenient     = `^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))`
+)
+
+// strictJSON is json_valid without DuckDB's leniency (lenient).
+func strictJSON(line sql.Expr) sql.Expr {
+	return &sql.Bin{Op: sql.OpAnd, X: call("json_valid", line), Y: &sql.Not{X: &sql.Bin{Op: sql.OpAnd,
+		X: call("regexp_matches", line, &sql.Str{V: lenientHint}),
+		Y: call("regexp_matches", line, &sql.Str{V: lenient}),
+	}}}
+}
+
+// Lines reads the lines of one resource type's files as text (with the
+// file's name in column filename when named is set): a CSV read with one column, whose delimiter and quote (0x0b)
+// cannot occur in JSON text, as the T-SQL targets read the lake.
+//
+// Reading text rather than JSON (read_json_objects) is what makes DuckDB
+// follow the rules of docs/input.md: the CSV reader skips a byte-order mark
+// at the start of each file (read_json_objects rejects that line), and the
+// lines it reads are the lines Rejects can list. A line that is not UTF-8
+// is dropped by ignore_errors; Rejects finds it by reading the files again
+// as Latin-1 (latin1), which decodes any bytes.
+func (t *Target) Lines(resource string, named, latin1 bool) sql.Source {
 	var files sql.Expr = &sql.Str{V: t.Location(resource)}
 	if len(t.opts.Files) > 0 {
 		var list []sql.Expr
@@ -376,17 +420,92 @@ func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
 	opt := func(name string, v sql.Expr) sql.Expr {
 		return &sql.OptionArg{Option: sql.Option{Name: name, Value: v}}
 	}
-	read := &sql.TableFunc{Name: "read_json_objects", Args: []sql.Expr{
+	args := []sql.Expr{
 		files,
-		opt("format", &sql.Str{V: "newline_delimited"}),
+		opt("columns", &sql.StructLit{Fields: []sql.Option{{Name: "line", Value: &sql.Str{V: "VARCHAR"}}}}),
+		opt("delim", &sql.Str{V: "\x0b"}),
+		opt("quote", &sql.Str{V: ""}),
+		opt("escape", &sql.Str{V: ""}),
+		opt("header", &sql.Bare{K: "false"}),
+		opt("auto_detect", &sql.Bare{K: "false"}),
+		opt("new_line", &sql.Str{V: "\\n"}),
+		opt("strict_mode", &sql.Bare{K: "false"}),
 		opt("ignore_errors", &sql.Bare{K: "true"}),
-		opt("maximum_object_size", num(fmt.Sprint(DefaultMaxObjectBytes))),
-	}, Multiline: true}
-	sel := &sql.Select{
-		Items: []sql.Item{{X: &sql.Col{Table: "s", Name: "json"}, Alias: "doc"}},
-		From:  []*sql.From{{Src: read, Alias: "s"}},
+		opt("max_line_size", num(fmt.Sprint(DefaultMaxObjectBytes))),
 	}
-	return &sql.From{Src: &sql.Derived{Q: sel}, Alias: alias}, &sql.Col{Table: alias, Name: "doc"}
+	if named {
+		args = append(args, opt("filename", &sql.Bare{K: "true"}))
+	}
+	if latin1 {
+		args = append(args, opt("encoding", &sql.Str{V: "latin-1"}))
+	}
+	return &sql.TableFunc{Name: "read_csv", Args: args, Multiline: true}
+}
+
+// utf8Pattern matches a line read as Latin-1 (one character per byte)
+// whose bytes are well-formed UTF-8 (RFC 3629: no overlong forms, no
+// surrogates, nothing beyond U+10FFFF).
+const utf8Pattern = `(?:[\x{00}-\x{7F}]|[\x{C2}-\x{DF}][\x{80}-\x{BF}]|\x{E0}[\x{A0}-\x{BF}][\x{80}-\x{BF}]|` +
+	`[\x{E1}-\x{EC}\x{EE}\x{EF}][\x{80}-\x{BF}]{2}|\x{ED}[\x{80}-\x{9F}][\x{80}-\x{BF}]|` +
+	`\x{F0}[\x{90}-\x{BF}][\x{80}-\x{BF}]{2}|[\x{F1}-\x{F3}][\x{80}-\x{BF}]{3}|\x{F4}[\x{80}-\x{8F}][\x{80}-\x{BF}]{2})*`
+
+// RejectsName implements sql.Rejecter: fhirql_<Resource>_rejects, or
+// fhirql_rejects when every view reads the same Files.
+func (t *Target) RejectsName(resource string) sql.ObjectName {
+	name := "fhirql_" + resource + "_rejects"
+	if len(t.opts.Files) > 0 {
+		name = "fhirql_rejects"
+	}
+	if t.opts.Schema == "" {
+		return sql.ObjectName{name}
+	}
+	return sql.ObjectName{t.opts.Schema, name}
+}
+
+// Rejects implements sql.Rejecter: a view over RejectsQuery.
+func (t *Target) Rejects(resource string) []sql.Stmt {
+	return []sql.Stmt{&sql.CreateView{Name: t.RejectsName(resource), OrAlter: true, Q: t.RejectsQuery(resource)}}
+}
+
+// RejectsQuery lists the lines of a resource type's files that Source
+// reads as NULL documents, or not at all: file, reason, line (its first
+// 1,000 characters). DuckDB does not number the lines of a CSV read, so
+// there is no line number; the text finds the line. A line that is not
+// UTF-8 is shown as Latin-1. Lines longer than the line limit are dropped
+// by the reader and not listed.
+func (t *Target) RejectsQuery(resource string) sql.Query {
+	line := &sql.Col{Table: "s", Name: "line"}
+	file := &sql.Col{Table: "s", Name: "filename"}
+	str := func(s string) sql.Expr { return &sql.Str{V: s} }
+	blank := &sql.Bin{Op: sql.OpNe, X: call("trim", line, str(" \t\r")), Y: str("")}
+	text := &sql.Select{
+		Items: []sql.Item{
+			{X: file, Alias: "file"},
+			{X: &sql.Case{Whens: []sql.When{
+				{Cond: &sql.Not{X: strictJSON(line)}, Then: str("not valid JSON")},
+				{Cond: &sql.Bin{Op: sql.OpNe, X: call("json_type", line), Y: str("OBJECT")}, Then: str("not a JSON object")},
+				{Cond: &sql.Bin{Op: sql.OpNe, X: call("coalesce", call("json_type", line, str("$.resourceType")), str("")), Y: str("VARCHAR")}, Then: str("no resourceType")},
+			}}, Alias: "reason"},
+			{X: call("left", line, num("1000")), Alias: "line"},
+		},
+		From:  []*sql.From{{Src: t.Lines(resource, true, false), Alias: "s"}},
+		Where: []sql.Expr{blank},
+	}
+	latin1 := &sql.Select{
+		Items: []sql.Item{
+			{X: file, Alias: "file"},
+			{X: str("not valid UTF-8"), Alias: "reason"},
+			{X: call("left", line, num("1000")), Alias: "line"},
+		},
+		From:  []*sql.From{{Src: t.Lines(resource, true, true), Alias: "s"}},
+		Where: []sql.Expr{&sql.Not{X: call("regexp_full_match", line, str(utf8Pattern))}},
+	}
+	col := func(n string) sql.Expr { return &sql.Col{Table: "r", Name: n} }
+	return &sql.Select{
+		Items: []sql.Item{{X: col("file"), Alias: "file"}, {X: col("reason"), Alias: "reason"}, {X: col("line"), Alias: "line"}},
+		From:  []*sql.From{{Src: &sql.Derived{Q: &sql.UnionAll{Queries: []sql.Query{text, latin1}}}, Alias: "r"}},
+		Where: []sql.Expr{&sql.IsNull{X: col("reason"), Not: true}},
+	}
 }
 
 // Object implements sql.Target.
@@ -416,3 +535,4 @@ func (t *Target) Create(c *sql.Compiled) []sql.Stmt {
 
 var _ sql.Target = (*Target)(nil)
 var _ sql.Spelled = (*Target)(nil)
+var _ sql.Rejecter = (*Target)(nil)

@@ -101,9 +101,32 @@ func (t *Target) Location(resource string) string {
 	return strings.ReplaceAll(t.opts.Source, "{resource}", resource)
 }
 
-// Source reads one NDJSON line per row: CSV with a field terminator and
-// quote (0x0b) that cannot occur in JSON text, so each line is one field
-// ("Query JSON files using serverless SQL pool").
+// Source reads one NDJSON line per row (lines), each a document when it is
+// valid JSON (tsql.ValidDocSource).
+func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
+	raw, files := t.lines(resource)
+	from, doc := tsql.ValidDocSource(raw, "doc", alias)
+	from.Src.(*sql.Derived).Q.(*sql.Select).Where = files
+	return from, doc
+}
+
+// RejectsName implements sql.Rejecter.
+func (t *Target) RejectsName(resource string) sql.ObjectName {
+	return sql.ObjectName{t.opts.Schema, "fhirql_" + resource + "_rejects"}
+}
+
+// Rejects implements sql.Rejecter: the lines of the resource type's files
+// that no view reads, with the file each came from (filepath()).
+func (t *Target) Rejects(resource string) []sql.Stmt {
+	raw, files := t.lines(resource)
+	q := tsql.RejectsQuery(raw, "doc", &sql.RowsetFunc{Table: "s", Name: "filepath"}, files...)
+	return tsql.RejectsView(t.RejectsName(resource), q)
+}
+
+// lines reads one NDJSON line per row, as s.doc: CSV with a field
+// terminator and quote (0x0b) that cannot occur in JSON text, so each line
+// is one field ("Query JSON files using serverless SQL pool"). files keeps
+// only the files of the pattern.
 //
 // It reads the files COPY INTO loads for the same pattern, so that both
 // pools see the same rows: COPY expands a wildcard in the file name in the
@@ -113,16 +136,15 @@ func (t *Target) Location(resource string) string {
 // file name with a wildcard is read as <folder>/** with the name matched
 // by [s].filename(), which also keeps serverless from reading the other
 // files under the folder.
-func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
+func (t *Target) lines(resource string) (raw *sql.From, files []sql.Expr) {
 	loc := t.Location(resource)
 	dir, name, wildcard := tsql.SplitPattern(loc)
-	var where []sql.Expr
 	if wildcard {
 		loc = dir + "**"
 		fn := &sql.Collate{X: &sql.RowsetFunc{Table: "s", Name: "filename"}, Name: tsql.BIN2}
-		where = append(where, &sql.Like{X: fn, Pattern: &sql.Str{V: tsql.LikePattern(name)}})
+		files = append(files, &sql.Like{X: fn, Pattern: &sql.Str{V: tsql.LikePattern(name)}})
 		if strings.HasPrefix(name, "*") {
-			where = append(where, &sql.Like{X: fn, Pattern: &sql.Str{V: "[_.]%"}, Not: true})
+			files = append(files, &sql.Like{X: fn, Pattern: &sql.Str{V: "[_.]%"}, Not: true})
 		}
 	}
 	args := []sql.Expr{&sql.Bulk{Path: loc}}
@@ -135,16 +157,15 @@ func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
 		&sql.OptionArg{Option: sql.Option{Name: "FIELDQUOTE", Value: &sql.ASCII{V: "0x0b"}}},
 		&sql.OptionArg{Option: sql.Option{Name: "ROWTERMINATOR", Value: &sql.ASCII{V: "0x0a"}}},
 	)
-	raw := &sql.From{Src: &sql.TableFunc{
+	return &sql.From{Src: &sql.TableFunc{
 		Name:      "OPENROWSET",
 		Args:      args,
 		With:      []sql.WithCol{{Name: "doc", Typ: "NVARCHAR(MAX)"}},
 		Multiline: true,
-	}, Alias: "s"}
-	from, doc := tsql.ValidDocSource(raw, "doc", alias)
-	from.Src.(*sql.Derived).Q.(*sql.Select).Where = where
-	return from, doc
+	}, Alias: "s"}, files
 }
+
+var _ sql.Rejecter = (*Target)(nil)
 
 // Object implements sql.Target.
 func (t *Target) Object(v *plan.View) sql.ObjectName {

@@ -63,6 +63,23 @@ func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
 	return tsql.ValidDocSource(raw, t.opts.DocColumn, alias)
 }
 
+// RejectsName implements sql.Rejecter: one view for the one raw table,
+// named after it (dbo.fhir_raw: [dbo].[fhir_raw_rejects]), so that builds
+// over different tables do not share it.
+func (t *Target) RejectsName(resource string) sql.ObjectName {
+	return sql.ObjectName{t.opts.Schema, t.opts.Table[len(t.opts.Table)-1] + "_rejects"}
+}
+
+// Rejects implements sql.Rejecter: the rows of the raw table no view
+// reads; the table does not say which file a line came from.
+func (t *Target) Rejects(resource string) []sql.Stmt {
+	raw := &sql.From{Src: &sql.Table{Name: t.opts.Table}, Alias: "s"}
+	q := tsql.RejectsQuery(raw, t.opts.DocColumn, &sql.Cast{X: &sql.Null{}, Typ: "NVARCHAR(1000)"})
+	return tsql.RejectsView(t.RejectsName(resource), q)
+}
+
+var _ sql.Rejecter = (*Target)(nil)
+
 // Object implements sql.Target.
 func (t *Target) Object(v *plan.View) sql.ObjectName {
 	return sql.ObjectName{t.opts.Schema, sql.ViewName(v)}

@@ -320,8 +320,13 @@ func eachCols(alias string) sql.EachCols {
 }
 
 // JSONEach expands an array with OPENJSON's default schema (key, value, type).
+// Only an array: OPENJSON would list an object's members or a scalar as
+// rows, and an element that repeats but holds a single value is absent, as
+// on the runtime (docs/input.md).
 func (Base) JSONEach(doc sql.Expr, keys []string, alias string) (sql.Source, sql.EachCols) {
-	return &sql.TableFunc{Name: "OPENJSON", Args: []sql.Expr{doc, path(keys)}}, eachCols(alias)
+	isArray := &sql.Bin{Op: sql.OpEq, X: call("LEFT", call("JSON_QUERY", doc, path(keys)), &sql.Num{V: "1"}), Y: &sql.Str{V: "["}}
+	onlyArray := &sql.Case{Whens: []sql.When{{Cond: isArray, Then: doc}}}
+	return &sql.TableFunc{Name: "OPENJSON", Args: []sql.Expr{onlyArray, path(keys)}}, eachCols(alias)
 }
 
 // JSONMembers lists an object's members.
@@ -449,15 +454,88 @@ func (Base) IsTypeName(s sql.Expr) sql.Expr {
 // ValidDocSource wraps the raw line text so that rows failing ISJSON become
 // NULL documents, which every JSON function then ignores (P11: one malformed
 // line would otherwise abort the whole query, and T-SQL does not promise to
-// evaluate a WHERE ISJSON(...) filter before the APPLYs).
+// evaluate a WHERE ISJSON(...) filter before the APPLYs). A line with a
+// lone surrogate escape is refused too (loneSurrogate), as the runtime and
+// DuckDB refuse it (docs/input.md). RejectsQuery lists those lines.
 func ValidDocSource(from *sql.From, docCol string, alias string) (*sql.From, sql.Expr) {
 	doc := &sql.Col{Table: from.Alias, Name: docCol}
 	sel := &sql.Select{
 		Items: []sql.Item{{
-			X:     &sql.Case{Whens: []sql.When{{Cond: &sql.Bin{Op: sql.OpEq, X: call("ISJSON", doc), Y: &sql.Num{V: "1"}}, Then: doc}}},
+			X: &sql.Case{Whens: []sql.When{{
+				Cond: &sql.Bin{Op: sql.OpAnd, X: isJSON(doc), Y: &sql.Not{X: loneSurrogate(doc)}},
+				Then: doc,
+			}}},
 			Alias: "doc",
 		}},
 		From: []*sql.From{from},
 	}
 	return &sql.From{Src: &sql.Derived{Q: sel}, Alias: alias}, &sql.Col{Table: alias, Name: "doc"}
+}
+
+func isJSON(doc sql.Expr) sql.Expr {
+	return &sql.Bin{Op: sql.OpEq, X: call("ISJSON", doc), Y: &sql.Num{V: "1"}}
+}
+
+// loneSurrogate finds a \uD800-\uDFFF escape that is not half of a pair (a
+// high half directly followed by a low half), which ISJSON accepts and
+// OPENJSON would decode to an unpaired UTF-16 unit. T-SQL has no regular
+// expressions: the LIKE patterns test each way a pair can be broken, behind
+// one cheap test for any surrogate escape. Like LIKE, they cannot tell an
+// escape from an escaped backslash followed by "ud800" (the text \ud800),
+// which is refused too.
+func loneSurrogate(doc sql.Expr) sql.Expr {
+	const hi, lo, hex = `\u[dD][89abAB]`, `\u[dD][c-fC-F]`, `[0-9a-fA-F]`
+	like := func(p string) sql.Expr { return &sql.Like{X: bin2(doc), Pattern: &sql.ASCII{V: p}} }
+	broken := []string{
+		`%` + hi + `__[^\]%`,                      // a high half followed by no escape
+		`%` + hi + `__\[^u]%`,                     // ... by another escape
+		`%` + hi + `__\u[^dD]%`,                   // ... by a \u that is no surrogate
+		`%` + hi + `__\u[dD][^c-fC-F]%`,           // ... by another high half
+		`%[^\]_____` + lo + `%`,                   // a low half after no escape
+		`%\[^u]____` + lo + `%`,                   // ... after another escape
+		`%\u[^dD]___` + lo + `%`,                  // ... after a \u that is no surrogate
+		`%\u[dD][^89abAB]` + hex + hex + lo + `%`, // ... after a low half
+	}
+	var any sql.Expr = like(broken[0])
+	for _, p := range broken[1:] {
+		any = &sql.Bin{Op: sql.OpOr, X: any, Y: like(p)}
+	}
+	return &sql.Bin{Op: sql.OpAnd, X: like(`%\u[dD][89a-fA-F]%`), Y: any}
+}
+
+// RejectsQuery lists the lines of a source that ValidDocSource turns into
+// NULL documents, or that no view reads (not an object, no resourceType):
+// file (the file expression, NULL where the target cannot say), reason and
+// the line's first 1,000 characters. Blank lines are not listed.
+func RejectsQuery(from *sql.From, docCol string, file sql.Expr, filter ...sql.Expr) sql.Query {
+	doc := &sql.Col{Table: from.Alias, Name: docCol}
+	str := func(s string) sql.Expr { return &sql.Str{V: s} }
+	rt := call("JSON_VALUE", doc, &sql.ASCII{V: "$.resourceType"})
+	blank := call("REPLACE", call("REPLACE", doc, call("NCHAR", &sql.Num{V: "9"}), str(" ")), call("NCHAR", &sql.Num{V: "13"}), str(" "))
+	inner := &sql.Select{
+		Items: []sql.Item{
+			{X: file, Alias: "file"},
+			{X: &sql.Case{Whens: []sql.When{
+				{Cond: &sql.Not{X: isJSON(doc)}, Then: str("not valid JSON")},
+				{Cond: loneSurrogate(doc), Then: str("not valid UTF-8")},
+				{Cond: &sql.Bin{Op: sql.OpNe, X: call("LEFT", call("LTRIM", doc), &sql.Num{V: "1"}), Y: str("{")}, Then: str("not a JSON object")},
+				{Cond: &sql.IsNull{X: rt}, Then: str("no resourceType")},
+			}}, Alias: "reason"},
+			{X: call("LEFT", doc, &sql.Num{V: "1000"}), Alias: "line"},
+		},
+		From:  []*sql.From{from},
+		Where: append(append([]sql.Expr{}, filter...), &sql.Bin{Op: sql.OpNe, X: blank, Y: str("")}),
+	}
+	col := func(n string) sql.Expr { return &sql.Col{Table: "r", Name: n} }
+	return &sql.Select{
+		Items: []sql.Item{{X: col("file"), Alias: "file"}, {X: col("reason"), Alias: "reason"}, {X: col("line"), Alias: "line"}},
+		From:  []*sql.From{{Src: &sql.Derived{Q: inner}, Alias: "r"}},
+		Where: []sql.Expr{&sql.IsNull{X: col("reason"), Not: true}},
+	}
+}
+
+// RejectsView is the statements that (re)create a rejects view (CREATE OR
+// ALTER VIEW alone in its batch).
+func RejectsView(name sql.ObjectName, q sql.Query) []sql.Stmt {
+	return []sql.Stmt{&sql.Batch{}, &sql.CreateView{Name: name, OrAlter: true, Q: q}, &sql.Batch{}}
 }

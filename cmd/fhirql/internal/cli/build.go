@@ -35,7 +35,11 @@ Targets:
   dedicated   COPY INTO a staging heap per resource type, then CREATE TABLE AS SELECT
   sqlserver   views (or SELECT INTO) over a table with one NDJSON line per row
   duckdb      views (or tables, --select-into) that DuckDB runs directly over
-              the NDJSON files (read_json_objects)
+              the NDJSON files (read as lines of text)
+
+Every target also gets one rejects view per source, fhirql_<Resource>_rejects
+(sqlserver: <table>_rejects): the lines no view reads (not JSON, not UTF-8, no
+resourceType) and why. See docs/input.md.
 
 --source is a lake path pattern with a {resource} placeholder for serverless and
 dedicated, where it is required, matching the export's file names exactly

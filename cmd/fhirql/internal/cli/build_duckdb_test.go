@@ -20,7 +20,8 @@ func TestBuildDuckDB(t *testing.T) {
 			"-- fhirql view \"patients\" of Patient, for duckdb",
 			"CREATE OR REPLACE VIEW \"patients\" AS",
 			"'Patient*.ndjson',",
-			"format = 'newline_delimited'",
+			"columns = {'line': 'VARCHAR'}",
+			"CREATE OR REPLACE VIEW \"fhirql_Patient_rejects\" AS",
 			"string_agg(",
 		}, []string{"GO", "[dbo]", "CROSS APPLY", "OUTER APPLY", "CREATE SCHEMA"}},
 		{[]string{"--source", "s3://lake/fhir/{resource}/*.ndjson.gz", "--schema", "fhir"}, []string{
@@ -81,7 +82,11 @@ func TestBuildDuckDBOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(deploy), "CREATE OR REPLACE VIEW"); n != 7 {
+	// 7 views and a rejects view for each of the 5 resource types they read
+	if n := strings.Count(string(deploy), "CREATE OR REPLACE VIEW"); n != 12 {
 		t.Errorf("deploy.sql creates %d views", n)
+	}
+	if n := strings.Count(string(deploy), "_rejects\" AS"); n != 5 {
+		t.Errorf("deploy.sql creates %d rejects views", n)
 	}
 }

@@ -33,6 +33,12 @@ Engines:
              Server named by --dsn (or $FHIRQL_MSSQL_DSN) after bulk-loading
              the input lines into a scratch table it drops afterwards
 
+Input lines that cannot be read (not JSON, not UTF-8, no resourceType) stop
+the runtime, as in 'fhirql run'; with --max-errors N it skips them, and verify
+then checks that the engine did not read the same lines: its rejects view
+(fhirql_<Resource>_rejects, see docs/input.md) must list as many lines per
+file as the runtime skipped.
+
 PATH is an NDJSON file, a directory, a glob or a .gz file (not stdin: the
 input is read twice); --input may repeat.`
 
@@ -76,6 +82,7 @@ func runVerify(env *Env, args []string) int {
 	maxRows := fs.Int("rows", 10, "differing rows to show per side and view (0: all)")
 	showSQL := fs.Bool("show-sql", false, "print the engine's SQL for each view that differs")
 	timing := fs.Bool("time", false, "print how long each side took for each view, on stderr")
+	maxErrors := fs.Int("max-errors", 0, "bad input lines (and failing resources) the runtime skips; verify compares the skipped lines with the engine's rejects")
 	args = splitInputs(args)
 	paths, err := parseFlags(env, fs, args)
 	if err != nil {
@@ -101,6 +108,9 @@ func runVerify(env *Env, args []string) int {
 	}
 	if *maxRows < 0 {
 		return usageErr("--rows must be 0 or more")
+	}
+	if *maxErrors < 0 {
+		return usageErr("--max-errors must be 0 or more")
 	}
 	if _, err := verify.Files(inputs); err != nil {
 		fmt.Fprintf(env.Stderr, "fhirql verify: %v\n", err)
@@ -128,8 +138,9 @@ func runVerify(env *Env, args []string) int {
 			fmt.Fprintf(env.Stderr, "fhirql verify: closing %s: %v\n", eng.Name(), err)
 		}
 	}()
-	ref := &verify.Runtime{}
+	ref := &verify.Runtime{MaxErrors: *maxErrors}
 	identical, different, failed := 0, 0, 0
+	linesChecked, linesDiffer := false, false
 	for _, v := range views {
 		r := verify.Verify(ctx, ref, eng, v, inputs)
 		var b strings.Builder
@@ -147,6 +158,12 @@ func runVerify(env *Env, args []string) int {
 				}
 			}
 		}
+		if !linesChecked && r.ReferenceErr == nil {
+			// Every view reads every line: the lines the runtime skipped
+			// are the same for all, and checked once.
+			linesChecked = true
+			linesDiffer = !checkLines(ctx, &b, ref, eng, inputs, *maxRows)
+		}
 		fmt.Fprint(env.Stdout, b.String())
 		if *timing {
 			fmt.Fprintf(env.Stderr, "view %s: %s %s, %s %s\n", v.Name, ref.Name(), r.ReferenceTime.Round(time.Millisecond), eng.Name(), r.EngineTime.Round(time.Millisecond))
@@ -157,12 +174,38 @@ func runVerify(env *Env, args []string) int {
 		}
 	}
 	fmt.Fprintf(env.Stdout, "%d view(s) on %s and %s: %d identical, %d different", len(views), ref.Name(), eng.Name(), identical, different)
+	if linesDiffer {
+		fmt.Fprintf(env.Stdout, "; the input lines each side could not read differ")
+	}
 	if failed > 0 {
 		fmt.Fprintf(env.Stdout, ", %d failing on both", failed)
 	}
 	fmt.Fprintln(env.Stdout)
-	if different > 0 || failed > 0 {
+	if different > 0 || failed > 0 || linesDiffer {
 		return ExitErrors
 	}
 	return ExitOK
+}
+
+// checkLines reports whether the engine failed to read the same input
+// lines as the runtime (per file and count; see verify.Lines) and writes
+// the comparison to b. An engine that cannot list its rejects is said so,
+// and then only a runtime that read every line agrees.
+func checkLines(ctx context.Context, b *strings.Builder, ref *verify.Runtime, eng verify.Engine, inputs []string, max int) bool {
+	rj, ok := eng.(verify.Rejecter)
+	if !ok {
+		if len(ref.BadLines) == 0 {
+			return true
+		}
+		fmt.Fprintf(b, "input: DIFFERENT: the runtime skipped bad lines (%d file(s)), and %s cannot list the lines it does not read\n", len(ref.BadLines), eng.Name())
+		return false
+	}
+	rejects, err := rj.Rejects(ctx, inputs)
+	if err != nil {
+		fmt.Fprintf(b, "input: %s cannot list the lines it does not read: %v\n", eng.Name(), err)
+		return false
+	}
+	l := verify.CompareLines(ref.BadLines, rejects)
+	l.Write(b, ref.Name(), eng.Name(), rejects, max)
+	return l.Equal()
 }

@@ -1,5 +1,59 @@
 -- fhirql deployment for duckdb: condition_codings
 -- Creates every object in dependency order; safe to run again.
+-- Lines of the Condition source that no view reads (not JSON, not UTF-8, no resourceType), and why.
+CREATE OR REPLACE VIEW "fhirql_Condition_rejects" AS
+SELECT
+    "r"."file" AS "file",
+    "r"."reason" AS "reason",
+    "r"."line" AS "line"
+FROM (
+    SELECT
+        "s"."filename" AS "file",
+        CASE
+            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
+            WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
+        END AS "reason",
+        left("s"."line", 1000) AS "line"
+    FROM read_csv(
+        'examples/data/Condition*.ndjson',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
+        ignore_errors = true,
+        max_line_size = 67108864,
+        filename = true
+    ) AS "s"
+    WHERE trim("s"."line", (' ' || chr(9) || chr(13))) <> ''
+    UNION ALL
+    SELECT
+        "s"."filename" AS "file",
+        'not valid UTF-8' AS "reason",
+        left("s"."line", 1000) AS "line"
+    FROM read_csv(
+        'examples/data/Condition*.ndjson',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
+        ignore_errors = true,
+        max_line_size = 67108864,
+        filename = true,
+        encoding = 'latin-1'
+    ) AS "s"
+    WHERE NOT (regexp_full_match("s"."line", '(?:[\x{00}-\x{7F}]|[\x{C2}-\x{DF}][\x{80}-\x{BF}]|\x{E0}[\x{A0}-\x{BF}][\x{80}-\x{BF}]|[\x{E1}-\x{EC}\x{EE}\x{EF}][\x{80}-\x{BF}]{2}|\x{ED}[\x{80}-\x{9F}][\x{80}-\x{BF}]|\x{F0}[\x{90}-\x{BF}][\x{80}-\x{BF}]{2}|[\x{F1}-\x{F3}][\x{80}-\x{BF}]{3}|\x{F4}[\x{80}-\x{8F}][\x{80}-\x{BF}]{2})*'))
+) AS "r"
+WHERE "r"."reason" IS NOT NULL;
+
 -- fhirql view "condition_codings" of Condition, for duckdb
 -- source: examples/condition_codings.fview
 --   One row per coding of each condition, with the patient and encounter keys
@@ -8,12 +62,12 @@
 CREATE OR REPLACE VIEW "condition_codings" AS
 SELECT
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."id"')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."id"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."id"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
     END AS "id",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b2"."v" AS VARCHAR)
         END
         FROM (
@@ -25,8 +79,8 @@ SELECT
                     FROM (
                         SELECT
                             CASE
-                                WHEN strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."subject"."reference"'), strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') - 1)
-                                ELSE json_extract_string("r"."doc", '$."subject"."reference"')
+                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') - 1)
+                                ELSE json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$')
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -46,7 +100,7 @@ SELECT
     ) AS "patient_id",
     (
         SELECT CASE
-            WHEN length("b3"."v") > 64 THEN CAST(error(concat('fhirql: column "encounter_id" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b3"."v") > 64 THEN CAST(error(concat('fhirql: column "encounter_id" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b3"."v" AS VARCHAR)
         END
         FROM (
@@ -58,8 +112,8 @@ SELECT
                     FROM (
                         SELECT
                             CASE
-                                WHEN strpos(json_extract_string("r"."doc", '$."encounter"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."encounter"."reference"'), strpos(json_extract_string("r"."doc", '$."encounter"."reference"'), '/_history/') - 1)
-                                ELSE json_extract_string("r"."doc", '$."encounter"."reference"')
+                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."encounter"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."encounter"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."encounter"."reference"'), '$'), '/_history/') - 1)
+                                ELSE json_extract_string(json_value("r"."doc", '$."encounter"."reference"'), '$')
                             END AS "base"
                     ) AS "k7"
                     CROSS JOIN LATERAL (
@@ -79,24 +133,24 @@ SELECT
     ) AS "encounter_id",
     (
         SELECT CASE
-            WHEN length("b4"."v") > 256 THEN CAST(error(concat('fhirql: column "clinical_status" of view "condition_codings" is sized for 256 characters but Condition/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b4"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b4"."v") > 256 THEN CAST(error(concat('fhirql: column "clinical_status" of view "condition_codings" is sized for 256 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b4"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b4"."v" AS VARCHAR)
         END
         FROM (
             SELECT
                 (
-                    SELECT json_extract_string(CASE "j1"."type"
+                    SELECT json_extract_string(json_value(CASE "j1"."type"
                         WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j1"."value" AS VARCHAR)
-                    END, '$."code"')
-                    FROM json_each("r"."doc", '$."clinicalStatus"."coding"') AS "j1"
+                    END, '$."code"'), '$')
+                    FROM json_each(CASE WHEN json_type("r"."doc", '$."clinicalStatus"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."clinicalStatus"."coding"') AS "j1"
                     WHERE "j1"."type" <> 'NULL'
-                        AND json_extract_string(CASE "j1"."type"
+                        AND json_extract_string(json_value(CASE "j1"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
                             WHEN 'NULL' THEN NULL
                             ELSE CAST("j1"."value" AS VARCHAR)
-                        END, '$."code"') IS NOT NULL
+                        END, '$."code"'), '$') IS NOT NULL
                     ORDER BY TRY_CAST("j1"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
@@ -104,66 +158,81 @@ SELECT
     ) AS "clinical_status",
     (
         SELECT CASE
-            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "category" of view "condition_codings" is sized for 256 characters but Condition/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "category" of view "condition_codings" is sized for 256 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b5"."v" AS VARCHAR)
         END
         FROM (
             SELECT
                 (
-                    SELECT json_extract_string(CASE "j3"."type"
+                    SELECT json_extract_string(json_value(CASE "j3"."type"
                         WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j3"."value" AS VARCHAR)
-                    END, '$."code"')
-                    FROM json_each("r"."doc", '$."category"') AS "j2"
-                    CROSS JOIN LATERAL json_each(CASE "j2"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j2"."value" AS VARCHAR)
+                    END, '$."code"'), '$')
+                    FROM json_each(CASE WHEN json_type("r"."doc", '$."category"') = 'ARRAY' THEN "r"."doc" END, '$."category"') AS "j2"
+                    CROSS JOIN LATERAL json_each(CASE
+                        WHEN json_type(CASE "j2"."type"
+                            WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+                            WHEN 'NULL' THEN NULL
+                            ELSE CAST("j2"."value" AS VARCHAR)
+                        END, '$."coding"') = 'ARRAY' THEN CASE "j2"."type"
+                            WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+                            WHEN 'NULL' THEN NULL
+                            ELSE CAST("j2"."value" AS VARCHAR)
+                        END
                     END, '$."coding"') AS "j3"
                     WHERE "j2"."type" <> 'NULL'
                         AND "j3"."type" <> 'NULL'
-                        AND json_extract_string(CASE "j3"."type"
+                        AND json_extract_string(json_value(CASE "j3"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
                             WHEN 'NULL' THEN NULL
                             ELSE CAST("j3"."value" AS VARCHAR)
-                        END, '$."code"') IS NOT NULL
+                        END, '$."code"'), '$') IS NOT NULL
                     ORDER BY TRY_CAST("j2"."key" AS INTEGER), TRY_CAST("j3"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
         ) AS "b5"
     ) AS "category",
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."onsetDateTime"')) > 64 THEN CAST(error(concat('fhirql: column "onset" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."onsetDateTime"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."onsetDateTime"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."onsetDateTime"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "onset" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."onsetDateTime"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."onsetDateTime"'), '$') AS VARCHAR)
     END AS "onset",
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."abatementDateTime"')) > 64 THEN CAST(error(concat('fhirql: column "abatement" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."abatementDateTime"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."abatementDateTime"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."abatementDateTime"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "abatement" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."abatementDateTime"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."abatementDateTime"'), '$') AS VARCHAR)
     END AS "abatement",
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."recordedDate"')) > 64 THEN CAST(error(concat('fhirql: column "recorded" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."recordedDate"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."recordedDate"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."recordedDate"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "recorded" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."recordedDate"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."recordedDate"'), '$') AS VARCHAR)
     END AS "recorded",
     "f1"."row_index" AS "coding_index",
-    json_extract_string("f1"."value", '$."system"') AS "system",
+    json_extract_string(json_value("f1"."value", '$."system"'), '$') AS "system",
     CASE
-        WHEN length(json_extract_string("f1"."value", '$."code"')) > 256 THEN CAST(error(concat('fhirql: column "code" of view "condition_codings" is sized for 256 characters but Condition/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("f1"."value", '$."code"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("f1"."value", '$."code"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("f1"."value", '$."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "code" of view "condition_codings" is sized for 256 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("f1"."value", '$."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("f1"."value", '$."code"'), '$') AS VARCHAR)
     END AS "code",
-    json_extract_string("f1"."value", '$."display"') AS "display",
+    json_extract_string(json_value("f1"."value", '$."display"'), '$') AS "display",
     CAST(CASE
-        WHEN json_extract_string("f1"."value", '$."system"') = 'http://snomed.info/sct' THEN 1
-        WHEN NOT (json_extract_string("f1"."value", '$."system"') = 'http://snomed.info/sct') THEN 0
+        WHEN json_extract_string(json_value("f1"."value", '$."system"'), '$') = 'http://snomed.info/sct' THEN 1
+        WHEN NOT (json_extract_string(json_value("f1"."value", '$."system"'), '$') = 'http://snomed.info/sct') THEN 0
     END AS BOOLEAN) AS "is_snomed"
 FROM (
     SELECT
-        "s"."json" AS "doc"
-    FROM read_json_objects(
+        CASE
+            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
+        END AS "doc"
+    FROM read_csv(
         'examples/data/Condition*.ndjson',
-        format = 'newline_delimited',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
         ignore_errors = true,
-        maximum_object_size = 67108864
+        max_line_size = 67108864
     ) AS "s"
 ) AS "r"
 CROSS JOIN LATERAL (
@@ -174,18 +243,18 @@ CROSS JOIN LATERAL (
             ELSE CAST("j4"."value" AS VARCHAR)
         END AS "value",
         CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j4"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
-    FROM json_each("r"."doc", '$."code"."coding"') AS "j4"
+    FROM json_each(CASE WHEN json_type("r"."doc", '$."code"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."code"."coding"') AS "j4"
     WHERE "j4"."type" <> 'NULL'
 ) AS "f1"
-WHERE json_extract_string("r"."doc", '$."resourceType"') = 'Condition'
+WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Condition'
     AND EXISTS (
         SELECT 1
-        FROM json_each("r"."doc", '$."verificationStatus"."coding"') AS "j5"
+        FROM json_each(CASE WHEN json_type("r"."doc", '$."verificationStatus"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."verificationStatus"."coding"') AS "j5"
         WHERE "j5"."type" <> 'NULL'
-            AND json_extract_string(CASE "j5"."type"
+            AND json_extract_string(json_value(CASE "j5"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j5"."value" AS VARCHAR)
-            END, '$."code"') = 'confirmed'
+            END, '$."code"'), '$') = 'confirmed'
     );
 

@@ -1,5 +1,59 @@
 -- fhirql deployment for duckdb: encounters
 -- Creates every object in dependency order; safe to run again.
+-- Lines of the Encounter source that no view reads (not JSON, not UTF-8, no resourceType), and why.
+CREATE OR REPLACE VIEW "fhirql_Encounter_rejects" AS
+SELECT
+    "r"."file" AS "file",
+    "r"."reason" AS "reason",
+    "r"."line" AS "line"
+FROM (
+    SELECT
+        "s"."filename" AS "file",
+        CASE
+            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
+            WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
+        END AS "reason",
+        left("s"."line", 1000) AS "line"
+    FROM read_csv(
+        'examples/data/Encounter*.ndjson',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
+        ignore_errors = true,
+        max_line_size = 67108864,
+        filename = true
+    ) AS "s"
+    WHERE trim("s"."line", (' ' || chr(9) || chr(13))) <> ''
+    UNION ALL
+    SELECT
+        "s"."filename" AS "file",
+        'not valid UTF-8' AS "reason",
+        left("s"."line", 1000) AS "line"
+    FROM read_csv(
+        'examples/data/Encounter*.ndjson',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
+        ignore_errors = true,
+        max_line_size = 67108864,
+        filename = true,
+        encoding = 'latin-1'
+    ) AS "s"
+    WHERE NOT (regexp_full_match("s"."line", '(?:[\x{00}-\x{7F}]|[\x{C2}-\x{DF}][\x{80}-\x{BF}]|\x{E0}[\x{A0}-\x{BF}][\x{80}-\x{BF}]|[\x{E1}-\x{EC}\x{EE}\x{EF}][\x{80}-\x{BF}]{2}|\x{ED}[\x{80}-\x{9F}][\x{80}-\x{BF}]|\x{F0}[\x{90}-\x{BF}][\x{80}-\x{BF}]{2}|[\x{F1}-\x{F3}][\x{80}-\x{BF}]{3}|\x{F4}[\x{80}-\x{8F}][\x{80}-\x{BF}]{2})*'))
+) AS "r"
+WHERE "r"."reason" IS NOT NULL;
+
 -- fhirql view "encounters" of Encounter, for duckdb
 -- source: examples/encounters.fview
 --   One row per encounter: class, type, period and the first reason.
@@ -7,12 +61,12 @@
 CREATE OR REPLACE VIEW "encounters" AS
 SELECT
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."id"')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."id"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."id"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
     END AS "id",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b2"."v" AS VARCHAR)
         END
         FROM (
@@ -24,8 +78,8 @@ SELECT
                     FROM (
                         SELECT
                             CASE
-                                WHEN strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."subject"."reference"'), strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') - 1)
-                                ELSE json_extract_string("r"."doc", '$."subject"."reference"')
+                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') - 1)
+                                ELSE json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$')
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -44,114 +98,135 @@ SELECT
         ) AS "b2"
     ) AS "patient_id",
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."status"')) > 64 THEN CAST(error(concat('fhirql: column "status" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."status"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."status"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."status"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "status" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."status"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."status"'), '$') AS VARCHAR)
     END AS "status",
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."class"."code"')) > 256 THEN CAST(error(concat('fhirql: column "class_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."class"."code"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."class"."code"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."class"."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "class_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."class"."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."class"."code"'), '$') AS VARCHAR)
     END AS "class_code",
     (
         SELECT CASE
-            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "type_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "type_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b5"."v" AS VARCHAR)
         END
         FROM (
             SELECT
                 (
-                    SELECT json_extract_string(CASE "j2"."type"
+                    SELECT json_extract_string(json_value(CASE "j2"."type"
                         WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j2"."value" AS VARCHAR)
-                    END, '$."code"')
-                    FROM json_each("r"."doc", '$."type"') AS "j1"
-                    CROSS JOIN LATERAL json_each(CASE "j1"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j1"."value" AS VARCHAR)
+                    END, '$."code"'), '$')
+                    FROM json_each(CASE WHEN json_type("r"."doc", '$."type"') = 'ARRAY' THEN "r"."doc" END, '$."type"') AS "j1"
+                    CROSS JOIN LATERAL json_each(CASE
+                        WHEN json_type(CASE "j1"."type"
+                            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+                            WHEN 'NULL' THEN NULL
+                            ELSE CAST("j1"."value" AS VARCHAR)
+                        END, '$."coding"') = 'ARRAY' THEN CASE "j1"."type"
+                            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+                            WHEN 'NULL' THEN NULL
+                            ELSE CAST("j1"."value" AS VARCHAR)
+                        END
                     END, '$."coding"') AS "j2"
                     WHERE "j1"."type" <> 'NULL'
                         AND "j2"."type" <> 'NULL'
-                        AND json_extract_string(CASE "j2"."type"
+                        AND json_extract_string(json_value(CASE "j2"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
                             WHEN 'NULL' THEN NULL
                             ELSE CAST("j2"."value" AS VARCHAR)
-                        END, '$."system"') = 'http://snomed.info/sct'
-                        AND json_extract_string(CASE "j2"."type"
+                        END, '$."system"'), '$') = 'http://snomed.info/sct'
+                        AND json_extract_string(json_value(CASE "j2"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
                             WHEN 'NULL' THEN NULL
                             ELSE CAST("j2"."value" AS VARCHAR)
-                        END, '$."code"') IS NOT NULL
+                        END, '$."code"'), '$') IS NOT NULL
                     ORDER BY TRY_CAST("j1"."key" AS INTEGER), TRY_CAST("j2"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
         ) AS "b5"
     ) AS "type_code",
     (
-        SELECT json_extract_string(CASE "j3"."type"
+        SELECT json_extract_string(json_value(CASE "j3"."type"
             WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
             WHEN 'NULL' THEN NULL
             ELSE CAST("j3"."value" AS VARCHAR)
-        END, '$."text"')
-        FROM json_each("r"."doc", '$."type"') AS "j3"
+        END, '$."text"'), '$')
+        FROM json_each(CASE WHEN json_type("r"."doc", '$."type"') = 'ARRAY' THEN "r"."doc" END, '$."type"') AS "j3"
         WHERE "j3"."type" <> 'NULL'
-            AND json_extract_string(CASE "j3"."type"
+            AND json_extract_string(json_value(CASE "j3"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j3"."value" AS VARCHAR)
-            END, '$."text"') IS NOT NULL
+            END, '$."text"'), '$') IS NOT NULL
         ORDER BY TRY_CAST("j3"."key" AS INTEGER)
         LIMIT 1
     ) AS "type_display",
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."period"."start"')) > 64 THEN CAST(error(concat('fhirql: column "start" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."period"."start"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."period"."start"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."period"."start"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "start" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."period"."start"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."period"."start"'), '$') AS VARCHAR)
     END AS "start",
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."period"."end"')) > 64 THEN CAST(error(concat('fhirql: column "end" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."period"."end"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."period"."end"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."period"."end"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "end" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."period"."end"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."period"."end"'), '$') AS VARCHAR)
     END AS "end",
     (
         SELECT CASE
-            WHEN length("b8"."v") > 256 THEN CAST(error(concat('fhirql: column "reason_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b8"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b8"."v") > 256 THEN CAST(error(concat('fhirql: column "reason_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b8"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b8"."v" AS VARCHAR)
         END
         FROM (
             SELECT
                 (
-                    SELECT json_extract_string(CASE "j5"."type"
+                    SELECT json_extract_string(json_value(CASE "j5"."type"
                         WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j5"."value" AS VARCHAR)
-                    END, '$."code"')
-                    FROM json_each("r"."doc", '$."reasonCode"') AS "j4"
-                    CROSS JOIN LATERAL json_each(CASE "j4"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j4"."value" AS VARCHAR)
+                    END, '$."code"'), '$')
+                    FROM json_each(CASE WHEN json_type("r"."doc", '$."reasonCode"') = 'ARRAY' THEN "r"."doc" END, '$."reasonCode"') AS "j4"
+                    CROSS JOIN LATERAL json_each(CASE
+                        WHEN json_type(CASE "j4"."type"
+                            WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
+                            WHEN 'NULL' THEN NULL
+                            ELSE CAST("j4"."value" AS VARCHAR)
+                        END, '$."coding"') = 'ARRAY' THEN CASE "j4"."type"
+                            WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
+                            WHEN 'NULL' THEN NULL
+                            ELSE CAST("j4"."value" AS VARCHAR)
+                        END
                     END, '$."coding"') AS "j5"
                     WHERE "j4"."type" <> 'NULL'
                         AND "j5"."type" <> 'NULL'
-                        AND json_extract_string(CASE "j5"."type"
+                        AND json_extract_string(json_value(CASE "j5"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
                             WHEN 'NULL' THEN NULL
                             ELSE CAST("j5"."value" AS VARCHAR)
-                        END, '$."code"') IS NOT NULL
+                        END, '$."code"'), '$') IS NOT NULL
                     ORDER BY TRY_CAST("j4"."key" AS INTEGER), TRY_CAST("j5"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
         ) AS "b8"
     ) AS "reason_code",
-    json_extract_string("r"."doc", '$."serviceProvider"."display"') AS "provider"
+    json_extract_string(json_value("r"."doc", '$."serviceProvider"."display"'), '$') AS "provider"
 FROM (
     SELECT
-        "s"."json" AS "doc"
-    FROM read_json_objects(
+        CASE
+            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
+        END AS "doc"
+    FROM read_csv(
         'examples/data/Encounter*.ndjson',
-        format = 'newline_delimited',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
         ignore_errors = true,
-        maximum_object_size = 67108864
+        max_line_size = 67108864
     ) AS "s"
 ) AS "r"
-WHERE json_extract_string("r"."doc", '$."resourceType"') = 'Encounter';
+WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Encounter';
 

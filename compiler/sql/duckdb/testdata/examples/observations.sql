@@ -1,5 +1,59 @@
 -- fhirql deployment for duckdb: observation_quantities, blood_pressure
 -- Creates every object in dependency order; safe to run again.
+-- Lines of the Observation source that no view reads (not JSON, not UTF-8, no resourceType), and why.
+CREATE OR REPLACE VIEW "fhirql_Observation_rejects" AS
+SELECT
+    "r"."file" AS "file",
+    "r"."reason" AS "reason",
+    "r"."line" AS "line"
+FROM (
+    SELECT
+        "s"."filename" AS "file",
+        CASE
+            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
+            WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
+        END AS "reason",
+        left("s"."line", 1000) AS "line"
+    FROM read_csv(
+        'examples/data/Observation*.ndjson',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
+        ignore_errors = true,
+        max_line_size = 67108864,
+        filename = true
+    ) AS "s"
+    WHERE trim("s"."line", (' ' || chr(9) || chr(13))) <> ''
+    UNION ALL
+    SELECT
+        "s"."filename" AS "file",
+        'not valid UTF-8' AS "reason",
+        left("s"."line", 1000) AS "line"
+    FROM read_csv(
+        'examples/data/Observation*.ndjson',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
+        ignore_errors = true,
+        max_line_size = 67108864,
+        filename = true,
+        encoding = 'latin-1'
+    ) AS "s"
+    WHERE NOT (regexp_full_match("s"."line", '(?:[\x{00}-\x{7F}]|[\x{C2}-\x{DF}][\x{80}-\x{BF}]|\x{E0}[\x{A0}-\x{BF}][\x{80}-\x{BF}]|[\x{E1}-\x{EC}\x{EE}\x{EF}][\x{80}-\x{BF}]{2}|\x{ED}[\x{80}-\x{9F}][\x{80}-\x{BF}]|\x{F0}[\x{90}-\x{BF}][\x{80}-\x{BF}]{2}|[\x{F1}-\x{F3}][\x{80}-\x{BF}]{3}|\x{F4}[\x{80}-\x{8F}][\x{80}-\x{BF}]{2})*'))
+) AS "r"
+WHERE "r"."reason" IS NOT NULL;
+
 -- fhirql view "observation_quantities" of Observation, for duckdb
 -- source: examples/observations.fview
 --   Numeric observations (vital signs, labs): one row per observation with a
@@ -8,12 +62,12 @@
 CREATE OR REPLACE VIEW "observation_quantities" AS
 SELECT
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."id"')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."id"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."id"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
     END AS "id",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b2"."v" AS VARCHAR)
         END
         FROM (
@@ -25,8 +79,8 @@ SELECT
                     FROM (
                         SELECT
                             CASE
-                                WHEN strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."subject"."reference"'), strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') - 1)
-                                ELSE json_extract_string("r"."doc", '$."subject"."reference"')
+                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') - 1)
+                                ELSE json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$')
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -46,58 +100,67 @@ SELECT
     ) AS "patient_id",
     (
         SELECT CASE
-            WHEN length("b3"."v") > 256 THEN CAST(error(concat('fhirql: column "loinc_code" of view "observation_quantities" is sized for 256 characters but Observation/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b3"."v") > 256 THEN CAST(error(concat('fhirql: column "loinc_code" of view "observation_quantities" is sized for 256 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b3"."v" AS VARCHAR)
         END
         FROM (
             SELECT
                 (
-                    SELECT json_extract_string(CASE "j1"."type"
+                    SELECT json_extract_string(json_value(CASE "j1"."type"
                         WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j1"."value" AS VARCHAR)
-                    END, '$."code"')
-                    FROM json_each("r"."doc", '$."code"."coding"') AS "j1"
+                    END, '$."code"'), '$')
+                    FROM json_each(CASE WHEN json_type("r"."doc", '$."code"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."code"."coding"') AS "j1"
                     WHERE "j1"."type" <> 'NULL'
-                        AND json_extract_string(CASE "j1"."type"
+                        AND json_extract_string(json_value(CASE "j1"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
                             WHEN 'NULL' THEN NULL
                             ELSE CAST("j1"."value" AS VARCHAR)
-                        END, '$."system"') = 'http://loinc.org'
-                        AND json_extract_string(CASE "j1"."type"
+                        END, '$."system"'), '$') = 'http://loinc.org'
+                        AND json_extract_string(json_value(CASE "j1"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
                             WHEN 'NULL' THEN NULL
                             ELSE CAST("j1"."value" AS VARCHAR)
-                        END, '$."code"') IS NOT NULL
+                        END, '$."code"'), '$') IS NOT NULL
                     ORDER BY TRY_CAST("j1"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
         ) AS "b3"
     ) AS "loinc_code",
-    json_extract_string("r"."doc", '$."code"."text"') AS "name",
+    json_extract_string(json_value("r"."doc", '$."code"."text"'), '$') AS "name",
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."effectiveDateTime"')) > 64 THEN CAST(error(concat('fhirql: column "effective" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."effectiveDateTime"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."effectiveDateTime"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "effective" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$') AS VARCHAR)
     END AS "effective",
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."valueQuantity"."value"')) > 64 THEN CAST(error(concat('fhirql: column "value" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."valueQuantity"."value"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."valueQuantity"."value"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."valueQuantity"."value"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "value" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."valueQuantity"."value"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."valueQuantity"."value"'), '$') AS VARCHAR)
     END AS "value",
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."valueQuantity"."code"')) > 256 THEN CAST(error(concat('fhirql: column "unit" of view "observation_quantities" is sized for 256 characters but Observation/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."valueQuantity"."code"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."valueQuantity"."code"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."valueQuantity"."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "unit" of view "observation_quantities" is sized for 256 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."valueQuantity"."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."valueQuantity"."code"'), '$') AS VARCHAR)
     END AS "unit"
 FROM (
     SELECT
-        "s"."json" AS "doc"
-    FROM read_json_objects(
+        CASE
+            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
+        END AS "doc"
+    FROM read_csv(
         'examples/data/Observation*.ndjson',
-        format = 'newline_delimited',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
         ignore_errors = true,
-        maximum_object_size = 67108864
+        max_line_size = 67108864
     ) AS "s"
 ) AS "r"
-WHERE json_extract_string("r"."doc", '$."resourceType"') = 'Observation'
+WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Observation'
     AND CAST(json_extract("r"."doc", '$."valueQuantity"') AS VARCHAR) IS NOT NULL;
 
 -- fhirql view "blood_pressure" of Observation, for duckdb
@@ -107,12 +170,12 @@ WHERE json_extract_string("r"."doc", '$."resourceType"') = 'Observation'
 CREATE OR REPLACE VIEW "blood_pressure" AS
 SELECT
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."id"')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."id"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."id"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
     END AS "id",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b2"."v" AS VARCHAR)
         END
         FROM (
@@ -124,8 +187,8 @@ SELECT
                     FROM (
                         SELECT
                             CASE
-                                WHEN strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."subject"."reference"'), strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') - 1)
-                                ELSE json_extract_string("r"."doc", '$."subject"."reference"')
+                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') - 1)
+                                ELSE json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$')
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -144,100 +207,121 @@ SELECT
         ) AS "b2"
     ) AS "patient_id",
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."effectiveDateTime"')) > 64 THEN CAST(error(concat('fhirql: column "effective" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."effectiveDateTime"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."effectiveDateTime"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "effective" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$') AS VARCHAR)
     END AS "effective",
     (
-        SELECT TRY_CAST(json_extract_string(CASE "j1"."type"
+        SELECT TRY_CAST(json_extract_string(json_value(CASE "j1"."type"
             WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
             WHEN 'NULL' THEN NULL
             ELSE CAST("j1"."value" AS VARCHAR)
-        END, '$."valueQuantity"."value"') AS DECIMAL(38, 18))
-        FROM json_each("r"."doc", '$."component"') AS "j1"
+        END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))
+        FROM json_each(CASE WHEN json_type("r"."doc", '$."component"') = 'ARRAY' THEN "r"."doc" END, '$."component"') AS "j1"
         WHERE "j1"."type" <> 'NULL'
             AND EXISTS (
                 SELECT 1
-                FROM json_each(CASE "j1"."type"
-                    WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                    WHEN 'NULL' THEN NULL
-                    ELSE CAST("j1"."value" AS VARCHAR)
+                FROM json_each(CASE
+                    WHEN json_type(CASE "j1"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j1"."value" AS VARCHAR)
+                    END, '$."code"."coding"') = 'ARRAY' THEN CASE "j1"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j1"."value" AS VARCHAR)
+                    END
                 END, '$."code"."coding"') AS "j2"
                 WHERE "j2"."type" <> 'NULL'
-                    AND json_extract_string(CASE "j2"."type"
+                    AND json_extract_string(json_value(CASE "j2"."type"
                         WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j2"."value" AS VARCHAR)
-                    END, '$."system"') = 'http://loinc.org' AND json_extract_string(CASE "j2"."type"
+                    END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE "j2"."type"
                         WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j2"."value" AS VARCHAR)
-                    END, '$."code"') = '8480-6'
+                    END, '$."code"'), '$') = '8480-6'
             )
-            AND json_extract_string(CASE "j1"."type"
+            AND json_extract_string(json_value(CASE "j1"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j1"."value" AS VARCHAR)
-            END, '$."valueQuantity"."value"') IS NOT NULL
+            END, '$."valueQuantity"."value"'), '$') IS NOT NULL
         ORDER BY TRY_CAST("j1"."key" AS INTEGER)
         LIMIT 1
     ) AS "systolic",
     (
-        SELECT TRY_CAST(json_extract_string(CASE "j3"."type"
+        SELECT TRY_CAST(json_extract_string(json_value(CASE "j3"."type"
             WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
             WHEN 'NULL' THEN NULL
             ELSE CAST("j3"."value" AS VARCHAR)
-        END, '$."valueQuantity"."value"') AS DECIMAL(38, 18))
-        FROM json_each("r"."doc", '$."component"') AS "j3"
+        END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))
+        FROM json_each(CASE WHEN json_type("r"."doc", '$."component"') = 'ARRAY' THEN "r"."doc" END, '$."component"') AS "j3"
         WHERE "j3"."type" <> 'NULL'
             AND EXISTS (
                 SELECT 1
-                FROM json_each(CASE "j3"."type"
-                    WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-                    WHEN 'NULL' THEN NULL
-                    ELSE CAST("j3"."value" AS VARCHAR)
+                FROM json_each(CASE
+                    WHEN json_type(CASE "j3"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j3"."value" AS VARCHAR)
+                    END, '$."code"."coding"') = 'ARRAY' THEN CASE "j3"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j3"."value" AS VARCHAR)
+                    END
                 END, '$."code"."coding"') AS "j4"
                 WHERE "j4"."type" <> 'NULL'
-                    AND json_extract_string(CASE "j4"."type"
+                    AND json_extract_string(json_value(CASE "j4"."type"
                         WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j4"."value" AS VARCHAR)
-                    END, '$."system"') = 'http://loinc.org' AND json_extract_string(CASE "j4"."type"
+                    END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE "j4"."type"
                         WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j4"."value" AS VARCHAR)
-                    END, '$."code"') = '8462-4'
+                    END, '$."code"'), '$') = '8462-4'
             )
-            AND json_extract_string(CASE "j3"."type"
+            AND json_extract_string(json_value(CASE "j3"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j3"."value" AS VARCHAR)
-            END, '$."valueQuantity"."value"') IS NOT NULL
+            END, '$."valueQuantity"."value"'), '$') IS NOT NULL
         ORDER BY TRY_CAST("j3"."key" AS INTEGER)
         LIMIT 1
     ) AS "diastolic"
 FROM (
     SELECT
-        "s"."json" AS "doc"
-    FROM read_json_objects(
+        CASE
+            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
+        END AS "doc"
+    FROM read_csv(
         'examples/data/Observation*.ndjson',
-        format = 'newline_delimited',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
         ignore_errors = true,
-        maximum_object_size = 67108864
+        max_line_size = 67108864
     ) AS "s"
 ) AS "r"
-WHERE json_extract_string("r"."doc", '$."resourceType"') = 'Observation'
+WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Observation'
     AND EXISTS (
         SELECT 1
-        FROM json_each("r"."doc", '$."code"."coding"') AS "j5"
+        FROM json_each(CASE WHEN json_type("r"."doc", '$."code"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."code"."coding"') AS "j5"
         WHERE "j5"."type" <> 'NULL'
-            AND json_extract_string(CASE "j5"."type"
+            AND json_extract_string(json_value(CASE "j5"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j5"."value" AS VARCHAR)
-            END, '$."system"') = 'http://loinc.org' AND json_extract_string(CASE "j5"."type"
+            END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE "j5"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j5"."value" AS VARCHAR)
-            END, '$."code"') = '85354-9'
+            END, '$."code"'), '$') = '85354-9'
     );
 

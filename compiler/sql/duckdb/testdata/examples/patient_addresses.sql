@@ -1,5 +1,59 @@
 -- fhirql deployment for duckdb: patient_addresses
 -- Creates every object in dependency order; safe to run again.
+-- Lines of the Patient source that no view reads (not JSON, not UTF-8, no resourceType), and why.
+CREATE OR REPLACE VIEW "fhirql_Patient_rejects" AS
+SELECT
+    "r"."file" AS "file",
+    "r"."reason" AS "reason",
+    "r"."line" AS "line"
+FROM (
+    SELECT
+        "s"."filename" AS "file",
+        CASE
+            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
+            WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
+        END AS "reason",
+        left("s"."line", 1000) AS "line"
+    FROM read_csv(
+        'examples/data/Patient*.ndjson',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
+        ignore_errors = true,
+        max_line_size = 67108864,
+        filename = true
+    ) AS "s"
+    WHERE trim("s"."line", (' ' || chr(9) || chr(13))) <> ''
+    UNION ALL
+    SELECT
+        "s"."filename" AS "file",
+        'not valid UTF-8' AS "reason",
+        left("s"."line", 1000) AS "line"
+    FROM read_csv(
+        'examples/data/Patient*.ndjson',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
+        ignore_errors = true,
+        max_line_size = 67108864,
+        filename = true,
+        encoding = 'latin-1'
+    ) AS "s"
+    WHERE NOT (regexp_full_match("s"."line", '(?:[\x{00}-\x{7F}]|[\x{C2}-\x{DF}][\x{80}-\x{BF}]|\x{E0}[\x{A0}-\x{BF}][\x{80}-\x{BF}]|[\x{E1}-\x{EC}\x{EE}\x{EF}][\x{80}-\x{BF}]{2}|\x{ED}[\x{80}-\x{9F}][\x{80}-\x{BF}]|\x{F0}[\x{90}-\x{BF}][\x{80}-\x{BF}]{2}|[\x{F1}-\x{F3}][\x{80}-\x{BF}]{3}|\x{F4}[\x{80}-\x{8F}][\x{80}-\x{BF}]{2})*'))
+) AS "r"
+WHERE "r"."reason" IS NOT NULL;
+
 -- fhirql view "patient_addresses" of Patient, for duckdb
 -- source: examples/patient_addresses.fview
 --   One row per address of each patient; patients without an address get one
@@ -8,8 +62,8 @@
 CREATE OR REPLACE VIEW "patient_addresses" AS
 SELECT
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."id"')) > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."id"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."id"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
     END AS "patient_id",
     "u1"."address_index" AS "address_index",
     "u1"."use" AS "use",
@@ -22,20 +76,29 @@ SELECT
     "u1"."longitude" AS "longitude"
 FROM (
     SELECT
-        "s"."json" AS "doc"
-    FROM read_json_objects(
+        CASE
+            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
+        END AS "doc"
+    FROM read_csv(
         'examples/data/Patient*.ndjson',
-        format = 'newline_delimited',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
         ignore_errors = true,
-        maximum_object_size = 67108864
+        max_line_size = 67108864
     ) AS "s"
 ) AS "r"
 CROSS JOIN LATERAL (
     SELECT
         "f1"."row_index" AS "address_index",
         CASE
-            WHEN length(json_extract_string("f1"."value", '$."use"')) > 64 THEN CAST(error(concat('fhirql: column "use" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("f1"."value", '$."use"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST(json_extract_string("f1"."value", '$."use"') AS VARCHAR)
+            WHEN length(json_extract_string(json_value("f1"."value", '$."use"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "use" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("f1"."value", '$."use"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST(json_extract_string(json_value("f1"."value", '$."use"'), '$') AS VARCHAR)
         END AS "use",
         (
             SELECT string_agg(CAST(CASE "j2"."type"
@@ -43,49 +106,55 @@ CROSS JOIN LATERAL (
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j2"."value" AS VARCHAR)
             END AS VARCHAR), ', ' ORDER BY TRY_CAST("j2"."key" AS INTEGER))
-            FROM json_each("f1"."value", '$."line"') AS "j2"
+            FROM json_each(CASE WHEN json_type("f1"."value", '$."line"') = 'ARRAY' THEN "f1"."value" END, '$."line"') AS "j2"
             WHERE "j2"."type" <> 'NULL'
         ) AS "line",
-        json_extract_string("f1"."value", '$."city"') AS "city",
-        json_extract_string("f1"."value", '$."state"') AS "state",
-        json_extract_string("f1"."value", '$."postalCode"') AS "postal_code",
-        json_extract_string("f1"."value", '$."country"') AS "country",
+        json_extract_string(json_value("f1"."value", '$."city"'), '$') AS "city",
+        json_extract_string(json_value("f1"."value", '$."state"'), '$') AS "state",
+        json_extract_string(json_value("f1"."value", '$."postalCode"'), '$') AS "postal_code",
+        json_extract_string(json_value("f1"."value", '$."country"'), '$') AS "country",
         (
             SELECT CASE
-                WHEN length("b3"."v") > 64 THEN CAST(error(concat('fhirql: column "latitude" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+                WHEN length("b3"."v") > 64 THEN CAST(error(concat('fhirql: column "latitude" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
                 ELSE CAST("b3"."v" AS VARCHAR)
             END
             FROM (
                 SELECT
                     (
-                        SELECT json_extract_string(CASE "j4"."type"
+                        SELECT json_extract_string(json_value(CASE "j4"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
                             WHEN 'NULL' THEN NULL
                             ELSE CAST("j4"."value" AS VARCHAR)
-                        END, '$."valueDecimal"')
-                        FROM json_each("f1"."value", '$."extension"') AS "j3"
-                        CROSS JOIN LATERAL json_each(CASE "j3"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j3"."value" AS VARCHAR)
-                        END, '$."extension"') AS "j4"
-                        WHERE "j3"."type" <> 'NULL'
-                            AND json_extract_string(CASE "j3"."type"
+                        END, '$."valueDecimal"'), '$')
+                        FROM json_each(CASE WHEN json_type("f1"."value", '$."extension"') = 'ARRAY' THEN "f1"."value" END, '$."extension"') AS "j3"
+                        CROSS JOIN LATERAL json_each(CASE
+                            WHEN json_type(CASE "j3"."type"
                                 WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
                                 WHEN 'NULL' THEN NULL
                                 ELSE CAST("j3"."value" AS VARCHAR)
-                            END, '$."url"') = 'http://hl7.org/fhir/StructureDefinition/geolocation'
+                            END, '$."extension"') = 'ARRAY' THEN CASE "j3"."type"
+                                WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+                                WHEN 'NULL' THEN NULL
+                                ELSE CAST("j3"."value" AS VARCHAR)
+                            END
+                        END, '$."extension"') AS "j4"
+                        WHERE "j3"."type" <> 'NULL'
+                            AND json_extract_string(json_value(CASE "j3"."type"
+                                WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
+                                WHEN 'NULL' THEN NULL
+                                ELSE CAST("j3"."value" AS VARCHAR)
+                            END, '$."url"'), '$') = 'http://hl7.org/fhir/StructureDefinition/geolocation'
                             AND "j4"."type" <> 'NULL'
-                            AND json_extract_string(CASE "j4"."type"
+                            AND json_extract_string(json_value(CASE "j4"."type"
                                 WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
                                 WHEN 'NULL' THEN NULL
                                 ELSE CAST("j4"."value" AS VARCHAR)
-                            END, '$."url"') = 'latitude'
-                            AND json_extract_string(CASE "j4"."type"
+                            END, '$."url"'), '$') = 'latitude'
+                            AND json_extract_string(json_value(CASE "j4"."type"
                                 WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
                                 WHEN 'NULL' THEN NULL
                                 ELSE CAST("j4"."value" AS VARCHAR)
-                            END, '$."valueDecimal"') IS NOT NULL
+                            END, '$."valueDecimal"'), '$') IS NOT NULL
                         ORDER BY TRY_CAST("j3"."key" AS INTEGER), TRY_CAST("j4"."key" AS INTEGER)
                         LIMIT 1
                     ) AS "v"
@@ -93,40 +162,46 @@ CROSS JOIN LATERAL (
         ) AS "latitude",
         (
             SELECT CASE
-                WHEN length("b4"."v") > 64 THEN CAST(error(concat('fhirql: column "longitude" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b4"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+                WHEN length("b4"."v") > 64 THEN CAST(error(concat('fhirql: column "longitude" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b4"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
                 ELSE CAST("b4"."v" AS VARCHAR)
             END
             FROM (
                 SELECT
                     (
-                        SELECT json_extract_string(CASE "j6"."type"
+                        SELECT json_extract_string(json_value(CASE "j6"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
                             WHEN 'NULL' THEN NULL
                             ELSE CAST("j6"."value" AS VARCHAR)
-                        END, '$."valueDecimal"')
-                        FROM json_each("f1"."value", '$."extension"') AS "j5"
-                        CROSS JOIN LATERAL json_each(CASE "j5"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j5"."value" AS VARCHAR)
-                        END, '$."extension"') AS "j6"
-                        WHERE "j5"."type" <> 'NULL'
-                            AND json_extract_string(CASE "j5"."type"
+                        END, '$."valueDecimal"'), '$')
+                        FROM json_each(CASE WHEN json_type("f1"."value", '$."extension"') = 'ARRAY' THEN "f1"."value" END, '$."extension"') AS "j5"
+                        CROSS JOIN LATERAL json_each(CASE
+                            WHEN json_type(CASE "j5"."type"
                                 WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
                                 WHEN 'NULL' THEN NULL
                                 ELSE CAST("j5"."value" AS VARCHAR)
-                            END, '$."url"') = 'http://hl7.org/fhir/StructureDefinition/geolocation'
+                            END, '$."extension"') = 'ARRAY' THEN CASE "j5"."type"
+                                WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
+                                WHEN 'NULL' THEN NULL
+                                ELSE CAST("j5"."value" AS VARCHAR)
+                            END
+                        END, '$."extension"') AS "j6"
+                        WHERE "j5"."type" <> 'NULL'
+                            AND json_extract_string(json_value(CASE "j5"."type"
+                                WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
+                                WHEN 'NULL' THEN NULL
+                                ELSE CAST("j5"."value" AS VARCHAR)
+                            END, '$."url"'), '$') = 'http://hl7.org/fhir/StructureDefinition/geolocation'
                             AND "j6"."type" <> 'NULL'
-                            AND json_extract_string(CASE "j6"."type"
+                            AND json_extract_string(json_value(CASE "j6"."type"
                                 WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
                                 WHEN 'NULL' THEN NULL
                                 ELSE CAST("j6"."value" AS VARCHAR)
-                            END, '$."url"') = 'longitude'
-                            AND json_extract_string(CASE "j6"."type"
+                            END, '$."url"'), '$') = 'longitude'
+                            AND json_extract_string(json_value(CASE "j6"."type"
                                 WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
                                 WHEN 'NULL' THEN NULL
                                 ELSE CAST("j6"."value" AS VARCHAR)
-                            END, '$."valueDecimal"') IS NOT NULL
+                            END, '$."valueDecimal"'), '$') IS NOT NULL
                         ORDER BY TRY_CAST("j5"."key" AS INTEGER), TRY_CAST("j6"."key" AS INTEGER)
                         LIMIT 1
                     ) AS "v"
@@ -140,7 +215,7 @@ CROSS JOIN LATERAL (
                 ELSE CAST("j1"."value" AS VARCHAR)
             END AS "value",
             CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j1"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
-        FROM json_each("r"."doc", '$."address"') AS "j1"
+        FROM json_each(CASE WHEN json_type("r"."doc", '$."address"') = 'ARRAY' THEN "r"."doc" END, '$."address"') AS "j1"
         WHERE "j1"."type" <> 'NULL'
     ) AS "f1"
     UNION ALL
@@ -164,10 +239,10 @@ CROSS JOIN LATERAL (
                         ELSE CAST("j1"."value" AS VARCHAR)
                     END AS "value",
                     CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j1"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
-                FROM json_each("r"."doc", '$."address"') AS "j1"
+                FROM json_each(CASE WHEN json_type("r"."doc", '$."address"') = 'ARRAY' THEN "r"."doc" END, '$."address"') AS "j1"
                 WHERE "j1"."type" <> 'NULL'
             ) AS "e1"
         )
 ) AS "u1"
-WHERE json_extract_string("r"."doc", '$."resourceType"') = 'Patient';
+WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Patient';
 

@@ -1,5 +1,59 @@
 -- fhirql deployment for duckdb: patient_demographics
 -- Creates every object in dependency order; safe to run again.
+-- Lines of the Patient source that no view reads (not JSON, not UTF-8, no resourceType), and why.
+CREATE OR REPLACE VIEW "fhirql_Patient_rejects" AS
+SELECT
+    "r"."file" AS "file",
+    "r"."reason" AS "reason",
+    "r"."line" AS "line"
+FROM (
+    SELECT
+        "s"."filename" AS "file",
+        CASE
+            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
+            WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
+        END AS "reason",
+        left("s"."line", 1000) AS "line"
+    FROM read_csv(
+        'examples/data/Patient*.ndjson',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
+        ignore_errors = true,
+        max_line_size = 67108864,
+        filename = true
+    ) AS "s"
+    WHERE trim("s"."line", (' ' || chr(9) || chr(13))) <> ''
+    UNION ALL
+    SELECT
+        "s"."filename" AS "file",
+        'not valid UTF-8' AS "reason",
+        left("s"."line", 1000) AS "line"
+    FROM read_csv(
+        'examples/data/Patient*.ndjson',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
+        ignore_errors = true,
+        max_line_size = 67108864,
+        filename = true,
+        encoding = 'latin-1'
+    ) AS "s"
+    WHERE NOT (regexp_full_match("s"."line", '(?:[\x{00}-\x{7F}]|[\x{C2}-\x{DF}][\x{80}-\x{BF}]|\x{E0}[\x{A0}-\x{BF}][\x{80}-\x{BF}]|[\x{E1}-\x{EC}\x{EE}\x{EF}][\x{80}-\x{BF}]{2}|\x{ED}[\x{80}-\x{9F}][\x{80}-\x{BF}]|\x{F0}[\x{90}-\x{BF}][\x{80}-\x{BF}]{2}|[\x{F1}-\x{F3}][\x{80}-\x{BF}]{3}|\x{F4}[\x{80}-\x{8F}][\x{80}-\x{BF}]{2})*'))
+) AS "r"
+WHERE "r"."reason" IS NOT NULL;
+
 -- fhirql view "patient_demographics" of Patient, for duckdb
 -- source: examples/patient_demographics.fview
 --   One row per patient: the columns most analyses join on.
@@ -7,39 +61,39 @@
 CREATE OR REPLACE VIEW "patient_demographics" AS
 SELECT
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."id"')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."id"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."id"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
     END AS "id",
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."gender"')) > 64 THEN CAST(error(concat('fhirql: column "gender" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."gender"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."gender"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."gender"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "gender" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."gender"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."gender"'), '$') AS VARCHAR)
     END AS "gender",
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."birthDate"')) > 64 THEN CAST(error(concat('fhirql: column "birth_date" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."birthDate"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."birthDate"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."birthDate"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "birth_date" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."birthDate"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."birthDate"'), '$') AS VARCHAR)
     END AS "birth_date",
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."deceasedDateTime"')) > 64 THEN CAST(error(concat('fhirql: column "deceased" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."deceasedDateTime"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."deceasedDateTime"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."deceasedDateTime"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "deceased" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."deceasedDateTime"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."deceasedDateTime"'), '$') AS VARCHAR)
     END AS "deceased",
     (
-        SELECT json_extract_string(CASE "j1"."type"
+        SELECT json_extract_string(json_value(CASE "j1"."type"
             WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
             WHEN 'NULL' THEN NULL
             ELSE CAST("j1"."value" AS VARCHAR)
-        END, '$."family"')
-        FROM json_each("r"."doc", '$."name"') AS "j1"
+        END, '$."family"'), '$')
+        FROM json_each(CASE WHEN json_type("r"."doc", '$."name"') = 'ARRAY' THEN "r"."doc" END, '$."name"') AS "j1"
         WHERE "j1"."type" <> 'NULL'
-            AND json_extract_string(CASE "j1"."type"
+            AND json_extract_string(json_value(CASE "j1"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j1"."value" AS VARCHAR)
-            END, '$."use"') = 'official'
-            AND json_extract_string(CASE "j1"."type"
+            END, '$."use"'), '$') = 'official'
+            AND json_extract_string(json_value(CASE "j1"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j1"."value" AS VARCHAR)
-            END, '$."family"') IS NOT NULL
+            END, '$."family"'), '$') IS NOT NULL
         ORDER BY TRY_CAST("j1"."key" AS INTEGER)
         LIMIT 1
     ) AS "family",
@@ -49,18 +103,24 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j3"."value" AS VARCHAR)
         END AS VARCHAR), ' ' ORDER BY TRY_CAST("j2"."key" AS INTEGER), TRY_CAST("j3"."key" AS INTEGER))
-        FROM json_each("r"."doc", '$."name"') AS "j2"
-        CROSS JOIN LATERAL json_each(CASE "j2"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j2"."value" AS VARCHAR)
-        END, '$."given"') AS "j3"
-        WHERE "j2"."type" <> 'NULL'
-            AND json_extract_string(CASE "j2"."type"
+        FROM json_each(CASE WHEN json_type("r"."doc", '$."name"') = 'ARRAY' THEN "r"."doc" END, '$."name"') AS "j2"
+        CROSS JOIN LATERAL json_each(CASE
+            WHEN json_type(CASE "j2"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j2"."value" AS VARCHAR)
-            END, '$."use"') = 'official'
+            END, '$."given"') = 'ARRAY' THEN CASE "j2"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j2"."value" AS VARCHAR)
+            END
+        END, '$."given"') AS "j3"
+        WHERE "j2"."type" <> 'NULL'
+            AND json_extract_string(json_value(CASE "j2"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j2"."value" AS VARCHAR)
+            END, '$."use"'), '$') = 'official'
             AND "j3"."type" <> 'NULL'
     ) AS "given",
     concat('[', (
@@ -69,107 +129,128 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j5"."value" AS VARCHAR)
         END AS VARCHAR)) AS VARCHAR) AS VARCHAR), ',' ORDER BY TRY_CAST("j4"."key" AS INTEGER), TRY_CAST("j5"."key" AS INTEGER))
-        FROM json_each("r"."doc", '$."name"') AS "j4"
-        CROSS JOIN LATERAL json_each(CASE "j4"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j4"."value" AS VARCHAR)
+        FROM json_each(CASE WHEN json_type("r"."doc", '$."name"') = 'ARRAY' THEN "r"."doc" END, '$."name"') AS "j4"
+        CROSS JOIN LATERAL json_each(CASE
+            WHEN json_type(CASE "j4"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j4"."value" AS VARCHAR)
+            END, '$."given"') = 'ARRAY' THEN CASE "j4"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j4"."value" AS VARCHAR)
+            END
         END, '$."given"') AS "j5"
         WHERE "j4"."type" <> 'NULL'
             AND "j5"."type" <> 'NULL'
     ), ']') AS "all_given",
     (
         SELECT CASE
-            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "marital" of view "patient_demographics" is sized for 256 characters but Patient/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "marital" of view "patient_demographics" is sized for 256 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b5"."v" AS VARCHAR)
         END
         FROM (
             SELECT
                 (
-                    SELECT json_extract_string(CASE "j6"."type"
+                    SELECT json_extract_string(json_value(CASE "j6"."type"
                         WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j6"."value" AS VARCHAR)
-                    END, '$."code"')
-                    FROM json_each("r"."doc", '$."maritalStatus"."coding"') AS "j6"
+                    END, '$."code"'), '$')
+                    FROM json_each(CASE WHEN json_type("r"."doc", '$."maritalStatus"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."maritalStatus"."coding"') AS "j6"
                     WHERE "j6"."type" <> 'NULL'
-                        AND json_extract_string(CASE "j6"."type"
+                        AND json_extract_string(json_value(CASE "j6"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
                             WHEN 'NULL' THEN NULL
                             ELSE CAST("j6"."value" AS VARCHAR)
-                        END, '$."system"') = 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus'
-                        AND json_extract_string(CASE "j6"."type"
+                        END, '$."system"'), '$') = 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus'
+                        AND json_extract_string(json_value(CASE "j6"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
                             WHEN 'NULL' THEN NULL
                             ELSE CAST("j6"."value" AS VARCHAR)
-                        END, '$."code"') IS NOT NULL
+                        END, '$."code"'), '$') IS NOT NULL
                     ORDER BY TRY_CAST("j6"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
         ) AS "b5"
     ) AS "marital",
     (
-        SELECT json_extract_string(CASE "j8"."type"
+        SELECT json_extract_string(json_value(CASE "j8"."type"
             WHEN 'VARCHAR' THEN json_extract_string("j8"."value", '$')
             WHEN 'NULL' THEN NULL
             ELSE CAST("j8"."value" AS VARCHAR)
-        END, '$."valueString"')
-        FROM json_each("r"."doc", '$."extension"') AS "j7"
-        CROSS JOIN LATERAL json_each(CASE "j7"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j7"."value" AS VARCHAR)
-        END, '$."extension"') AS "j8"
-        WHERE "j7"."type" <> 'NULL'
-            AND json_extract_string(CASE "j7"."type"
+        END, '$."valueString"'), '$')
+        FROM json_each(CASE WHEN json_type("r"."doc", '$."extension"') = 'ARRAY' THEN "r"."doc" END, '$."extension"') AS "j7"
+        CROSS JOIN LATERAL json_each(CASE
+            WHEN json_type(CASE "j7"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j7"."value" AS VARCHAR)
-            END, '$."url"') = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race'
+            END, '$."extension"') = 'ARRAY' THEN CASE "j7"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j7"."value" AS VARCHAR)
+            END
+        END, '$."extension"') AS "j8"
+        WHERE "j7"."type" <> 'NULL'
+            AND json_extract_string(json_value(CASE "j7"."type"
+                WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
+                WHEN 'NULL' THEN NULL
+                ELSE CAST("j7"."value" AS VARCHAR)
+            END, '$."url"'), '$') = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race'
             AND "j8"."type" <> 'NULL'
-            AND json_extract_string(CASE "j8"."type"
+            AND json_extract_string(json_value(CASE "j8"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j8"."value", '$')
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j8"."value" AS VARCHAR)
-            END, '$."url"') = 'text'
-            AND json_extract_string(CASE "j8"."type"
+            END, '$."url"'), '$') = 'text'
+            AND json_extract_string(json_value(CASE "j8"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j8"."value", '$')
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j8"."value" AS VARCHAR)
-            END, '$."valueString"') IS NOT NULL
+            END, '$."valueString"'), '$') IS NOT NULL
         ORDER BY TRY_CAST("j7"."key" AS INTEGER), TRY_CAST("j8"."key" AS INTEGER)
         LIMIT 1
     ) AS "race",
     (
-        SELECT json_extract_string(CASE "j9"."type"
+        SELECT json_extract_string(json_value(CASE "j9"."type"
             WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$')
             WHEN 'NULL' THEN NULL
             ELSE CAST("j9"."value" AS VARCHAR)
-        END, '$."value"')
-        FROM json_each("r"."doc", '$."identifier"') AS "j9"
+        END, '$."value"'), '$')
+        FROM json_each(CASE WHEN json_type("r"."doc", '$."identifier"') = 'ARRAY' THEN "r"."doc" END, '$."identifier"') AS "j9"
         WHERE "j9"."type" <> 'NULL'
-            AND json_extract_string(CASE "j9"."type"
+            AND json_extract_string(json_value(CASE "j9"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$')
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j9"."value" AS VARCHAR)
-            END, '$."system"') = 'http://hl7.org/fhir/sid/us-ssn'
-            AND json_extract_string(CASE "j9"."type"
+            END, '$."system"'), '$') = 'http://hl7.org/fhir/sid/us-ssn'
+            AND json_extract_string(json_value(CASE "j9"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$')
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j9"."value" AS VARCHAR)
-            END, '$."value"') IS NOT NULL
+            END, '$."value"'), '$') IS NOT NULL
         ORDER BY TRY_CAST("j9"."key" AS INTEGER)
         LIMIT 1
     ) AS "ssn"
 FROM (
     SELECT
-        "s"."json" AS "doc"
-    FROM read_json_objects(
+        CASE
+            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
+        END AS "doc"
+    FROM read_csv(
         'examples/data/Patient*.ndjson',
-        format = 'newline_delimited',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
         ignore_errors = true,
-        maximum_object_size = 67108864
+        max_line_size = 67108864
     ) AS "s"
 ) AS "r"
-WHERE json_extract_string("r"."doc", '$."resourceType"') = 'Patient';
+WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Patient';
 

@@ -1,5 +1,59 @@
 -- fhirql deployment for duckdb: questionnaire_answers
 -- Creates every object in dependency order; safe to run again.
+-- Lines of the QuestionnaireResponse source that no view reads (not JSON, not UTF-8, no resourceType), and why.
+CREATE OR REPLACE VIEW "fhirql_QuestionnaireResponse_rejects" AS
+SELECT
+    "r"."file" AS "file",
+    "r"."reason" AS "reason",
+    "r"."line" AS "line"
+FROM (
+    SELECT
+        "s"."filename" AS "file",
+        CASE
+            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
+            WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
+        END AS "reason",
+        left("s"."line", 1000) AS "line"
+    FROM read_csv(
+        'examples/data/QuestionnaireResponse*.ndjson',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
+        ignore_errors = true,
+        max_line_size = 67108864,
+        filename = true
+    ) AS "s"
+    WHERE trim("s"."line", (' ' || chr(9) || chr(13))) <> ''
+    UNION ALL
+    SELECT
+        "s"."filename" AS "file",
+        'not valid UTF-8' AS "reason",
+        left("s"."line", 1000) AS "line"
+    FROM read_csv(
+        'examples/data/QuestionnaireResponse*.ndjson',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
+        ignore_errors = true,
+        max_line_size = 67108864,
+        filename = true,
+        encoding = 'latin-1'
+    ) AS "s"
+    WHERE NOT (regexp_full_match("s"."line", '(?:[\x{00}-\x{7F}]|[\x{C2}-\x{DF}][\x{80}-\x{BF}]|\x{E0}[\x{A0}-\x{BF}][\x{80}-\x{BF}]|[\x{E1}-\x{EC}\x{EE}\x{EF}][\x{80}-\x{BF}]{2}|\x{ED}[\x{80}-\x{9F}][\x{80}-\x{BF}]|\x{F0}[\x{90}-\x{BF}][\x{80}-\x{BF}]{2}|[\x{F1}-\x{F3}][\x{80}-\x{BF}]{3}|\x{F4}[\x{80}-\x{8F}][\x{80}-\x{BF}]{2})*'))
+) AS "r"
+WHERE "r"."reason" IS NOT NULL;
+
 -- fhirql view "questionnaire_answers" of QuestionnaireResponse, for duckdb
 -- source: examples/questionnaire_answers.fview
 --   Every answer of every questionnaire response, at any nesting depth: repeat
@@ -8,13 +62,13 @@
 CREATE OR REPLACE VIEW "questionnaire_answers" AS
 SELECT
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."id"')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."id"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."id"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
     END AS "id",
-    json_extract_string("r"."doc", '$."questionnaire"') AS "questionnaire",
+    json_extract_string(json_value("r"."doc", '$."questionnaire"'), '$') AS "questionnaire",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b2"."v" AS VARCHAR)
         END
         FROM (
@@ -26,8 +80,8 @@ SELECT
                     FROM (
                         SELECT
                             CASE
-                                WHEN strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') > 0 THEN left(json_extract_string("r"."doc", '$."subject"."reference"'), strpos(json_extract_string("r"."doc", '$."subject"."reference"'), '/_history/') - 1)
-                                ELSE json_extract_string("r"."doc", '$."subject"."reference"')
+                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') - 1)
+                                ELSE json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$')
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -46,24 +100,33 @@ SELECT
         ) AS "b2"
     ) AS "patient_id",
     CASE
-        WHEN length(json_extract_string("r"."doc", '$."authored"')) > 64 THEN CAST(error(concat('fhirql: column "authored" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("r"."doc", '$."authored"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string("r"."doc", '$."authored"') AS VARCHAR)
+        WHEN length(json_extract_string(json_value("r"."doc", '$."authored"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "authored" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."authored"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value("r"."doc", '$."authored"'), '$') AS VARCHAR)
     END AS "authored",
     "f1"."row_index" AS "item_index",
-    json_extract_string("f1"."value", '$."linkId"') AS "link_id",
-    json_extract_string("f1"."value", '$."text"') AS "text",
+    json_extract_string(json_value("f1"."value", '$."linkId"'), '$') AS "link_id",
+    json_extract_string(json_value("f1"."value", '$."text"'), '$') AS "text",
     "u1"."value_string" AS "value_string",
     "u1"."value_boolean" AS "value_boolean",
     "u1"."value_integer" AS "value_integer",
     "u1"."value_code" AS "value_code"
 FROM (
     SELECT
-        "s"."json" AS "doc"
-    FROM read_json_objects(
+        CASE
+            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
+        END AS "doc"
+    FROM read_csv(
         'examples/data/QuestionnaireResponse*.ndjson',
-        format = 'newline_delimited',
+        columns = {'line': 'VARCHAR'},
+        delim = chr(11),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        new_line = '\n',
+        strict_mode = false,
         ignore_errors = true,
-        maximum_object_size = 67108864
+        max_line_size = 67108864
     ) AS "s"
 ) AS "r"
 CROSS JOIN LATERAL (
@@ -80,7 +143,7 @@ CROSS JOIN LATERAL (
                         ELSE CAST("j1"."value" AS VARCHAR)
                     END AS "value",
                     CAST(concat('01', right(concat('0000000000', TRY_CAST("j1"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
-                FROM json_each("r"."doc", '$."item"') AS "j1"
+                FROM json_each(CASE WHEN json_type("r"."doc", '$."item"') = 'ARRAY' THEN "r"."doc" END, '$."item"') AS "j1"
                 WHERE "j1"."type" <> 'NULL'
                 UNION ALL
                 SELECT
@@ -90,11 +153,17 @@ CROSS JOIN LATERAL (
                         ELSE CAST("j3"."value" AS VARCHAR)
                     END AS "value",
                     CAST(concat('02', right(concat('0000000000', TRY_CAST("j2"."key" AS INTEGER)), 10), right(concat('0000000000', TRY_CAST("j3"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
-                FROM json_each("r"."doc", '$."answer"') AS "j2"
-                CROSS JOIN LATERAL json_each(CASE "j2"."type"
-                    WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                    WHEN 'NULL' THEN NULL
-                    ELSE CAST("j2"."value" AS VARCHAR)
+                FROM json_each(CASE WHEN json_type("r"."doc", '$."answer"') = 'ARRAY' THEN "r"."doc" END, '$."answer"') AS "j2"
+                CROSS JOIN LATERAL json_each(CASE
+                    WHEN json_type(CASE "j2"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j2"."value" AS VARCHAR)
+                    END, '$."item"') = 'ARRAY' THEN CASE "j2"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j2"."value" AS VARCHAR)
+                    END
                 END, '$."item"') AS "j3"
                 WHERE "j2"."type" <> 'NULL'
                     AND "j3"."type" <> 'NULL'
@@ -109,7 +178,7 @@ CROSS JOIN LATERAL (
                     END AS "value",
                     CAST(concat("n1"."ord", '01', right(concat('0000000000', TRY_CAST("j4"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
                 FROM "tree1" AS "n1"
-                CROSS JOIN LATERAL json_each("n1"."value", '$."item"') AS "j4"
+                CROSS JOIN LATERAL json_each(CASE WHEN json_type("n1"."value", '$."item"') = 'ARRAY' THEN "n1"."value" END, '$."item"') AS "j4"
                 WHERE "j4"."type" <> 'NULL'
                 UNION ALL
                 SELECT
@@ -120,11 +189,17 @@ CROSS JOIN LATERAL (
                     END AS "value",
                     CAST(concat("n1"."ord", '02', right(concat('0000000000', TRY_CAST("j5"."key" AS INTEGER)), 10), right(concat('0000000000', TRY_CAST("j6"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
                 FROM "tree1" AS "n1"
-                CROSS JOIN LATERAL json_each("n1"."value", '$."answer"') AS "j5"
-                CROSS JOIN LATERAL json_each(CASE "j5"."type"
-                    WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
-                    WHEN 'NULL' THEN NULL
-                    ELSE CAST("j5"."value" AS VARCHAR)
+                CROSS JOIN LATERAL json_each(CASE WHEN json_type("n1"."value", '$."answer"') = 'ARRAY' THEN "n1"."value" END, '$."answer"') AS "j5"
+                CROSS JOIN LATERAL json_each(CASE
+                    WHEN json_type(CASE "j5"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j5"."value" AS VARCHAR)
+                    END, '$."item"') = 'ARRAY' THEN CASE "j5"."type"
+                        WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
+                        WHEN 'NULL' THEN NULL
+                        ELSE CAST("j5"."value" AS VARCHAR)
+                    END
                 END, '$."item"') AS "j6"
                 WHERE "j5"."type" <> 'NULL'
                     AND "j6"."type" <> 'NULL'
@@ -138,8 +213,8 @@ CROSS JOIN LATERAL (
 ) AS "f1"
 CROSS JOIN LATERAL (
     SELECT
-        json_extract_string("f2"."value", '$."valueString"') AS "value_string",
-        CAST(CASE json_extract_string("f2"."value", '$."valueBoolean"')
+        json_extract_string(json_value("f2"."value", '$."valueString"'), '$') AS "value_string",
+        CAST(CASE json_extract_string(json_value("f2"."value", '$."valueBoolean"'), '$')
             WHEN 'true' THEN 1
             WHEN 'false' THEN 0
         END AS BOOLEAN) AS "value_boolean",
@@ -151,22 +226,22 @@ CROSS JOIN LATERAL (
                         FROM (
                             SELECT
                                 CASE
-                                    WHEN left(json_extract_string("f2"."value", '$."valueInteger"'), 1) = '+' OR left(json_extract_string("f2"."value", '$."valueInteger"'), 1) = '-' THEN substring(json_extract_string("f2"."value", '$."valueInteger"'), 2, length(json_extract_string("f2"."value", '$."valueInteger"')))
-                                    ELSE json_extract_string("f2"."value", '$."valueInteger"')
+                                    WHEN left(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), 1) = '+' OR left(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), 1) = '-' THEN substring(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), 2, length(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$')))
+                                    ELSE json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$')
                                 END AS "v"
                         ) AS "b5"
                     ) = 1 AND CASE
-                        WHEN regexp_full_match(json_extract_string("f2"."value", '$."valueInteger"'), '-?[0-9]+') THEN TRY_CAST(json_extract_string("f2"."value", '$."valueInteger"') AS BIGINT)
+                        WHEN regexp_full_match(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), '-?[0-9]+') THEN TRY_CAST(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$') AS BIGINT)
                     END >= -2147483648 AND CASE
-                        WHEN regexp_full_match(json_extract_string("f2"."value", '$."valueInteger"'), '-?[0-9]+') THEN TRY_CAST(json_extract_string("f2"."value", '$."valueInteger"') AS BIGINT)
+                        WHEN regexp_full_match(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), '-?[0-9]+') THEN TRY_CAST(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$') AS BIGINT)
                     END <= 2147483647 THEN TRY_CAST(CASE
-                        WHEN regexp_full_match(json_extract_string("f2"."value", '$."valueInteger"'), '-?[0-9]+') THEN TRY_CAST(json_extract_string("f2"."value", '$."valueInteger"') AS BIGINT)
+                        WHEN regexp_full_match(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), '-?[0-9]+') THEN TRY_CAST(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$') AS BIGINT)
                     END AS INTEGER)
                 END
         ) AS "value_integer",
         CASE
-            WHEN length(json_extract_string("f2"."value", '$."valueCoding"."code"')) > 256 THEN CAST(error(concat('fhirql: column "value_code" of view "questionnaire_answers" is sized for 256 characters but QuestionnaireResponse/', json_extract_string("r"."doc", '$."id"'), ' has a value of ', length(json_extract_string("f2"."value", '$."valueCoding"."code"')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST(json_extract_string("f2"."value", '$."valueCoding"."code"') AS VARCHAR)
+            WHEN length(json_extract_string(json_value("f2"."value", '$."valueCoding"."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "value_code" of view "questionnaire_answers" is sized for 256 characters but QuestionnaireResponse/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("f2"."value", '$."valueCoding"."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST(json_extract_string(json_value("f2"."value", '$."valueCoding"."code"'), '$') AS VARCHAR)
         END AS "value_code"
     FROM (
         SELECT
@@ -175,7 +250,7 @@ CROSS JOIN LATERAL (
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j7"."value" AS VARCHAR)
             END AS "value"
-        FROM json_each("f1"."value", '$."answer"') AS "j7"
+        FROM json_each(CASE WHEN json_type("f1"."value", '$."answer"') = 'ARRAY' THEN "f1"."value" END, '$."answer"') AS "j7"
         WHERE "j7"."type" <> 'NULL'
     ) AS "f2"
     UNION ALL
@@ -193,10 +268,10 @@ CROSS JOIN LATERAL (
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j7"."value" AS VARCHAR)
                     END AS "value"
-                FROM json_each("f1"."value", '$."answer"') AS "j7"
+                FROM json_each(CASE WHEN json_type("f1"."value", '$."answer"') = 'ARRAY' THEN "f1"."value" END, '$."answer"') AS "j7"
                 WHERE "j7"."type" <> 'NULL'
             ) AS "e1"
         )
 ) AS "u1"
-WHERE json_extract_string("r"."doc", '$."resourceType"') = 'QuestionnaireResponse';
+WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'QuestionnaireResponse';
 
