@@ -479,6 +479,26 @@ func (p *printer) query(q Query) {
 		p.selectBlock(q, nil)
 	case *UnionAll:
 		p.union(q.Queries)
+	case *Union:
+		p.unionMember(q.Left)
+		p.nl()
+		if q.All {
+			p.w("UNION ALL")
+		} else {
+			p.w("UNION")
+		}
+		p.nl()
+		if _, nested := q.Right.(*Union); nested {
+			p.w("(")
+			p.ind++
+			p.nl()
+			p.query(q.Right)
+			p.ind--
+			p.nl()
+			p.w(")")
+		} else {
+			p.unionMember(q.Right)
+		}
 	case *With:
 		p.w("WITH ")
 		if p.sp.RecursiveWith {
@@ -572,8 +592,12 @@ func (p *printer) union(qs []Query) {
 // unionMember parenthesises what cannot stand bare in a UNION ALL: nested
 // unions and WITHs, and (with Limit) selects with ORDER BY or LIMIT.
 func (p *printer) unionMember(s Query) {
-	if sel, ok := s.(*Select); ok && (!p.sp.Limit || len(sel.OrderBy) == 0 && sel.Top == nil) {
+	if sel, ok := s.(*Select); ok && (!p.sp.Limit || len(sel.OrderBy) == 0 && sel.Top == nil && sel.Offset == nil) {
 		p.query(s)
+		return
+	}
+	if _, ok := s.(*Union); ok {
+		p.query(s) // left-associative: a UNION b UNION c
 		return
 	}
 	p.w("(")
@@ -611,6 +635,8 @@ func refersTo(q Query, name string) bool {
 				visitQ(x.Q)
 			case *Exists:
 				visitQ(x.Q)
+			case *InQuery:
+				visitQ(x.Q)
 			}
 		})
 	}
@@ -643,7 +669,10 @@ func refersTo(q Query, name string) bool {
 
 func (p *printer) selectBlock(s *Select, into ObjectName) {
 	p.w("SELECT")
-	if s.Top != nil && !p.sp.Limit {
+	if s.Distinct {
+		p.w(" DISTINCT")
+	}
+	if s.Top != nil && !p.sp.Limit && s.Offset == nil {
 		p.w(" TOP (")
 		p.expr(s.Top, 0)
 		p.w(")")
@@ -690,6 +719,14 @@ func (p *printer) selectBlock(s *Select, into ObjectName) {
 			p.w("CROSS APPLY ")
 		case f.Join == OuterApply:
 			p.w("OUTER APPLY ")
+		case f.Join == InnerJoin:
+			p.w("JOIN ")
+		case f.Join == LeftJoin:
+			p.w("LEFT JOIN ")
+		case f.Join == RightJoin:
+			p.w("RIGHT JOIN ")
+		case f.Join == FullJoin:
+			p.w("FULL JOIN ")
 		default:
 			p.w("CROSS JOIN ")
 		}
@@ -700,6 +737,13 @@ func (p *printer) selectBlock(s *Select, into ObjectName) {
 		}
 		if onTrue {
 			p.w(" ON TRUE")
+		}
+		if f.On != nil {
+			p.ind++
+			p.nl()
+			p.w("ON ")
+			p.expr(f.On, 0)
+			p.ind--
 		}
 		i++
 	}
@@ -724,15 +768,43 @@ func (p *printer) selectBlock(s *Select, into ObjectName) {
 			p.expr(g, 0)
 		}
 	}
+	for i, c := range s.Having {
+		p.nl()
+		if i == 0 {
+			p.w("HAVING ")
+		} else {
+			p.w("    AND ")
+		}
+		p.ind++
+		p.expr(c, precAnd)
+		p.ind--
+	}
 	if len(s.OrderBy) > 0 {
 		p.nl()
 		p.w("ORDER BY ")
 		p.orders(s.OrderBy)
+	} else if s.Offset != nil && !p.sp.Limit {
+		// T-SQL allows OFFSET only after an ORDER BY.
+		p.nl()
+		p.w("ORDER BY (SELECT NULL)")
 	}
 	if s.Top != nil && p.sp.Limit {
 		p.nl()
 		p.w("LIMIT ")
 		p.expr(s.Top, 0)
+	}
+	if s.Offset != nil {
+		p.nl()
+		p.w("OFFSET ")
+		p.expr(s.Offset, 0)
+		if !p.sp.Limit {
+			p.w(" ROWS")
+			if s.Top != nil {
+				p.w(" FETCH NEXT ")
+				p.expr(s.Top, 0)
+				p.w(" ROWS ONLY")
+			}
+		}
 	}
 }
 
@@ -858,7 +930,7 @@ func exprPrec(e Expr) int {
 		return binPrec(e.Op)
 	case *Not:
 		return precNot
-	case *IsNull, *In, *Like, *Exists:
+	case *IsNull, *In, *InQuery, *Like, *Exists:
 		if x, ok := e.(*Exists); ok && !x.Not {
 			return precPrimary
 		}
@@ -884,7 +956,7 @@ func (p *printer) simple(e Expr) bool {
 			if !p.oneLine(x.Q) {
 				ok = false
 			}
-		case *Exists:
+		case *Exists, *InQuery:
 			ok = false
 		}
 	})
@@ -1049,6 +1121,13 @@ func (p *printer) expr(e Expr, min int) {
 			p.expr(x, 0)
 		}
 		p.w(")")
+	case *InQuery:
+		p.expr(e.X, precAdd)
+		if e.Not {
+			p.w(" NOT")
+		}
+		p.w(" IN ")
+		p.subquery(e.Q)
 	case *Like:
 		p.expr(e.X, precAdd)
 		if e.Not {
@@ -1145,6 +1224,9 @@ func (p *printer) caseExpr(e *Case, lines bool) {
 func (p *printer) call(f *Func, order []Order) {
 	p.w(trusted("function", f.Name, keywordRE))
 	p.w("(")
+	if f.Distinct {
+		p.w("DISTINCT ")
+	}
 	for i, a := range f.Args {
 		if i > 0 {
 			p.w(", ")
@@ -1266,6 +1348,8 @@ func walkExpr(e Expr, f func(Expr)) {
 		for _, x := range e.List {
 			walkExpr(x, f)
 		}
+	case *InQuery:
+		walkExpr(e.X, f)
 	case *Like:
 		walkExpr(e.X, f)
 		walkExpr(e.Pattern, f)
