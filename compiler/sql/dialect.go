@@ -185,4 +185,5 @@ const (
 	FnDaysBetween // (a, b DATE) → whole days from a to b (b - a)
 	FnAddDays     // (d DATE, n integer) → DATE
 	FnCurrentDate // () → today's date as a DATE
+	FnBinary      // (s) → s compared, grouped and sorted by code point (T-SQL: COLLATE BIN2)
 )

@@ -179,6 +179,8 @@ func (b Base) Fn(f sql.Fn, args ...sql.Expr) sql.Expr {
 		return call("DATEADD", &sql.Bare{K: "day"}, arg(1), arg(0))
 	case sql.FnCurrentDate:
 		return &sql.Cast{X: call("SYSDATETIMEOFFSET"), Typ: "DATE"}
+	case sql.FnBinary:
+		return bin2(arg(0))
 	}
 	panic(fmt.Sprintf("tsql: no spelling for function %d", f))
 }
