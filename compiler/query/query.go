@@ -379,7 +379,7 @@ func (c *compiler) orderLimit(out *sql.Select, order sqlparser.OrderBy, lim *sql
 			} else if sc.collate || out.Distinct {
 				x = &sql.Col{Name: col.name}
 			}
-			out.OrderBy = append(out.OrderBy, sql.Order{X: x, Desc: desc})
+			out.OrderBy = append(out.OrderBy, sql.Order{X: x, Desc: desc, NullsLow: true})
 			continue
 		}
 		v := c.value(c.expr(o.Expr, sc, Type{}))
@@ -387,7 +387,7 @@ func (c *compiler) orderLimit(out *sql.Select, order sqlparser.OrderBy, lim *sql
 		if v.t.Kind == String && !sc.collate {
 			x = c.d.Fn(sql.FnBinary, x)
 		}
-		out.OrderBy = append(out.OrderBy, sql.Order{X: x, Desc: desc})
+		out.OrderBy = append(out.OrderBy, sql.Order{X: x, Desc: desc, NullsLow: true})
 	}
 	if lim == nil {
 		if len(order) > 0 && !top {

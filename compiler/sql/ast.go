@@ -155,6 +155,10 @@ type WithinGroup struct {
 type Order struct {
 	X    Expr
 	Desc bool
+	// NullsLow sorts NULL as the lowest value, first in ascending order,
+	// as T-SQL always does; engines whose default differs
+	// (Spellings.NullsHigh) spell it NULLS FIRST / NULLS LAST.
+	NullsLow bool
 }
 
 func (*Col) exprNode()         {}

@@ -109,6 +109,9 @@ type Spellings struct {
 	// OrderInCall: an ordered aggregate is f(x, s ORDER BY o) rather than
 	// f(x, s) WITHIN GROUP (ORDER BY o).
 	OrderInCall bool
+	// NullsHigh: NULL sorts after every value in ascending order by
+	// default, so an Order with NullsLow says NULLS FIRST / NULLS LAST.
+	NullsHigh bool
 }
 
 func newPrinter(st Style) *printer {
@@ -816,6 +819,13 @@ func (p *printer) orders(os []Order) {
 		p.expr(o.X, 0)
 		if o.Desc {
 			p.w(" DESC")
+		}
+		if o.NullsLow && p.sp.NullsHigh {
+			if o.Desc {
+				p.w(" NULLS LAST")
+			} else {
+				p.w(" NULLS FIRST")
+			}
 		}
 	}
 }

@@ -153,7 +153,7 @@ func rewriteOrders(os []sql.Order, m map[colRef]sql.Expr) []sql.Order {
 	}
 	out := make([]sql.Order, len(os))
 	for i, o := range os {
-		out[i] = sql.Order{X: rewriteExpr(o.X, m), Desc: o.Desc}
+		out[i] = sql.Order{X: rewriteExpr(o.X, m), Desc: o.Desc, NullsLow: o.NullsLow}
 	}
 	return out
 }

@@ -39,6 +39,7 @@ var spellings = &sql.Spellings{
 	ConvertAsCast:           true,
 	NoCollate:               true,
 	OrderInCall:             true,
+	NullsHigh:               true,
 }
 
 // Spellings implements sql.Spelled.
