@@ -143,7 +143,7 @@ func (c *compiler) compare(op string, a, b val) sql.Expr {
 	c.comparable(a, b)
 	x, y := c.operand(a, b), c.operand(b, a)
 	stringy := func(t Type) bool { return t.Kind == String || t.temporal() && t.Text }
-	if stringy(a.t) && stringy(b.t) && !(a.t.temporal() && !b.t.Text) && !(b.t.temporal() && !a.t.Text) {
+	if stringy(a.t) && stringy(b.t) {
 		switch op {
 		case "=":
 			return c.d.StringEq(x, y)

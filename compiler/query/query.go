@@ -186,6 +186,11 @@ type scope struct {
 	// comparison (GROUP BY and DISTINCT must group as "=" compares).
 	collate bool
 	grouped bool
+	// where: translating WHERE or ON, where comparisons collate already
+	where bool
+	// broken: a FROM item did not resolve, so unknown columns are not
+	// reported (they would only repeat that error)
+	broken bool
 }
 
 type outCol struct {
@@ -321,7 +326,9 @@ func (c *compiler) selectBlock(s *sqlparser.Select, outer *scope, top bool) (sql
 		out.Items = append(out.Items, sql.Item{X: col.x, Alias: col.name})
 	}
 	if s.Where != nil {
+		sc.where = true
 		out.Where = append(out.Where, c.pred(c.expr(s.Where.Expr, sc, Type{})))
+		sc.where = false
 	}
 	for _, g := range s.GroupBy {
 		if col, ok := c.itemRef(g, cols); ok {
@@ -506,7 +513,9 @@ func (c *compiler) fromItem(te sqlparser.TableExpr, sc *scope, out *sql.Select, 
 		}
 		out.From = append(out.From, f)
 		if te.Condition.On != nil {
+			sc.where = true
 			f.On = c.pred(c.expr(te.Condition.On, sc, Type{}))
+			sc.where = false
 		} else if f.Join != sql.CrossJoin && len(te.Condition.Using) == 0 {
 			c.report(errUnsupported(c.f, c.loc.word("join"), "an outer join without ON", "add ON a.col = b.col"))
 		}
@@ -533,6 +542,7 @@ func (c *compiler) source(te *sqlparser.AliasedTableExpr, sc *scope) *sql.From {
 		v, ok := c.views[strings.ToLower(name)]
 		if !ok {
 			c.report(errUnknownView(c.f, sp, name, c.viewNames))
+			sc.broken = true
 			return nil
 		}
 		if alias == "" {
@@ -584,7 +594,7 @@ func (c *compiler) colExpr(r *rel, rc relCol, sc *scope) sql.Expr {
 		c.out.Used[r.view][rc.name] = true
 	}
 	var x sql.Expr = &sql.Col{Table: r.alias, Name: rc.name}
-	if sc != nil && sc.collate && rc.t.Kind == String && !rc.t.JSON {
+	if sc != nil && sc.collate && !sc.where && rc.t.Kind == String && !rc.t.JSON {
 		x = c.d.Fn(sql.FnBinary, x)
 	}
 	return x
@@ -638,6 +648,11 @@ func (c *compiler) column(e *sqlparser.ColName, sc *scope) val {
 					return badVal
 				}
 			}
+		}
+	}
+	for s := sc; s != nil; s = s.parent {
+		if s.broken {
+			return badVal
 		}
 	}
 	if qual != "" {
