@@ -101,7 +101,7 @@ func Compile(f *source.File, o Options) (*Compiled, diag.List) {
 	text, edits := prepare(f.Text, toks)
 	stmt, err := sqlparser.Parse(text)
 	if err != nil {
-		return nil, append(c.diags, c.syntaxError(err, edits))
+		return nil, append(c.diags, c.syntaxError(err, text, edits))
 	}
 	var q sqlparser.SelectStatement
 	switch s := stmt.(type) {
@@ -129,23 +129,34 @@ func Compile(f *source.File, o Options) (*Compiled, diag.List) {
 	return c.out, c.diags
 }
 
-func (c *compiler) syntaxError(err error, edits []rewrite) *diag.Diagnostic {
+func (c *compiler) syntaxError(err error, text string, edits []rewrite) *diag.Diagnostic {
 	msg := err.Error()
 	sp := source.Span{}
 	if m := syntaxPosRE.FindStringSubmatch(msg); m != nil {
+		// sqlparser's position is one past the end of the token it
+		// stopped at, counted from 1; "near" is left out for some tokens.
 		pos, _ := strconv.Atoi(m[1])
-		end := original(pos, edits)
-		start := end - len(m[2])
-		if start < 0 {
-			start = 0
-		}
+		end := original(pos-1, edits)
 		if end > len(c.f.Text) {
 			end = len(c.f.Text)
 		}
-		sp = source.Span{Start: source.Pos(start), End: source.Pos(end)}
-		if m[2] != "" {
+		sp = source.Span{Start: source.Pos(end), End: source.Pos(end)}
+		near := ""
+		if pos-1 >= len(text) && m[2] == "" {
+			end = -1 // the parser ran out of input
+			sp = source.Span{Start: source.Pos(len(c.f.Text)), End: source.Pos(len(c.f.Text))}
+		}
+		for _, t := range c.loc.toks {
+			if int(t.sp.End) == end {
+				sp, near = t.sp, c.f.Text[t.sp.Start:t.sp.End]
+			}
+		}
+		switch {
+		case near != "":
+			msg = fmt.Sprintf("syntax error near %q", near)
+		case m[2] != "":
 			msg = fmt.Sprintf("syntax error near %q", m[2])
-		} else {
+		default:
 			msg = "syntax error: the query ends too early"
 		}
 	}
