@@ -29,6 +29,12 @@ type Options struct {
 	// Params are values bound to named parameters (:name). A parameter
 	// without a value stays a parameter (sql.Var) and is listed as unbound.
 	Params map[string]string
+	// ParamTypes declare parameters' types (a SQLQuery Library's
+	// parameter.type); others take the type of what they are compared with.
+	ParamTypes map[string]Kind
+	// Aliases are extra table names for views (a SQLQuery Library's
+	// relatedArtifact labels).
+	Aliases map[string]*plan.View
 }
 
 // Column is one output column of a query.
@@ -86,6 +92,10 @@ func Compile(f *source.File, o Options) (*Compiled, diag.List) {
 	for _, v := range o.Views {
 		c.views[strings.ToLower(sql.ViewName(v))] = v
 		c.viewNames = append(c.viewNames, sql.ViewName(v))
+	}
+	for a, v := range o.Aliases {
+		c.views[strings.ToLower(a)] = v
+		c.viewNames = append(c.viewNames, a)
 	}
 	sort.Strings(c.viewNames)
 	toks := lex(f.Text)
@@ -557,7 +567,7 @@ func (c *compiler) source(te *sqlparser.AliasedTableExpr, sc *scope) *sql.From {
 			return nil
 		}
 		if alias == "" {
-			alias = sql.ViewName(v)
+			alias = name // as written: a Library label may differ from the view's name
 		}
 		r := &rel{alias: alias, view: v}
 		for _, col := range v.Columns {
@@ -872,7 +882,9 @@ func (c *compiler) param(name string, hint Type) val {
 	p, ok := c.params[name]
 	if !ok {
 		p = &Param{Name: name, Type: Type{Kind: String}, Span: sp}
-		if hint.Kind != Null {
+		if k, ok := c.o.ParamTypes[name]; ok {
+			p.Type = Type{Kind: k}
+		} else if hint.Kind != Null {
 			p.Type = Type{Kind: hint.Kind}
 		}
 		c.params[name] = p

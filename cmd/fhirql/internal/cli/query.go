@@ -58,6 +58,10 @@ func runQuery(env *Env, args []string) int {
 	format := fs.String("format", "", "local run output: table, csv, ndjson or parquet (default: table on a terminal, else csv)")
 	out := fs.String("out", "", "local run: write the rows to this file (atomically) instead of stdout")
 	diagFormat := fs.String("diagnostics", "text", "diagnostic format: text (stderr) or json (stdout)")
+	library := fs.String("library", "", "read the query from a SQL on FHIR SQLQuery Library (JSON): its SQL, parameter types and table labels")
+	exportLib := fs.Bool("export-library", false, "print the query as a SQL on FHIR SQLQuery Library (JSON) with its view dependencies and parameters")
+	libName := fs.String("name", "", "--export-library: the Library's name (default: the .sql file's base name)")
+	canonical := fs.String("canonical-base", "", "--export-library: base of the canonical URLs of the Library and its ViewDefinitions (e.g. https://example.org/fhir)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -70,8 +74,11 @@ func runQuery(env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "Run 'fhirql query -h' for usage.")
 		return ExitUsage
 	}
-	if len(pos) != 1 {
-		return usageErr("give exactly one query: SQL text, a .sql file, or - for stdin")
+	if *library != "" && len(pos) != 0 || *library == "" && len(pos) != 1 {
+		return usageErr("give exactly one query: SQL text, a .sql file, - for stdin, or --library FILE")
+	}
+	if *exportLib && (bf.target != "" || len(inputs) > 0) {
+		return usageErr("--export-library prints the Library only: leave out --target and --input")
 	}
 	if len(views) == 0 {
 		return usageErr("say where the views are with --views PATH")
@@ -108,10 +115,25 @@ func runQuery(env *Env, args []string) int {
 		}
 		bound[name] = value
 	}
-	src, err := readQuery(env, pos[0])
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "fhirql query: %v\n", err)
-		return ExitErrors
+	var src *source.File
+	var lib *query.Library
+	if *library != "" {
+		b, err := os.ReadFile(*library)
+		if err == nil {
+			var text string
+			lib, text, err = query.ReadLibrary(b)
+			src = source.NewFileString(*library+"#sql", text)
+		}
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "fhirql query: %s: %v\n", *library, err)
+			return ExitErrors
+		}
+	} else {
+		src, err = readQuery(env, pos[0])
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "fhirql query: %v\n", err)
+			return ExitErrors
+		}
 	}
 
 	res := compiler.Load(views, r4.Catalog())
@@ -148,6 +170,16 @@ func runQuery(env *Env, args []string) int {
 		target = t
 	}
 	opts := query.Options{Views: res.Views(), Params: bound}
+	if lib != nil {
+		var err error
+		if opts.Aliases, err = lib.Aliases(res.Views()); err == nil {
+			opts.ParamTypes, err = lib.ParamTypes()
+		}
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "fhirql query: %s: %v\n", *library, err)
+			return ExitErrors
+		}
+	}
 	local := duckdb.New(duckdb.Options{})
 	switch {
 	case target != nil:
@@ -195,6 +227,21 @@ func runQuery(env *Env, args []string) int {
 		return ExitErrors
 	}
 	switch {
+	case *exportLib:
+		name := *libName
+		if name == "" {
+			name = strings.TrimSuffix(filepath.Base(src.Name), filepath.Ext(src.Name))
+			if lib != nil && lib.Name != "" {
+				name = lib.Name
+			}
+		}
+		b, err := json.MarshalIndent(query.NewLibrary(q, name, *canonical), "", "  ")
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "fhirql query: %v\n", err)
+			return ExitErrors
+		}
+		fmt.Fprintf(env.Stdout, "%s\n", b)
+		return ExitOK
 	case target != nil:
 		return printQuery(env, target, q, res.Views(), *create, *deploy)
 	case len(inputs) > 0:
