@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/fhirql/fhirql/lang/diag"
 	"github.com/fhirql/fhirql/lang/source"
 	"github.com/fhirql/fhirql/runtime"
+	"github.com/fhirql/fhirql/verify"
 	"github.com/fhirql/fhirql/verify/duckdbengine"
 )
 
@@ -60,6 +62,7 @@ func runQuery(env *Env, args []string) int {
 	diagFormat := fs.String("diagnostics", "text", "diagnostic format: text (stderr) or json (stdout)")
 	library := fs.String("library", "", "read the query from a SQL on FHIR SQLQuery Library (JSON): its SQL, parameter types and table labels")
 	exportLib := fs.Bool("export-library", false, "print the query as a SQL on FHIR SQLQuery Library (JSON) with its view dependencies and parameters")
+	verifyFlag := fs.Bool("verify", false, "with --input: also run the query over the views compiled to DuckDB SQL reading the NDJSON directly, and fail unless both give the same rows")
 	libName := fs.String("name", "", "--export-library: the Library's name (default: the .sql file's base name)")
 	canonical := fs.String("canonical-base", "", "--export-library: base of the canonical URLs of the Library and its ViewDefinitions (e.g. https://example.org/fhir)")
 	pos, err := parseFlags(fs, args)
@@ -76,6 +79,9 @@ func runQuery(env *Env, args []string) int {
 	}
 	if *library != "" && len(pos) != 0 || *library == "" && len(pos) != 1 {
 		return usageErr("give exactly one query: SQL text, a .sql file, - for stdin, or --library FILE")
+	}
+	if *verifyFlag && len(inputs) == 0 {
+		return usageErr("--verify goes with --input")
 	}
 	if *exportLib && (bf.target != "" || len(inputs) > 0) {
 		return usageErr("--export-library prints the Library only: leave out --target and --input")
@@ -202,7 +208,7 @@ func runQuery(env *Env, args []string) int {
 		}
 		sort.Strings(unknown)
 		for _, n := range unknown {
-			d := diag.New(diag.Error, query.CodeParam, src, source.Span{}, "--param %s: the query has no parameter :%s", n, n)
+			d := diag.New(diag.Error, query.CodeParam, nil, source.Span{}, "--param %s: %s has no parameter :%s", n, src.Name, n)
 			var have []string
 			for m := range names {
 				have = append(have, m)
@@ -245,7 +251,7 @@ func runQuery(env *Env, args []string) int {
 	case target != nil:
 		return printQuery(env, target, q, res.Views(), *create, *deploy)
 	case len(inputs) > 0:
-		return runLocal(env, q, inputs, *format, *out)
+		return runLocal(env, q, inputs, *format, *out, *verifyFlag)
 	}
 	if *diagFormat == "text" {
 		fmt.Fprintf(env.Stderr, "%s: ok (%d columns: %s)\n", src.Name, len(q.Columns), columnList(q.Columns))
@@ -354,7 +360,7 @@ func paramType(t sql.Target, ty query.Type) string {
 // columns it uses) into NDJSON files, loads them into the embedded DuckDB
 // with the column types the views have in DuckDB SQL, and runs the DuckDB
 // translation of the query.
-func runLocal(env *Env, q *query.Compiled, inputs []string, format, out string) int {
+func runLocal(env *Env, q *query.Compiled, inputs []string, format, out string, verifyRows bool) int {
 	if !duckdbengine.Available {
 		fmt.Fprintln(env.Stderr, "fhirql query: this build has no embedded DuckDB (built without cgo): use --target to print the query")
 		return ExitErrors
@@ -407,6 +413,11 @@ func runLocal(env *Env, q *query.Compiled, inputs []string, format, out string) 
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "fhirql query: %v\n", err)
 		return ExitErrors
+	}
+	if verifyRows {
+		if code := verifyQuery(env, ctx, q, inputs, text, r); code != ExitOK {
+			return code
+		}
 	}
 	if format == "" {
 		format = "csv"
@@ -510,4 +521,71 @@ func jsonCell(v any) string {
 	}
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// verifyQuery runs the query again over the views compiled to DuckDB SQL
+// (reading the NDJSON files directly, as 'fhirql verify' does for views)
+// and compares the rows with the local run's: in order when the query
+// orders its rows, as multisets otherwise.
+func verifyQuery(env *Env, ctx context.Context, q *query.Compiled, inputs []string, text string, local *duckdbengine.Result) int {
+	files, err := verify.Files(inputs)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "fhirql query: --verify: %v\n", err)
+		return ExitErrors
+	}
+	t := duckdb.New(duckdb.Options{Files: files})
+	var setup []string
+	for _, v := range q.Views {
+		c, dl := sql.Emit(v, t)
+		if dl.HasErrors() {
+			diag.RenderText(env.Stderr, dl)
+			return ExitErrors
+		}
+		setup = append(setup, sql.Print(t, t.Create(c)))
+	}
+	viaSQL, err := duckdbengine.RunQuery(ctx, duckdbengine.Options{}, setup, nil, text, "")
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "fhirql query: --verify: the DuckDB SQL views failed: %v\n", err)
+		return ExitErrors
+	}
+	a, b := rowTexts(local), rowTexts(viaSQL)
+	if !ordered(q.Query) {
+		sort.Strings(a)
+		sort.Strings(b)
+	}
+	for i := 0; i < len(a) || i < len(b); i++ {
+		if i >= len(a) || i >= len(b) || a[i] != b[i] {
+			fmt.Fprintf(env.Stderr, "fhirql query: --verify: the runtime gives %d rows and the DuckDB SQL views %d; first difference at row %d:\n", len(a), len(b), i+1)
+			if i < len(a) {
+				fmt.Fprintf(env.Stderr, "  runtime:    %s\n", a[i])
+			}
+			if i < len(b) {
+				fmt.Fprintf(env.Stderr, "  DuckDB SQL: %s\n", b[i])
+			}
+			return ExitErrors
+		}
+	}
+	fmt.Fprintf(env.Stderr, "verified: %d rows, the same from the runtime and from the DuckDB SQL views\n", len(a))
+	return ExitOK
+}
+
+func ordered(q sql.Query) bool {
+	s, ok := q.(*sql.Select)
+	return ok && len(s.OrderBy) > 0
+}
+
+func rowTexts(r *duckdbengine.Result) []string {
+	var out []string
+	for _, row := range r.Rows {
+		var cells []string
+		for _, v := range row {
+			s, ok := cellText(v)
+			if !ok {
+				s = "NULL"
+			}
+			cells = append(cells, strconv.Quote(s))
+		}
+		out = append(out, strings.Join(cells, ", "))
+	}
+	return out
 }
