@@ -333,14 +333,14 @@ func (c *compiler) call(e *sqlparser.FuncExpr, sc *scope) val {
 		if name == "max" {
 			f = sql.FnMax
 		}
-		x := arg(0).x
+		x, t := arg(0).x, arg(0).t
 		switch {
-		case arg(0).t.numeric():
-			x = c.num(arg(0))
-		case arg(0).t.Kind == String && !c.collated(sc):
+		case t.numeric():
+			x, t = c.num(arg(0)), Type{Kind: t.Kind}
+		case t.Kind == String && !t.JSON && !c.collated(sc):
 			x = c.d.Fn(sql.FnBinary, x)
 		}
-		return val{x: c.d.Fn(f, x), t: arg(0).t, sp: sp, agg: true}
+		return val{x: c.d.Fn(f, x), t: t, sp: sp, agg: true}
 	case "coalesce", "nullif":
 		t := arg(0).t
 		var xs []sql.Expr
