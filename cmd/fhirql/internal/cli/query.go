@@ -381,6 +381,11 @@ func runLocal(env *Env, q *query.Compiled, inputs []string, format, out string, 
 		fmt.Fprintf(env.Stderr, "fhirql query: %v\n", err)
 		return ExitErrors
 	}
+	for i, v := range sum.Views {
+		for _, u := range v.Unfit {
+			fmt.Fprintf(env.Stderr, "fhirql query: view %s, column %s: %d value(s) did not fit %s and are NULL\n", pruned[i].Name, u.Column, u.N, u.Rule)
+		}
+	}
 	dl := duckdb.New(duckdb.Options{})
 	var loads []duckdbengine.Load
 	for i, v := range pruned {
