@@ -210,14 +210,16 @@ func (c *compiler) arith(e *sqlparser.BinaryExpr, sc *scope, hint Type) val {
 		t = Type{Kind: Decimal}
 	}
 	switch op {
-	case "/":
+	case "/", "%":
 		// always decimal division: T-SQL divides integers as integers,
-		// DuckDB as doubles
-		x = &sql.Cast{X: x, Typ: c.d.TypeName(sql.TDecimal)}
-	case "%":
-		if t.Kind != Integer {
+		// DuckDB as doubles. A zero divisor gives NULL, as DuckDB does
+		// (T-SQL fails the query).
+		if op == "/" {
+			x = &sql.Cast{X: x, Typ: c.d.TypeName(sql.TDecimal)}
+		} else if t.Kind != Integer {
 			c.report(errTypes(c.f, sp, "%% needs integers, not %s and %s", l.t, r.t))
 		}
+		y = c.d.Fn(sql.FnNullIf, y, &sql.Num{V: "0"})
 	}
 	return val{x: &sql.Bin{Op: op, X: x, Y: y}, t: t, sp: sp, agg: agg}
 }
@@ -324,7 +326,11 @@ func (c *compiler) call(e *sqlparser.FuncExpr, sc *scope) val {
 		return val{x: x, t: Type{Kind: Integer}, sp: sp, agg: true}
 	case "sum":
 		needNum(arg(0))
-		return val{x: c.d.Fn(sql.FnSum, c.num(arg(0))), t: numType(arg(0).t), sp: sp, agg: true}
+		x := c.num(arg(0))
+		if arg(0).t.Kind == Integer {
+			x = &sql.Cast{X: x, Typ: c.d.TypeName(sql.TBigInt)} // T-SQL sums INT as INT and overflows
+		}
+		return val{x: c.d.Fn(sql.FnSum, x), t: numType(arg(0).t), sp: sp, agg: true}
 	case "avg":
 		needNum(arg(0))
 		return val{x: c.d.Fn(sql.FnAvg, &sql.Cast{X: c.num(arg(0)), Typ: c.d.TypeName(sql.TDecimal)}), t: Type{Kind: Decimal}, sp: sp, agg: true}

@@ -24,7 +24,7 @@ FROM (
         max(TRY_CAST("o"."value" AS DECIMAL(38, 18))) AS "highest",
         min("o"."name") AS "first_name",
         ceiling(max(TRY_CAST("o"."value" AS DECIMAL(38, 18)))) AS "ceiling",
-        count(*) % 7 AS "modulo",
+        count(*) % nullif(7, 0) AS "modulo",
         -min(TRY_CAST("o"."value" AS DECIMAL(38, 18))) AS "negated",
         nullif(trim(max("o"."unit"), (' ' || chr(9) || chr(10) || chr(13))), '') AS "unit",
         max(year(TRY_CAST(left("o"."effective", 10) AS DATE))) AS "last_year",

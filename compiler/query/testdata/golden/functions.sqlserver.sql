@@ -24,7 +24,7 @@ FROM (
         MAX(COALESCE(TRY_CAST([o].[value] AS DECIMAL(38, 18)), TRY_CAST(TRY_CAST([o].[value] AS FLOAT) AS DECIMAL(38, 18)))) AS [highest],
         MIN([o].[name] COLLATE Latin1_General_100_BIN2) AS [first_name],
         CEILING(MAX(COALESCE(TRY_CAST([o].[value] AS DECIMAL(38, 18)), TRY_CAST(TRY_CAST([o].[value] AS FLOAT) AS DECIMAL(38, 18))))) AS [ceiling],
-        COUNT(*) % 7 AS [modulo],
+        COUNT(*) % NULLIF(7, 0) AS [modulo],
         -MIN(COALESCE(TRY_CAST([o].[value] AS DECIMAL(38, 18)), TRY_CAST(TRY_CAST([o].[value] AS FLOAT) AS DECIMAL(38, 18)))) AS [negated],
         NULLIF(CASE
             WHEN PATINDEX((N'%[^ ' + NCHAR(9) + NCHAR(10) + NCHAR(13) + N']%'), MAX([o].[unit] COLLATE Latin1_General_100_BIN2) COLLATE Latin1_General_100_BIN2) = 0 THEN N''
