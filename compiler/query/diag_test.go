@@ -1,6 +1,7 @@
 package query
 
 import (
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -94,4 +95,20 @@ func FuzzCompile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDocsListFunctions keeps docs/query.md's function table and the
+// portable set in step.
+func TestDocsListFunctions(t *testing.T) {
+	b, err := os.ReadFile("../../docs/query.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, f := range FunctionNames() {
+		u := strings.ToUpper(f)
+		if !strings.Contains(doc, "`"+u+"(") && !strings.Contains(doc, "`"+u+"`") && !strings.Contains(doc, ", "+u+"`") && !strings.Contains(doc, "`"+u+",") {
+			t.Errorf("docs/query.md does not list %s", u)
+		}
+	}
 }

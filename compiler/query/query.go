@@ -892,6 +892,10 @@ func (c *compiler) param(name string, hint Type) val {
 	t := p.Type
 	raw, bound := c.o.Params[name]
 	if !bound {
+		// typed as its value would be: dates stay text (see below)
+		if t.temporal() {
+			t.Text = true
+		}
 		return val{x: &sql.Var{Name: name}, t: t, sp: sp}
 	}
 	p.Bound = true
