@@ -1,10 +1,12 @@
 package query
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fhirql/fhirql/lang/source"
 )
@@ -85,6 +87,8 @@ func FuzzCompile(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		watch := time.AfterFunc(5*time.Second, func() { panic(fmt.Sprintf("slow input %q", s)) })
+		defer watch.Stop()
 		c, _ := Compile(source.NewFileString("q.sql", s), Options{Views: views, Params: map[string]string{"s": "2020-01-01"}})
 		if c != nil {
 			for _, tg := range targets() {

@@ -173,6 +173,8 @@ type printer struct {
 	sp  *Spellings
 	b   bytes.Buffer
 	ind int
+	// caseLines remembers whether each CASE printed on one line.
+	caseLines map[*Case]bool
 }
 
 func (p *printer) w(s string) { p.b.WriteString(s) }
@@ -1104,12 +1106,24 @@ func (p *printer) expr(e Expr, min int) {
 	case *Case:
 		// On one line when it is short; else one WHEN per line, so that
 		// the long CASEs of temporal comparisons stay readable.
+		// The decision depends on the CASE alone, so it is made once: else
+		// nested CASEs would be printed twice per level (2^depth).
+		if oneLine, known := p.caseLines[e]; known {
+			p.caseExpr(e, !oneLine)
+			break
+		}
 		mark := p.b.Len()
 		p.caseExpr(e, false)
+		oneLine := true
 		if out := p.b.Bytes()[mark:]; len(out) > maxCaseLine || bytes.IndexByte(out, '\n') >= 0 {
 			p.b.Truncate(mark)
 			p.caseExpr(e, true)
+			oneLine = false
 		}
+		if p.caseLines == nil {
+			p.caseLines = map[*Case]bool{}
+		}
+		p.caseLines[e] = oneLine
 	case *Exists:
 		if e.Not {
 			p.w("NOT ")
