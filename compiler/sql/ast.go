@@ -43,6 +43,8 @@ type Star struct{}
 type Func struct {
 	Name string
 	Args []Expr
+	// Distinct aggregates distinct values only: COUNT(DISTINCT x).
+	Distinct bool
 }
 
 // Cast is CAST(X AS Type) or TRY_CAST.
@@ -121,6 +123,13 @@ type In struct {
 	Not  bool
 }
 
+// InQuery is X [NOT] IN (Q), Q a one-column query.
+type InQuery struct {
+	X   Expr
+	Q   Query
+	Not bool
+}
+
 // Like is X [NOT] LIKE Pattern.
 type Like struct {
 	X, Pattern Expr
@@ -150,6 +159,10 @@ type WithinGroup struct {
 type Order struct {
 	X    Expr
 	Desc bool
+	// NullsLow sorts NULL as the lowest value, first in ascending order,
+	// as T-SQL always does; engines whose default differs
+	// (Spellings.NullsHigh) spell it NULLS FIRST / NULLS LAST.
+	NullsLow bool
 }
 
 func (*Col) exprNode()         {}
@@ -172,6 +185,7 @@ func (*Exists) exprNode()      {}
 func (*Sub) exprNode()         {}
 func (*In) exprNode()          {}
 func (*Like) exprNode()        {}
+func (*InQuery) exprNode()     {}
 func (*Collate) exprNode()     {}
 func (*Over) exprNode()        {}
 func (*WithinGroup) exprNode() {}
@@ -187,6 +201,19 @@ type Select struct {
 	Where   []Expr  // ANDed, printed one per line
 	GroupBy []Expr
 	OrderBy []Order
+
+	// The fields below serve queries written by users over views
+	// (compiler/query); the view emitter leaves them zero.
+
+	// Distinct is SELECT DISTINCT.
+	Distinct bool
+	// Having filters groups; ANDed like Where.
+	Having []Expr
+	// Offset skips rows of the ordered result: OFFSET n ROWS [FETCH NEXT
+	// Top ROWS ONLY] in T-SQL (which needs an ORDER BY: the printer adds
+	// ORDER BY (SELECT NULL) when there is none), LIMIT Top OFFSET n with
+	// Spellings.Limit.
+	Offset Expr
 }
 
 // Item is one select-list entry.
@@ -211,6 +238,15 @@ type CTE struct {
 	Q       Query
 }
 
+// Union is Left UNION [ALL] Right: a set operation written by a user (the
+// emitter's own concatenations use UnionAll). A Right that is itself a
+// Union is parenthesised; a Left is not (UNION is left-associative).
+type Union struct {
+	Left, Right Query
+	All         bool
+}
+
+func (*Union) queryNode()    {}
 func (*Select) queryNode()   {}
 func (*UnionAll) queryNode() {}
 func (*With) queryNode()     {}
@@ -225,6 +261,13 @@ const (
 	CrossApply
 	// OuterApply is T-SQL OUTER APPLY (LEFT LATERAL join).
 	OuterApply
+	// InnerJoin, LeftJoin, RightJoin and FullJoin are joins with an ON
+	// condition (From.On); CrossJoin is a CROSS JOIN written as such.
+	InnerJoin
+	LeftJoin
+	RightJoin
+	FullJoin
+	CrossJoin
 )
 
 // From is one FROM item.
@@ -232,6 +275,8 @@ type From struct {
 	Join  JoinKind
 	Src   Source
 	Alias string
+	// On is the join condition of InnerJoin, LeftJoin, RightJoin and FullJoin.
+	On Expr
 }
 
 // Source is a table source.

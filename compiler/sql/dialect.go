@@ -129,6 +129,10 @@ type Caps struct {
 	RepeatDepth int
 	// Schema qualifies every object the scripts create.
 	Schema string
+	// NoOffset: the engine has no OFFSET (Azure Synapse dedicated pools
+	// reject OFFSET ... FETCH), so a query that skips rows cannot be
+	// compiled for it.
+	NoOffset bool
 }
 
 // Type is an abstract SQL column type; dialects spell it.
@@ -186,4 +190,16 @@ const (
 	FnNowText                 // () → the current dateTime as ISO 8601 text with offset
 	FnTodayText               // () → the current date as 'YYYY-MM-DD'
 	FnStrictConcat            // (a, b): NULL when either is NULL
+
+	// Used by queries over views (compiler/query).
+	FnSum         // aggregate
+	FnAvg         // aggregate; callers pass a DECIMAL argument
+	FnCeiling     // (n)
+	FnYear        // (date) → integer
+	FnMonth       // (date) → integer 1-12
+	FnDay         // (date) → integer 1-31
+	FnDaysBetween // (a, b DATE) → whole days from a to b (b - a)
+	FnAddDays     // (d DATE, n integer) → DATE
+	FnCurrentDate // () → today's date as a DATE
+	FnBinary      // (s) → s compared, grouped and sorted by code point (T-SQL: COLLATE BIN2)
 )

@@ -109,6 +109,9 @@ type Spellings struct {
 	// OrderInCall: an ordered aggregate is f(x, s ORDER BY o) rather than
 	// f(x, s) WITHIN GROUP (ORDER BY o).
 	OrderInCall bool
+	// NullsHigh: NULL sorts after every value in ascending order by
+	// default, so an Order with NullsLow says NULLS FIRST / NULLS LAST.
+	NullsHigh bool
 }
 
 func newPrinter(st Style) *printer {
@@ -170,6 +173,8 @@ type printer struct {
 	sp  *Spellings
 	b   bytes.Buffer
 	ind int
+	// caseLines remembers whether each CASE printed on one line.
+	caseLines map[*Case]bool
 }
 
 func (p *printer) w(s string) { p.b.WriteString(s) }
@@ -495,6 +500,26 @@ func (p *printer) query(q Query) {
 		p.selectBlock(q, nil)
 	case *UnionAll:
 		p.union(q.Queries)
+	case *Union:
+		p.unionMember(q.Left)
+		p.nl()
+		if q.All {
+			p.w("UNION ALL")
+		} else {
+			p.w("UNION")
+		}
+		p.nl()
+		if _, nested := q.Right.(*Union); nested {
+			p.w("(")
+			p.ind++
+			p.nl()
+			p.query(q.Right)
+			p.ind--
+			p.nl()
+			p.w(")")
+		} else {
+			p.unionMember(q.Right)
+		}
 	case *With:
 		p.w("WITH ")
 		if p.sp.RecursiveWith {
@@ -588,8 +613,12 @@ func (p *printer) union(qs []Query) {
 // unionMember parenthesises what cannot stand bare in a UNION ALL: nested
 // unions and WITHs, and (with Limit) selects with ORDER BY or LIMIT.
 func (p *printer) unionMember(s Query) {
-	if sel, ok := s.(*Select); ok && (!p.sp.Limit || len(sel.OrderBy) == 0 && sel.Top == nil) {
+	if sel, ok := s.(*Select); ok && (!p.sp.Limit || len(sel.OrderBy) == 0 && sel.Top == nil && sel.Offset == nil) {
 		p.query(s)
+		return
+	}
+	if _, ok := s.(*Union); ok {
+		p.query(s) // left-associative: a UNION b UNION c
 		return
 	}
 	p.w("(")
@@ -627,6 +656,8 @@ func refersTo(q Query, name string) bool {
 				visitQ(x.Q)
 			case *Exists:
 				visitQ(x.Q)
+			case *InQuery:
+				visitQ(x.Q)
 			}
 		})
 	}
@@ -659,7 +690,10 @@ func refersTo(q Query, name string) bool {
 
 func (p *printer) selectBlock(s *Select, into ObjectName) {
 	p.w("SELECT")
-	if s.Top != nil && !p.sp.Limit {
+	if s.Distinct {
+		p.w(" DISTINCT")
+	}
+	if s.Top != nil && !p.sp.Limit && s.Offset == nil {
 		p.w(" TOP (")
 		p.expr(s.Top, 0)
 		p.w(")")
@@ -706,6 +740,14 @@ func (p *printer) selectBlock(s *Select, into ObjectName) {
 			p.w("CROSS APPLY ")
 		case f.Join == OuterApply:
 			p.w("OUTER APPLY ")
+		case f.Join == InnerJoin:
+			p.w("JOIN ")
+		case f.Join == LeftJoin:
+			p.w("LEFT JOIN ")
+		case f.Join == RightJoin:
+			p.w("RIGHT JOIN ")
+		case f.Join == FullJoin:
+			p.w("FULL JOIN ")
 		default:
 			p.w("CROSS JOIN ")
 		}
@@ -716,6 +758,13 @@ func (p *printer) selectBlock(s *Select, into ObjectName) {
 		}
 		if onTrue {
 			p.w(" ON TRUE")
+		}
+		if f.On != nil {
+			p.ind++
+			p.nl()
+			p.w("ON ")
+			p.expr(f.On, 0)
+			p.ind--
 		}
 		i++
 	}
@@ -740,15 +789,43 @@ func (p *printer) selectBlock(s *Select, into ObjectName) {
 			p.expr(g, 0)
 		}
 	}
+	for i, c := range s.Having {
+		p.nl()
+		if i == 0 {
+			p.w("HAVING ")
+		} else {
+			p.w("    AND ")
+		}
+		p.ind++
+		p.expr(c, precAnd)
+		p.ind--
+	}
 	if len(s.OrderBy) > 0 {
 		p.nl()
 		p.w("ORDER BY ")
 		p.orders(s.OrderBy)
+	} else if s.Offset != nil && !p.sp.Limit {
+		// T-SQL allows OFFSET only after an ORDER BY.
+		p.nl()
+		p.w("ORDER BY (SELECT NULL)")
 	}
 	if s.Top != nil && p.sp.Limit {
 		p.nl()
 		p.w("LIMIT ")
 		p.expr(s.Top, 0)
+	}
+	if s.Offset != nil {
+		p.nl()
+		p.w("OFFSET ")
+		p.expr(s.Offset, 0)
+		if !p.sp.Limit {
+			p.w(" ROWS")
+			if s.Top != nil {
+				p.w(" FETCH NEXT ")
+				p.expr(s.Top, 0)
+				p.w(" ROWS ONLY")
+			}
+		}
 	}
 }
 
@@ -760,6 +837,13 @@ func (p *printer) orders(os []Order) {
 		p.expr(o.X, 0)
 		if o.Desc {
 			p.w(" DESC")
+		}
+		if o.NullsLow && p.sp.NullsHigh {
+			if o.Desc {
+				p.w(" NULLS LAST")
+			} else {
+				p.w(" NULLS FIRST")
+			}
 		}
 	}
 }
@@ -874,7 +958,7 @@ func exprPrec(e Expr) int {
 		return binPrec(e.Op)
 	case *Not:
 		return precNot
-	case *IsNull, *In, *Like, *Exists:
+	case *IsNull, *In, *InQuery, *Like, *Exists:
 		if x, ok := e.(*Exists); ok && !x.Not {
 			return precPrimary
 		}
@@ -900,7 +984,7 @@ func (p *printer) simple(e Expr) bool {
 			if !p.oneLine(x.Q) {
 				ok = false
 			}
-		case *Exists:
+		case *Exists, *InQuery:
 			ok = false
 		}
 	})
@@ -1051,12 +1135,24 @@ func (p *printer) expr(e Expr, min int) {
 	case *Case:
 		// On one line when it is short; else one WHEN per line, so that
 		// the long CASEs of temporal comparisons stay readable.
+		// The decision depends on the CASE alone, so it is made once: else
+		// nested CASEs would be printed twice per level (2^depth).
+		if oneLine, known := p.caseLines[e]; known {
+			p.caseExpr(e, !oneLine)
+			break
+		}
 		mark := p.b.Len()
 		p.caseExpr(e, false)
+		oneLine := true
 		if out := p.b.Bytes()[mark:]; len(out) > maxCaseLine || bytes.IndexByte(out, '\n') >= 0 {
 			p.b.Truncate(mark)
 			p.caseExpr(e, true)
+			oneLine = false
 		}
+		if p.caseLines == nil {
+			p.caseLines = map[*Case]bool{}
+		}
+		p.caseLines[e] = oneLine
 	case *Exists:
 		if e.Not {
 			p.w("NOT ")
@@ -1078,6 +1174,13 @@ func (p *printer) expr(e Expr, min int) {
 			p.expr(x, 0)
 		}
 		p.w(")")
+	case *InQuery:
+		p.expr(e.X, precAdd)
+		if e.Not {
+			p.w(" NOT")
+		}
+		p.w(" IN ")
+		p.subquery(e.Q)
 	case *Like:
 		p.expr(e.X, precAdd)
 		if e.Not {
@@ -1174,6 +1277,9 @@ func (p *printer) caseExpr(e *Case, lines bool) {
 func (p *printer) call(f *Func, order []Order) {
 	p.w(trusted("function", f.Name, keywordRE))
 	p.w("(")
+	if f.Distinct {
+		p.w("DISTINCT ")
+	}
 	for i, a := range f.Args {
 		if i > 0 {
 			p.w(", ")
@@ -1295,6 +1401,8 @@ func walkExpr(e Expr, f func(Expr)) {
 		for _, x := range e.List {
 			walkExpr(x, f)
 		}
+	case *InQuery:
+		walkExpr(e.X, f)
 	case *Like:
 		walkExpr(e.X, f)
 		walkExpr(e.Pattern, f)

@@ -22,6 +22,8 @@ function activate(context) {
       { scheme: 'file', language: 'fview' },
       { scheme: 'untitled', language: 'fview' },
       { scheme: 'file', language: 'json', pattern: cfg.get('viewDefinitionGlob') || '**/*.json' },
+      // queries over the views of their directory (docs/query.md)
+      { scheme: 'file', language: 'sql', pattern: '**/*.sql' },
     ],
     synchronize: {
       // Views on disk that are not open still count: constants are shared by

@@ -11,6 +11,7 @@ package diag
 //	FQL3001-3099   compiler/lower: lowering
 //	FQL3101-3199   compiler/sql: constructs a SQL target cannot express
 //	FQL4001-4099   runtime: data errors (bad NDJSON lines, several values in a column)
+//	FQL5001-5099   compiler/query: SQL queries over views (syntax, names, types, targets)
 //	FQL9999        a recovered internal error (a bug in fhirql)
 //
 // Codes never change meaning once released; only warnings may be re-levelled.

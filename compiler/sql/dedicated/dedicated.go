@@ -71,7 +71,9 @@ func (*Target) Name() string { return "dedicated" }
 
 // Caps implements sql.Dialect.
 func (t *Target) Caps() sql.Caps {
-	return sql.Caps{RecursiveCTE: false, RepeatDepth: t.opts.RepeatDepth, Schema: t.opts.Schema}
+	// ORDER BY in Azure Synapse has no <offset_fetch> (SELECT - ORDER BY
+	// clause, "Syntax for Azure Synapse Analytics and PDW").
+	return sql.Caps{RecursiveCTE: false, RepeatDepth: t.opts.RepeatDepth, Schema: t.opts.Schema, NoOffset: true}
 }
 
 // JSONQuote escapes with JSON_MODIFY (see the package comment).

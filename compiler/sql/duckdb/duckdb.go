@@ -205,6 +205,27 @@ func (t *Target) Fn(f sql.Fn, args ...sql.Expr) sql.Expr {
 		return call("strftime", call("today"), &sql.Str{V: "%Y-%m-%d"})
 	case sql.FnStrictConcat:
 		return &sql.Bin{Op: opConcat, X: arg(0), Y: arg(1)}
+	case sql.FnSum:
+		return call("sum", args...)
+	case sql.FnAvg:
+		return call("avg", args...)
+	case sql.FnCeiling:
+		return call("ceiling", args...)
+	case sql.FnYear:
+		return call("year", args...)
+	case sql.FnMonth:
+		return call("month", args...)
+	case sql.FnDay:
+		return call("day", args...)
+	case sql.FnDaysBetween:
+		return call("date_diff", &sql.Str{V: "day"}, arg(0), arg(1))
+	case sql.FnAddDays:
+		// DATE + INTEGER is a DATE, days added
+		return &sql.Cast{X: &sql.Bin{Op: sql.OpAdd, X: arg(0), Y: arg(1)}, Typ: "DATE"}
+	case sql.FnCurrentDate:
+		return call("current_date")
+	case sql.FnBinary:
+		return arg(0) // DuckDB compares strings by code point already
 	}
 	panic(fmt.Sprintf("duckdb: no spelling for function %d", f))
 }

@@ -34,6 +34,8 @@ func rewriteQuery(q sql.Query, m map[colRef]sql.Expr) sql.Query {
 			out.Queries[i] = rewriteQuery(x, m)
 		}
 		return out
+	case *sql.Union:
+		return &sql.Union{Left: rewriteQuery(q.Left, m), Right: rewriteQuery(q.Right, m), All: q.All}
 	case *sql.With:
 		out := &sql.With{Body: rewriteQuery(q.Body, m)}
 		for _, c := range q.CTEs {
@@ -46,7 +48,7 @@ func rewriteQuery(q sql.Query, m map[colRef]sql.Expr) sql.Query {
 
 func rewriteSelect(s *sql.Select, outer map[colRef]sql.Expr) *sql.Select {
 	m := outer
-	out := &sql.Select{}
+	out := &sql.Select{Distinct: s.Distinct}
 	for _, f := range s.From {
 		src := rewriteSource(f.Src, m)
 		if d, ok := src.(*sql.Derived); ok && f.Alias != "" {
@@ -66,7 +68,7 @@ func rewriteSelect(s *sql.Select, outer map[colRef]sql.Expr) *sql.Select {
 				join = sql.JoinNone
 			}
 		}
-		out.From = append(out.From, &sql.From{Join: join, Src: src, Alias: f.Alias})
+		out.From = append(out.From, &sql.From{Join: join, Src: src, Alias: f.Alias, On: rewriteExpr(f.On, m)})
 	}
 	for _, it := range s.Items {
 		out.Items = append(out.Items, sql.Item{X: rewriteExpr(it.X, m), Alias: it.Alias})
@@ -77,17 +79,22 @@ func rewriteSelect(s *sql.Select, outer map[colRef]sql.Expr) *sql.Select {
 	for _, g := range s.GroupBy {
 		out.GroupBy = append(out.GroupBy, rewriteExpr(g, m))
 	}
+	for _, h := range s.Having {
+		out.Having = append(out.Having, rewriteExpr(h, m))
+	}
 	out.OrderBy = rewriteOrders(s.OrderBy, m)
 	if s.Top != nil {
 		out.Top = rewriteExpr(s.Top, m)
 	}
+	out.Offset = rewriteExpr(s.Offset, m)
 	return out
 }
 
 // oneRowProjection: SELECT x AS a, y AS b with nothing else, whose
 // expressions can be repeated.
 func oneRowProjection(s *sql.Select) bool {
-	if len(s.From) > 0 || len(s.Where) > 0 || len(s.GroupBy) > 0 || len(s.OrderBy) > 0 || s.Top != nil || len(s.Items) == 0 {
+	if len(s.From) > 0 || len(s.Where) > 0 || len(s.GroupBy) > 0 || len(s.OrderBy) > 0 || s.Top != nil || len(s.Items) == 0 ||
+		s.Distinct || len(s.Having) > 0 || s.Offset != nil {
 		return false
 	}
 	for _, it := range s.Items {
@@ -146,7 +153,7 @@ func rewriteOrders(os []sql.Order, m map[colRef]sql.Expr) []sql.Order {
 	}
 	out := make([]sql.Order, len(os))
 	for i, o := range os {
-		out[i] = sql.Order{X: rewriteExpr(o.X, m), Desc: o.Desc}
+		out[i] = sql.Order{X: rewriteExpr(o.X, m), Desc: o.Desc, NullsLow: o.NullsLow}
 	}
 	return out
 }
@@ -186,7 +193,7 @@ func rewriteExpr(e sql.Expr, m map[colRef]sql.Expr) sql.Expr {
 		}
 		return e
 	case *sql.Func:
-		return &sql.Func{Name: e.Name, Args: rewriteExprs(e.Args, m)}
+		return &sql.Func{Name: e.Name, Args: rewriteExprs(e.Args, m), Distinct: e.Distinct}
 	case *sql.Cast:
 		return &sql.Cast{X: rewriteExpr(e.X, m), Typ: e.Typ, Try: e.Try}
 	case *sql.Convert:
@@ -210,12 +217,15 @@ func rewriteExpr(e sql.Expr, m map[colRef]sql.Expr) sql.Expr {
 	case *sql.Sub:
 		q := rewriteQuery(e.Q, m)
 		if s, ok := q.(*sql.Select); ok && len(s.From) == 0 && len(s.Where) == 0 && len(s.GroupBy) == 0 &&
-			len(s.OrderBy) == 0 && s.Top == nil && len(s.Items) == 1 && repeatable(s.Items[0].X) {
+			len(s.OrderBy) == 0 && s.Top == nil && len(s.Items) == 1 && repeatable(s.Items[0].X) &&
+			!s.Distinct && len(s.Having) == 0 && s.Offset == nil {
 			return s.Items[0].X
 		}
 		return &sql.Sub{Q: q}
 	case *sql.In:
 		return &sql.In{X: rewriteExpr(e.X, m), List: rewriteExprs(e.List, m), Not: e.Not}
+	case *sql.InQuery:
+		return &sql.InQuery{X: rewriteExpr(e.X, m), Q: rewriteQuery(e.Q, m), Not: e.Not}
 	case *sql.Like:
 		return &sql.Like{X: rewriteExpr(e.X, m), Pattern: rewriteExpr(e.Pattern, m), Not: e.Not}
 	case *sql.Collate:

@@ -39,6 +39,7 @@ var spellings = &sql.Spellings{
 	ConvertAsCast:           true,
 	NoCollate:               true,
 	OrderInCall:             true,
+	NullsHigh:               true,
 }
 
 // Spellings implements sql.Spelled.
@@ -118,7 +119,7 @@ func isInt(e sql.Expr) bool {
 		}
 	case *sql.Func:
 		switch strings.ToLower(e.Name) {
-		case "count", "length", "strpos", "row_number":
+		case "count", "length", "strpos", "row_number", "year", "month", "day", "date_diff":
 			return true
 		case "nullif", "abs":
 			return len(e.Args) > 0 && isInt(e.Args[0])

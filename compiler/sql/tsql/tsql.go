@@ -211,6 +211,26 @@ func (b Base) Fn(f sql.Fn, args ...sql.Expr) sql.Expr {
 		return &sql.Convert{Typ: "NVARCHAR(10)", X: &sql.Cast{X: call("SYSDATETIMEOFFSET"), Typ: "DATE"}, Style: 23}
 	case sql.FnStrictConcat:
 		return &sql.Bin{Op: sql.OpAdd, X: arg(0), Y: arg(1)}
+	case sql.FnSum:
+		return call("SUM", args...)
+	case sql.FnAvg:
+		return call("AVG", args...)
+	case sql.FnCeiling:
+		return call("CEILING", args...)
+	case sql.FnYear:
+		return call("YEAR", args...)
+	case sql.FnMonth:
+		return call("MONTH", args...)
+	case sql.FnDay:
+		return call("DAY", args...)
+	case sql.FnDaysBetween:
+		return call("DATEDIFF", &sql.Bare{K: "day"}, arg(0), arg(1))
+	case sql.FnAddDays:
+		return call("DATEADD", &sql.Bare{K: "day"}, arg(1), arg(0))
+	case sql.FnCurrentDate:
+		return &sql.Cast{X: call("SYSDATETIMEOFFSET"), Typ: "DATE"}
+	case sql.FnBinary:
+		return bin2(arg(0))
 	}
 	panic(fmt.Sprintf("tsql: no spelling for function %d", f))
 }

@@ -67,6 +67,9 @@ type completion struct {
 }
 
 func (s *Server) complete(a *analysis, pf *parsedFile, src *source.File, pos int) *CompletionList {
+	if isSQLName(src.Name) {
+		return s.completeSQL(a, src, pos)
+	}
 	text := src.Text
 	if pos > len(text) {
 		pos = len(text)

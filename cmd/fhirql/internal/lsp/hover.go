@@ -51,6 +51,9 @@ func builtinVar(name string) (typ, doc string, ok bool) {
 
 // hoverAt builds the markdown shown for the node at pos.
 func (s *Server) hoverAt(a *analysis, pf *parsedFile, pos source.Pos) (string, source.Span) {
+	if isSQLName(pf.src.Name) {
+		return s.hoverSQL(a, pf.src, pos)
+	}
 	path := nodeAt(pf.ast, pos)
 	if len(path) == 0 {
 		return "", source.Span{}

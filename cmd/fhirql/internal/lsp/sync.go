@@ -126,6 +126,8 @@ func (s *Server) publish(ns *namespace) {
 		var out []Diagnostic
 		if pf != nil {
 			out = s.convertDiags(pf.src, d.uri, a.diags[d.name])
+		} else if isSQLName(d.name) {
+			out = s.sqlDiags(a, d)
 		}
 		if out == nil {
 			out = []Diagnostic{}

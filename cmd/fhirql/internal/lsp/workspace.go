@@ -13,6 +13,7 @@ import (
 	"github.com/fhirql/fhirql/compiler"
 	"github.com/fhirql/fhirql/compiler/check"
 	"github.com/fhirql/fhirql/compiler/lower"
+	"github.com/fhirql/fhirql/compiler/plan"
 	"github.com/fhirql/fhirql/lang/ast"
 	"github.com/fhirql/fhirql/lang/diag"
 	"github.com/fhirql/fhirql/lang/source"
@@ -120,6 +121,9 @@ type analysis struct {
 	order   []string
 	checked *check.Checked
 	diags   map[string]diag.List // by file name; checker and parser diagnostics
+	// planned are the views' plans, for .sql queries (sqlquery.go)
+	planned   []*plan.View
+	plansDone bool
 }
 
 func (s *Server) namespaceFor(dir string) *namespace {
@@ -146,7 +150,7 @@ func (s *Server) members(ns *namespace) []*source.File {
 		if d.dir != ns.dir {
 			continue
 		}
-		if isJSONName(d.name) && !looksLikeViewDefinition(d.text) {
+		if isJSONName(d.name) && !looksLikeViewDefinition(d.text) || isSQLName(d.name) {
 			continue
 		}
 		byName[d.name] = d.text
