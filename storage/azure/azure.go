@@ -409,6 +409,13 @@ func (s *Store) wrap(name string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
+	var authErr *azidentity.AuthenticationFailedError
+	msg := err.Error()
+	if errors.As(err, &authErr) || strings.Contains(msg, "failed to acquire a token") {
+		// The SDK lists every credential it tried over many lines.
+		first, _, _ := strings.Cut(msg, "\n")
+		return fmt.Errorf("%s: %s (sign in with az login and --azure-credential azure-cli, put a SAS token in the URL, or set AZURE_STORAGE_CONNECTION_STRING)", where, strings.TrimSpace(first))
+	}
 	return fmt.Errorf("%s: %v", where, err)
 }
 
