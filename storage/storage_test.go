@@ -170,4 +170,3 @@ func TestExpand(t *testing.T) {
 		}
 	}
 }
-
