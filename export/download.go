@@ -288,6 +288,11 @@ func (c *Client) fetch(ctx context.Context, j job, st storage.Store, auth bool, 
 	}
 	if cw.partial {
 		cw.lines++ // a last line without '\n'
+		if cw.keepErrors && len(cw.errs) < 5 {
+			if msg, _ := outcome(cw.line); msg != "" {
+				cw.errs = append(cw.errs, msg)
+			}
+		}
 	}
 	// Error files' counts are not checked: the reference server gives
 	// them the count of the output file they replace.
