@@ -442,3 +442,26 @@ func TestRequestURL(t *testing.T) {
 		t.Errorf("URL = %s", got)
 	}
 }
+
+// TestContainer: with Azure's _container the server writes the files
+// itself; nothing is downloaded, and the manifest and state are kept.
+func TestContainer(t *testing.T) {
+	f := newFake(t)
+	f.files["Patient.1.ndjson"] = patients(2, "p")
+	dest, dir := localDest(t)
+	res, err := fastClient(f).Run(context.Background(), Request{Types: []string{"Patient"}, Container: "fhirexport"}, &dest, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q, _ := url.Parse(f.kickoffs[0]); q.Query().Get("_container") != "fhirexport" {
+		t.Errorf("kick-off %s", f.kickoffs[0])
+	}
+	if res.Downloaded != nil || f.downloads.Load() != 0 {
+		t.Errorf("a _container export downloaded %d files", f.downloads.Load())
+	}
+	read(t, filepath.Join(dir, "2026-12-06T133740Z", ManifestName))
+	st, _ := ReadState(context.Background(), dest)
+	if len(st.Exports) != 1 || st.Exports[0].Container != "fhirexport" || st.Exports[0].Folder != "" {
+		t.Errorf("state %+v", st)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
 
 	"github.com/fhirql/fhirql/internal/testsvc"
 	"github.com/fhirql/fhirql/storage"
@@ -162,6 +163,40 @@ func TestAzurite(t *testing.T) {
 		st, _, _ = storage.Resolve(ctx, endpoint+"/"+cname+"/", open)
 		if _, err := st.Open(ctx, "nope.ndjson"); !errors.Is(err, storage.ErrNotExist) {
 			t.Errorf("opening a missing blob: %v", err)
+		}
+	})
+
+	t.Run("SAS token in the location", func(t *testing.T) {
+		sasURL, err := cc.GetSASURL(sas.ContainerPermissions{Read: true, List: true, Write: true, Create: true, Add: true}, time.Now().Add(time.Hour), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, q, _ := strings.Cut(sasURL, "?")
+		// No connection string: the SAS alone signs the requests.
+		st, loc, err := storage.Resolve(ctx, u+"/sas/?"+q, Opener(Options{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := st.Create(ctx, loc.Path+"x.ndjson")
+		io.WriteString(w, "{}\n")
+		if err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		objs, err := st.List(ctx, loc.Path)
+		if err != nil || len(objs) != 1 {
+			t.Errorf("List with a SAS: %v %v", objs, err)
+		}
+		if strings.Contains(w.Name(), "sig=") || strings.Contains(loc.String(), "sig=") {
+			t.Errorf("the SAS shows in %s / %s", w.Name(), loc)
+		}
+		// A read-only SAS cannot write: the message says what to check.
+		roURL, _ := cc.GetSASURL(sas.ContainerPermissions{Read: true, List: true}, time.Now().Add(time.Hour), nil)
+		u, q, _ = strings.Cut(roURL, "?")
+		st, _, _ = storage.Resolve(ctx, u+"/?"+q, Opener(Options{}))
+		w, _ = st.Create(ctx, "ro.ndjson")
+		io.WriteString(w, "{}\n")
+		if err := w.Commit(); err == nil || !strings.Contains(err.Error(), "access denied") || strings.Contains(err.Error(), "sig=") {
+			t.Errorf("writing with a read-only SAS: %v", err)
 		}
 	})
 
