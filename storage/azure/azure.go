@@ -459,3 +459,22 @@ func TokenSource(kind, scope string) (func(ctx context.Context) (string, time.Ti
 		return tok.Token, tok.ExpiresOn, nil
 	}, nil
 }
+
+// CreateContainer creates the container of an Azure location if it does
+// not exist yet. fhirql itself never creates containers (a mistyped name
+// should fail, not appear); tests and setup scripts use this.
+func CreateContainer(ctx context.Context, o Options, location string) error {
+	loc, err := storage.Parse(location)
+	if err != nil {
+		return err
+	}
+	st, err := Opener(o)(ctx, loc)
+	if err != nil {
+		return err
+	}
+	_, err = st.(*Store).c.Create(ctx, nil)
+	if err != nil && !bloberror.HasCode(err, bloberror.ContainerAlreadyExists) {
+		return st.(*Store).wrap("", err)
+	}
+	return nil
+}
