@@ -173,6 +173,14 @@ func (s *Store) Stat(ctx context.Context, name string) (storage.Object, error) {
 	if err != nil {
 		return storage.Object{}, s.wrap(name, err)
 	}
+	// On accounts with a hierarchical namespace (ADLS Gen2) the Blob API
+	// shows a directory as an empty blob marked hdi_isfolder: it is a
+	// prefix to list, not an input.
+	for k, v := range p.Metadata {
+		if strings.EqualFold(k, "hdi_isfolder") && v != nil && strings.EqualFold(*v, "true") {
+			return storage.Object{}, fmt.Errorf("%s is a directory: %w", s.Location(name), storage.ErrNotExist)
+		}
+	}
 	var n int64
 	if p.ContentLength != nil {
 		n = *p.ContentLength

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
 
@@ -151,6 +152,23 @@ func TestAzurite(t *testing.T) {
 		o, err := st.Stat(ctx, loc.Path)
 		if err != nil || o.Size == 0 {
 			t.Errorf("Stat through abfss: %+v %v", o, err)
+		}
+	})
+
+	t.Run("ADLS Gen2 directory marker", func(t *testing.T) {
+		// What a hierarchical-namespace account shows through the Blob
+		// API for a directory: an empty blob with hdi_isfolder=true.
+		isDir := "true"
+		if _, err := cc.NewBlockBlobClient("hns/dir").UploadBuffer(ctx, nil, &blockblob.UploadBufferOptions{Metadata: map[string]*string{"hdi_isfolder": &isDir}}); err != nil {
+			t.Fatal(err)
+		}
+		st, _, _ := storage.Resolve(ctx, endpoint+"/"+cname+"/", open)
+		w, _ := st.Create(ctx, "hns/dir/Patient.ndjson")
+		io.WriteString(w, "{}\n")
+		w.Commit()
+		objs, err := storage.Expand(ctx, st, "hns/dir", func(n string) bool { return strings.HasSuffix(n, ".ndjson") })
+		if err != nil || len(objs) != 1 || objs[0].Name != "hns/dir/Patient.ndjson" {
+			t.Errorf("a directory marker read as a blob: %+v %v", objs, err)
 		}
 	})
 
