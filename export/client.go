@@ -22,6 +22,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -202,12 +203,20 @@ func outcome(body []byte) (msg string, transient bool) {
 		}
 		return strings.Join(parts, "; "), transient
 	}
-	s := strings.TrimSpace(string(body))
+	// Not an OperationOutcome: an HTML error page or plain text, in one
+	// line without its markup.
+	s := string(body)
+	if strings.Contains(s, "<") {
+		s = tags.ReplaceAllString(s, " ")
+	}
+	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 300 {
 		s = s[:300] + "…"
 	}
 	return s, false
 }
+
+var tags = regexp.MustCompile(`(?s)<(script|style)[^>]*>.*?</(script|style)>|<[^>]*>`)
 
 func errorFrom(op, u string, resp *http.Response) (*Error, bool) {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))

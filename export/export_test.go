@@ -465,3 +465,15 @@ func TestContainer(t *testing.T) {
 		t.Errorf("state %+v", st)
 	}
 }
+
+func TestOutcomeText(t *testing.T) {
+	for body, want := range map[string]string{
+		"<!DOCTYPE html>\n<html><head><title>Error</title><style>p{}</style></head>\n<body><pre>Cannot GET //fhir/$export</pre></body></html>": "Error Cannot GET //fhir/$export",
+		`{"resourceType":"OperationOutcome","issue":[{"severity":"fatal","code":"exception","details":{"text":"boom"}}]}`:                      "boom (fatal, exception)",
+		"  plain\n text ": "plain text",
+	} {
+		if got, _ := outcome([]byte(body)); got != want {
+			t.Errorf("outcome(%q) = %q, want %q", body, got, want)
+		}
+	}
+}
