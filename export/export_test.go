@@ -74,6 +74,9 @@ func TestExport(t *testing.T) {
 		q.Get("_typeFilter") != "Observation?category=laboratory" || q.Get("_elements") != "id,subject" || q.Get("_outputFormat") != "application/fhir+ndjson" {
 		t.Errorf("kick-off URL %s", f.kickoffs[0])
 	}
+	if f.gzipped != 5 {
+		t.Errorf("%d of 5 downloads were gzip-compressed", f.gzipped)
+	}
 	if strings.Join(statuses, "|") != "51% done|50% done" {
 		t.Errorf("statuses %q", statuses)
 	}

@@ -42,6 +42,7 @@ type fakeServer struct {
 	deletes   int
 	ranged    []string // Range headers seen
 	downloads atomic.Int32
+	gzipped   int // downloads answered with Content-Encoding: gzip
 	dropped   map[string]bool
 	authSeen  []string // Authorization of downloads
 }
@@ -181,6 +182,7 @@ func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
 			w.Header().Set("Content-Encoding", "gzip")
+			f.gzipped++
 			w.Header().Del("Content-MD5") // it would be the hash of the gzip bytes
 			zw := gzip.NewWriter(w)
 			fmt.Fprint(zw, body)

@@ -61,7 +61,7 @@ type Options struct {
 	// account key (or its SAS) and gives the account's blob endpoint.
 	ConnectionString string
 	// BlockSize is the size of staged blocks and of ranged reads
-	// (default 8 MiB).
+	// (default 4 MiB).
 	BlockSize int
 }
 
@@ -94,7 +94,7 @@ func clientOptions() *container.ClientOptions {
 func open(loc storage.Location, o Options, token func() (azcore.TokenCredential, error)) (storage.Store, error) {
 	bs := o.BlockSize
 	if bs <= 0 {
-		bs = 8 << 20
+		bs = 4 << 20
 	}
 	endpoint := loc.Endpoint
 	cs, csErr := parseConnectionString(o.ConnectionString)
@@ -213,74 +213,97 @@ func (s *Store) List(ctx context.Context, prefix string) ([]storage.Object, erro
 }
 
 // Open streams the blob in ranges of BlockSize, each request pinned to
-// the ETag the first one saw.
+// the ETag the first one saw. Two ranges are fetched ahead of the reader,
+// so the network and the run overlap; memory stays at three ranges.
 func (s *Store) Open(ctx context.Context, name string) (io.ReadCloser, error) {
 	bc := s.c.NewBlobClient(name)
 	p, err := bc.GetProperties(ctx, nil)
 	if err != nil {
 		return nil, s.wrap(name, err)
 	}
-	r := &rangeReader{ctx: ctx, s: s, bc: bc, name: name, etag: p.ETag}
+	var size int64
 	if p.ContentLength != nil {
-		r.size = *p.ContentLength
+		size = *p.ContentLength
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	r := &rangeReader{cancel: cancel, ch: make(chan chunk, 2)}
+	go s.fetchRanges(ctx, bc, name, p.ETag, size, r.ch)
 	return r, nil
 }
 
-type rangeReader struct {
-	ctx  context.Context
-	s    *Store
-	bc   *blob.Client
-	name string
-	etag *azcore.ETag
-	size int64
-	off  int64
-	body io.ReadCloser
+type chunk struct {
+	data []byte
+	err  error
 }
 
-func (r *rangeReader) Read(p []byte) (int, error) {
-	for {
-		if r.body == nil {
-			if r.off >= r.size {
-				return 0, io.EOF
-			}
-			n := int64(r.s.blockSize)
-			if r.off+n > r.size {
-				n = r.size - r.off
-			}
-			resp, err := r.bc.DownloadStream(r.ctx, &blob.DownloadStreamOptions{
-				Range:            blob.HTTPRange{Offset: r.off, Count: n},
-				AccessConditions: &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{IfMatch: r.etag}},
-			})
-			if err != nil {
-				if bloberror.HasCode(err, bloberror.ConditionNotMet) {
-					return 0, fmt.Errorf("%s changed while it was being read; read it again", r.s.Location(r.name))
-				}
-				return 0, r.s.wrap(r.name, err)
-			}
-			r.body = resp.NewRetryReader(r.ctx, &blob.RetryReaderOptions{MaxRetries: 5})
+// fetchRanges sends the blob's ranges in order, then closes ch.
+func (s *Store) fetchRanges(ctx context.Context, bc *blob.Client, name string, etag *azcore.ETag, size int64, ch chan<- chunk) {
+	defer close(ch)
+	for off := int64(0); off < size; {
+		n := int64(s.blockSize)
+		if off+n > size {
+			n = size - off
 		}
-		n, err := r.body.Read(p)
-		r.off += int64(n)
-		if err == io.EOF {
-			r.body.Close()
-			r.body = nil
-			err = nil
-			if n == 0 {
-				continue
-			}
+		data, err := s.fetchRange(ctx, bc, name, etag, off, n)
+		select {
+		case ch <- chunk{data, err}:
+		case <-ctx.Done():
+			return
 		}
 		if err != nil {
-			return n, r.s.wrap(r.name, err)
+			return
 		}
-		return n, nil
+		off += n
 	}
 }
 
+func (s *Store) fetchRange(ctx context.Context, bc *blob.Client, name string, etag *azcore.ETag, off, n int64) ([]byte, error) {
+	resp, err := bc.DownloadStream(ctx, &blob.DownloadStreamOptions{
+		Range:            blob.HTTPRange{Offset: off, Count: n},
+		AccessConditions: &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{IfMatch: etag}},
+	})
+	if err != nil {
+		if bloberror.HasCode(err, bloberror.ConditionNotMet) {
+			return nil, fmt.Errorf("%s changed while it was being read; read it again", s.Location(name))
+		}
+		return nil, s.wrap(name, err)
+	}
+	body := resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: 5})
+	defer body.Close()
+	data := make([]byte, n)
+	if _, err := io.ReadFull(body, data); err != nil {
+		return nil, s.wrap(name, err)
+	}
+	return data, nil
+}
+
+type rangeReader struct {
+	cancel context.CancelFunc
+	ch     chan chunk
+	cur    []byte
+	err    error
+}
+
+func (r *rangeReader) Read(p []byte) (int, error) {
+	for len(r.cur) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		c, ok := <-r.ch
+		if !ok {
+			r.err = io.EOF
+			continue
+		}
+		r.cur, r.err = c.data, c.err
+	}
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
+	return n, nil
+}
+
 func (r *rangeReader) Close() error {
-	if r.body != nil {
-		r.body.Close()
-		r.body = nil
+	r.cancel()
+	for range r.ch { // let the fetcher end
 	}
 	return nil
 }
