@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Azurite returns the connection string of a running Azurite blob
@@ -61,6 +62,10 @@ func start(t testing.TB, name string, env []string) map[string]string {
 		}
 	}
 	port := strconv.Itoa(freePort(t))
+	// Test binaries of several packages run at once; the first install
+	// of a tool must not run twice into the same directory.
+	unlock := lock(t, filepath.Join(os.TempDir(), "fhirql-testsvc-"+name+".lock"))
+	defer unlock()
 	cmd := exec.Command("bash", script, port)
 	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer
@@ -109,6 +114,28 @@ func sharedTools() string {
 			return ""
 		}
 		dir = parent
+	}
+}
+
+// lock takes a lock file (created exclusively; one older than the
+// longest install is taken as left by a killed test) and returns its
+// release.
+func lock(t testing.TB, path string) func() {
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		if err == nil {
+			f.Close()
+			return func() { os.Remove(path) }
+		}
+		if st, serr := os.Stat(path); serr == nil && time.Since(st.ModTime()) > 10*time.Minute {
+			os.Remove(path)
+			continue
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10 minutes for %s", path)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
