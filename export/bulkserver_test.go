@@ -66,6 +66,7 @@ func TestBulkServer(t *testing.T) {
 			{Request{Level: "Patient", Types: []string{"Patient"}}, map[string]int{"Patient": 100}},
 			{Request{Level: "Group/BMCHealthNet", Types: []string{"Patient"}}, map[string]int{"Patient": 10}},
 			{Request{Types: []string{"Patient"}, Elements: []string{"gender"}}, map[string]int{"Patient": 100}},
+			{Request{Types: []string{"Patient"}, TypeFilters: []string{"Patient?gender=female"}}, map[string]int{"Patient": 40}},
 		} {
 			dest, dir := localDest(t)
 			res, err := bulkClient(base).Run(ctx, c.req, &dest, Options{})
