@@ -134,6 +134,14 @@ func (b *builder) typeFromName(name string) string {
 		if t := b.cat.Type(n); t != nil && t.Kind != catalog.Resource {
 			return t.Name
 		}
+		// PatientContact: a resource type followed by an element.
+		for i := 1; i < len(n); i++ {
+			if n[i] >= 'A' && n[i] <= 'Z' && b.cat.IsResource(n[:i]) {
+				if t := b.cat.Type(n[:i] + "." + lowerFirst(n[i:])); t != nil {
+					return t.Name
+				}
+			}
+		}
 		if strings.Contains(n, "_") {
 			parts := strings.Split(n, "_")
 			for i := 1; i < len(parts); i++ {
@@ -331,10 +339,21 @@ func (b *builder) nav(base ast.Expr, ctx string, path str, keepLast bool) (ast.E
 			e = &ast.Member{Sp: sp, X: e, Name: s, NameSpan: sp}
 		}
 		elem = nil
-		if t := b.cat.Type(ctx); t != nil {
+		t := b.cat.Type(ctx)
+		if t != nil {
 			elem = t.Element(s)
 		}
 		ctx = ""
+		if elem == nil && t != nil {
+			// Upstream navigates JSON keys: deceasedBoolean is one form
+			// of the choice element deceased[x].
+			if ce, form := t.ChoiceElement(s); ce != nil {
+				e = &ast.Call{Sp: sp, X: b.step(base, e, ce.Name, sp), Name: "ofType", NameSpan: sp,
+					Args: []ast.Expr{&ast.Ident{Sp: sp, Name: form}}, RParen: sp.End}
+				ctx = form
+				continue
+			}
+		}
 		if elem == nil {
 			continue
 		}
@@ -346,6 +365,15 @@ func (b *builder) nav(base ast.Expr, ctx string, path str, keepLast bool) (ast.E
 		}
 	}
 	return e, elem, ctx
+}
+
+// step replaces the last step of e (just built from name s) by name: the
+// receiver is kept.
+func (b *builder) step(base, e ast.Expr, name string, sp source.Span) ast.Expr {
+	if m, ok := e.(*ast.Member); ok {
+		return &ast.Member{Sp: sp, X: m.X, Name: name, NameSpan: sp}
+	}
+	return &ast.Ident{Sp: sp, Name: name}
 }
 
 // columns translates one property read from base in type ctx.

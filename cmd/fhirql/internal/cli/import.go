@@ -7,14 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/fhirql/fhirql/catalog"
 	"github.com/fhirql/fhirql/catalog/r4"
 	"github.com/fhirql/fhirql/compiler"
-	"github.com/fhirql/fhirql/compiler/check"
 	"github.com/fhirql/fhirql/lang/diag"
-	"github.com/fhirql/fhirql/lang/format"
-	"github.com/fhirql/fhirql/lang/importer/fhirtocdm"
-	"github.com/fhirql/fhirql/lang/source"
 )
 
 func init() {
@@ -61,11 +56,15 @@ func runImport(env *Env, args []string) int {
 		return usageErr("name at least one configuration file or folder")
 	}
 	cat := r4.Catalog()
-	files, dl := importFhirToCdm(paths, cat)
+	gen, dl := compiler.ImportFhirToCdm(paths, cat)
 	diag.RenderText(env.Stderr, dl)
 	if dl.HasErrors() {
 		fmt.Fprintf(env.Stderr, "fhirql import: nothing was written: fix the configuration at the places above (%s)\n", countDiags(dl))
 		return ExitErrors
+	}
+	files := make([]outFile, len(gen))
+	for i, g := range gen {
+		files[i] = outFile{g.Name, g.Text}
 	}
 	if *out == "" {
 		for i, f := range files {
@@ -96,43 +95,6 @@ func runImport(env *Env, args []string) int {
 	}
 	fmt.Fprintf(env.Stderr, "wrote %s to %s\n", plural(len(files), "file"), *out)
 	return ExitOK
-}
-
-// importFhirToCdm translates the configurations and checks the result
-// twice: the trees with spans into the YAML/JSON files (so problems point
-// there), then the printed .fview files as one namespace (so what is
-// written is exactly what checks).
-func importFhirToCdm(paths []string, cat *catalog.Catalog) ([]outFile, diag.List) {
-	res, dl := fhirtocdm.Import(paths, cat)
-	if dl.HasErrors() {
-		return nil, dl
-	}
-	_, cdl := check.Check(res.Check, cat)
-	for _, d := range cdl {
-		// In ViewDefinition JSON an unknown element is a warning (the
-		// path is always empty); in a FhirToCdm table JSON it is the
-		// silent empty column this import exists to catch.
-		if d.Code == check.CodeUnknownElement && d.Severity == diag.Warning {
-			d.Severity = diag.Error
-		}
-	}
-	dl = append(dl, cdl...)
-	if dl.HasErrors() {
-		return nil, dl
-	}
-	var files []outFile
-	var srcs []*source.File
-	for _, o := range res.Out {
-		text := format.File(o.File)
-		files = append(files, outFile{o.Name, text})
-		srcs = append(srcs, source.NewFile(o.Name, text))
-	}
-	if _, odl := compiler.CompileFiles(".", srcs, cat); odl.HasErrors() {
-		odl = append(odl, diag.New(diag.Error, compiler.CodeInternal, nil, source.Span{},
-			"the imported views do not check although their configuration does; this is a bug in fhirql, please report it with the configuration"))
-		return nil, append(dl, odl...)
-	}
-	return files, dl
 }
 
 // countDiags says how many errors and warnings a list holds.
