@@ -241,6 +241,10 @@ func (ch *checker) expand(col *ast.Column, base ast.Expr, prefix string, collect
 // arguments keep their own focus (the items of their receiver) and are
 // only copied. Copies span sp.
 func rebase(e ast.Expr, base ast.Expr, sp source.Span) ast.Expr {
+	if _, ok := base.(*ast.This); ok {
+		// `$this use G`: the members read from the focus as written.
+		return copyExpr(e, sp)
+	}
 	switch n := e.(type) {
 	case *ast.Ident:
 		return &ast.Member{Sp: sp, X: base, Name: n.Name, NameSpan: sp}
