@@ -145,7 +145,7 @@ func (c *completion) declarationPosition(cc cursorContext) bool {
 	}
 	if prevWord(0) == "of" && cc.braces == 0 && len(cc.parens) == 0 {
 		if prevWord(2) == "group" {
-			c.typeNames() // a group is of a data type or a backbone element
+			c.groupTypeNames()
 			return true
 		}
 		c.resourceTypes("")

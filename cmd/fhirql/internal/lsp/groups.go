@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/fhirql/fhirql/catalog"
 	"github.com/fhirql/fhirql/lang/ast"
 	"github.com/fhirql/fhirql/lang/source"
 )
@@ -141,4 +142,30 @@ func groupSymbol(f *source.File, g *ast.Group) DocumentSymbol {
 		}
 	}
 	return fixRanges(gs)
+}
+
+// groupTypeNames offers what a group may be of: the data types, then the
+// backbone elements of every resource (Patient.contact, Claim.item.detail).
+func (c *completion) groupTypeNames() {
+	c.typeNames()
+	cat := c.s.cat
+	seen := map[string]bool{}
+	queue := cat.ResourceNames()
+	for len(queue) > 0 {
+		t := cat.Type(queue[0])
+		queue = queue[1:]
+		if t == nil {
+			continue
+		}
+		for _, e := range t.Elements {
+			if len(e.Types) != 1 || seen[e.Types[0]] {
+				continue
+			}
+			if bt := cat.Type(e.Types[0]); bt != nil && bt.Kind == catalog.Backbone {
+				seen[bt.Name] = true
+				queue = append(queue, bt.Name)
+				c.add(CompletionItem{Label: bt.Name, Kind: kindStruct, SortText: sortKey(2, 0, bt.Name), Detail: "backbone element"}, c.wordStart)
+			}
+		}
+	}
 }

@@ -70,4 +70,18 @@ func TestGroups(t *testing.T) {
 	if labels := sortedLabels(cl.Items); !slices.Contains(labels, "Name") || !slices.Contains(labels, "Contact") || slices.Contains(labels, "gender") {
 		t.Errorf("completion after use: %v", labels)
 	}
+
+	// In a group's body the focus is the group's type; after `group X of`, type names.
+	body := "group G of HumanName {\n  x = \n}\n"
+	c.change(vuri, 3, body)
+	c.mustCall("textDocument/completion", tdp(vuri, posOf(t, body, "x = ", 4)), &cl)
+	if labels := sortedLabels(cl.Items); !slices.Contains(labels, "family") || slices.Contains(labels, "birthDate") {
+		t.Errorf("completion in a group body: %v", labels)
+	}
+	head := "group G of \n"
+	c.change(vuri, 4, head)
+	c.mustCall("textDocument/completion", tdp(vuri, posOf(t, head, "of ", 3)), &cl)
+	if labels := sortedLabels(cl.Items); !slices.Contains(labels, "HumanName") || !slices.Contains(labels, "Patient.contact") {
+		t.Errorf("completion after group ... of: %d labels, e.g. %v", len(labels), labels[:min(5, len(labels))])
+	}
 }
