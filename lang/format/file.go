@@ -36,11 +36,21 @@ func File(f *ast.File) []byte {
 	for _, c := range f.Consts {
 		p.constDecl(c, 0)
 	}
-	for i, g := range f.Groups {
-		p.group(g, i > 0 || len(f.Consts) > 0)
-	}
-	for i, v := range f.Views {
-		p.view(v, i > 0 || len(f.Consts) > 0 || len(f.Groups) > 0)
+	// Groups and views in the order written (comments are placed by
+	// position, so a group written after a view stays after it); a tree
+	// without trusted source text prints its groups first.
+	gi, vi := 0, 0
+	for n := 0; gi < len(f.Groups) || vi < len(f.Views); n++ {
+		separate := n > 0 || len(f.Consts) > 0
+		groupNext := vi >= len(f.Views) ||
+			(gi < len(f.Groups) && (p.src == "" || f.Groups[gi] == nil || f.Views[vi] == nil || f.Groups[gi].Sp.Start < f.Views[vi].Sp.Start))
+		if groupNext {
+			p.group(f.Groups[gi], separate)
+			gi++
+		} else {
+			p.view(f.Views[vi], separate)
+			vi++
+		}
 	}
 	p.flush(len(p.src)+1, 0)
 	out := p.b.Bytes()
