@@ -25,7 +25,7 @@ type Generated struct {
 // when there is no error.
 func ImportFhirToCdm(paths []string, cat *catalog.Catalog) ([]Generated, diag.List) {
 	res, dl := fhirtocdm.Import(paths, cat)
-	if dl.HasErrors() {
+	if res == nil {
 		return nil, dl
 	}
 	_, cdl := check.Check(res.Check, cat)

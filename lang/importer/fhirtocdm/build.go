@@ -31,8 +31,10 @@ type Output struct {
 
 // Import reads the configurations under paths (YAML instruction files,
 // table JSON files, or folders of either) and translates them. The
-// diagnostics are the configuration's shape and FHIRPath syntax; check
-// Result.Check for paths, types and groups.
+// diagnostics are the configuration's shape (then the result is nil),
+// FHIRPath syntax and choice elements without a type (then the result
+// lacks those columns and must not be written); check Result.Check for
+// paths, types and groups.
 func Import(paths []string, cat *catalog.Catalog) (*Result, diag.List) {
 	r := &reader{cat: cat}
 	r.readPaths(paths)
@@ -410,6 +412,14 @@ func (b *builder) columns(p prop, ctx string, base ast.Expr) []*ast.Column {
 		nameSp = at
 	}
 	col := &ast.Column{Sp: at, Name: p.name.v, NameSpan: nameSp, Path: e, Collection: array}
+	if elem != nil && elem.Choice && p.typ.v == "" && !array && p.expr.v == "" {
+		d := diag.New(diag.Error, CodeChoiceNoType, p.path.loc.file, b.sp(p.path.loc),
+			"%q is a choice element (%s[x]); a property reads one of its types: add a custom property per type, e.g. {name: %s%s, path: %s, type: %s}",
+			elem.Name, elem.Name, pascal(p.path.v), pascal(elem.Types[0]), p.path.v, elem.Types[0])
+		d.WithNote(source.Span{}, "its types: %s", strings.Join(elem.Types, ", "))
+		b.diags = append(b.diags, d)
+		return nil
+	}
 	if elem != nil && elem.Choice && p.typ.v != "" && !array {
 		tsp := b.sp(p.typ.loc)
 		col.Path = &ast.Call{Sp: tsp, X: e, Name: "ofType", NameSpan: tsp, Args: []ast.Expr{&ast.Ident{Sp: tsp, Name: p.typ.v}}, RParen: tsp.End}

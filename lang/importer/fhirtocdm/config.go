@@ -50,6 +50,10 @@ const (
 	CodeConfigShape diag.Code = "FQL1203"
 	// CodeNoConfig: a path holds nothing the importer reads.
 	CodeNoConfig diag.Code = "FQL1204"
+	// CodeChoiceNoType: a property reads a choice element (deceased[x])
+	// without naming its type; upstream finds no such JSON key and writes
+	// an empty string.
+	CodeChoiceNoType diag.Code = "FQL1205"
 )
 
 // loc is where a scalar's value starts in its file.
