@@ -350,7 +350,7 @@ func (b *builder) nav(base ast.Expr, ctx string, path str, keepLast bool) (ast.E
 			// Upstream navigates JSON keys: deceasedBoolean is one form
 			// of the choice element deceased[x].
 			if ce, form := t.ChoiceElement(s); ce != nil {
-				e = &ast.Call{Sp: sp, X: b.step(base, e, ce.Name, sp), Name: "ofType", NameSpan: sp,
+				e = &ast.Call{Sp: sp, X: b.step(e, ce.Name, sp), Name: "ofType", NameSpan: sp,
 					Args: []ast.Expr{&ast.Ident{Sp: sp, Name: form}}, RParen: sp.End}
 				ctx = form
 				continue
@@ -369,9 +369,9 @@ func (b *builder) nav(base ast.Expr, ctx string, path str, keepLast bool) (ast.E
 	return e, elem, ctx
 }
 
-// step replaces the last step of e (just built from name s) by name: the
-// receiver is kept.
-func (b *builder) step(base, e ast.Expr, name string, sp source.Span) ast.Expr {
+// step replaces the last step of e (a JSON key such as deceasedBoolean)
+// by the element's name, keeping the receiver.
+func (b *builder) step(e ast.Expr, name string, sp source.Span) ast.Expr {
 	if m, ok := e.(*ast.Member); ok {
 		return &ast.Member{Sp: sp, X: m.X, Name: name, NameSpan: sp}
 	}
