@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/cel-go/cel"
+	celast "github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/types"
 
 	"github.com/fhirql/fhirql/compiler/plan"
@@ -227,4 +228,25 @@ func Allowed(e *plan.Expect, total int64) int64 {
 		return int64(e.Max)
 	}
 	return int64(e.Max * float64(total) / 100)
+}
+
+// Reads lists the columns a checked rule's CEL reads, in view order, for
+// showing the values of a failing row.
+func (c *Compiled) Reads(v *plan.View) []*plan.Column {
+	if c.AST == nil {
+		return nil
+	}
+	names := map[string]bool{}
+	celast.PreOrderVisit(c.AST.NativeRep().Expr(), celast.NewExprVisitor(func(e celast.Expr) {
+		if e.Kind() == celast.IdentKind {
+			names[e.AsIdent()] = true
+		}
+	}))
+	var out []*plan.Column
+	for _, col := range v.Columns {
+		if names[col.Name] {
+			out = append(out, col)
+		}
+	}
+	return out
 }

@@ -106,10 +106,8 @@ func New(views []*plan.View, examples int, today, now string) (*Checker, error) 
 					return nil, fmt.Errorf("view %s, rule %s: %v", v.Name, ce.Expect.Name, err)
 				}
 				r.prog = p
-				for _, col := range v.Columns {
-					if strings.Contains(ce.Expect.CEL, col.Name) {
-						r.cols = append(r.cols, col.Index)
-					}
+				for _, col := range ce.Reads(v) {
+					r.cols = append(r.cols, col.Index)
 				}
 			case plan.ExpectUnique, plan.ExpectReferences:
 				r.groups = map[string]*group{}

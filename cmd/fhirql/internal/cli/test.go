@@ -136,9 +136,9 @@ func writeTestReport(env *Env, results []expect.Result, sum *runtime.Summary) {
 			}
 		}
 	}
-	fmt.Fprintf(&b, "%d rules: %d passed, %d failed", len(results), passed, failed)
+	fmt.Fprintf(&b, "%s: %d passed, %d failed", plural(len(results), "rule"), passed, failed)
 	if warned > 0 {
-		fmt.Fprintf(&b, ", %d warnings", warned)
+		fmt.Fprintf(&b, ", %s", plural(warned, "warning"))
 	}
 	b.WriteString("\n")
 	if sum.Skipped > 0 {
