@@ -39,7 +39,6 @@ func CDMPartition(v *plan.View) string {
 	return "data/" + CDMEntity(v) + "/partition-data.csv"
 }
 
-
 // CDMDataType is the CDM data type of a column, from its plan type and by
 // the rules the writers enforce (declared.go), so that a CDM reader can
 // parse every value the partition holds:
@@ -212,4 +211,3 @@ func WriteCDMMetadata(dir string, views []*plan.View) error {
 	}
 	return write(CDMManifest, m)
 }
-
