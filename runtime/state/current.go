@@ -98,7 +98,7 @@ func (p *Plan) Release() { p.index = nil }
 
 // Run evaluates views over the current state of exports: Prepare, then
 // runtime.Run over the exports' output files keeping only current
-// versions. opts.Inputs and opts.Keep are set here; bad lines found by the
+// versions. Each view's rows end with KeyColumn. opts.Inputs and opts.Keep are set here; bad lines found by the
 // first pass are in the summary.
 func Run(ctx context.Context, views []*plan.View, exports []*Export, opts runtime.Options) (*runtime.Summary, *Stats, error) {
 	p, err := Prepare(ctx, exports, opts.MaxErrors, opts.MaxLineBytes)
@@ -114,7 +114,7 @@ func Run(ctx context.Context, views []*plan.View, exports []*Export, opts runtim
 	opts.Stdin = nil
 	opts.Keep = p.Keep
 	opts.MaxErrors -= int(x.Skipped) // one budget for both passes
-	sum, err := runtime.Run(ctx, views, opts)
+	sum, err := runtime.Run(ctx, withKeys(views), opts)
 	if sum != nil && x.Skipped > 0 {
 		sum.Skipped += x.Skipped
 		if sum.BadLines == nil {

@@ -42,7 +42,7 @@ func KeyOf(typ, id string) Key {
 type Index struct {
 	m       map[Key]fact // the latest version per key
 	dels    map[Key]fact // the latest deletion per key
-	texts   []string // text versionIds
+	texts   []string     // text versionIds
 	textIdx map[string]uint32
 	// Counts for the summary.
 	Versions  int64 // resource lines read

@@ -242,6 +242,9 @@ func runCurrent(t *testing.T, views []*plan.View, paths []string) []string {
 	_, _, err := Run(context.Background(), views, exports, runtime.Options{Workers: 2, ChunkBytes: 512,
 		Rows: func(view int, src write.Source, row []*value.Value) error {
 			typ := views[view].Resource
+			if key := typ + "/" + row[0].Str; row[2].Str != key {
+				return fmt.Errorf("key column %q, want %q", row[2].Str, key)
+			}
 			out = append(out, fmt.Sprintf("%s/%s|%s", typ, row[0].Str, row[1].Str))
 			return nil
 		}})
