@@ -63,6 +63,14 @@ func Prepare(ctx context.Context, exports []*Export, maxErrors, maxLine int) (*P
 	x := NewIndex()
 	var inputs []string
 	var export []int32
+	var prev time.Time
+	for _, e := range exports {
+		e.at = e.TransactionTime
+		if e.at.IsZero() {
+			e.at = prev
+		}
+		prev = e.at
+	}
 	for i, e := range exports {
 		for _, f := range e.Output {
 			inputs = append(inputs, f)

@@ -40,6 +40,11 @@ type Export struct {
 	Output []string
 	// Deleted are the NDJSON files of deletion Bundles (Bulk Data 2.0).
 	Deleted []string
+	// at is the time that stands in for a missing meta.lastUpdated or
+	// response.lastModified: TransactionTime, or for an export without
+	// one the stand-in of the export before it on the command line
+	// (Prepare; docs/versions.md).
+	at time.Time
 }
 
 // manifest is the part of a Bulk Data export manifest this package reads.

@@ -42,7 +42,10 @@ type stateInfo struct {
 	Plans      string   `json:"plans"` // sha256 of the views' plans
 	Files      []string `json:"files"` // per view, the table's file name
 	Exports    []string `json:"exports"`
-	Updated    string   `json:"updated"`
+	// LastTime is the stand-in time of the last export applied, for a
+	// next export without a manifest.
+	LastTime string `json:"lastTime,omitempty"`
+	Updated  string `json:"updated"`
 }
 
 // ApplyStats reports one applied export.
@@ -129,6 +132,10 @@ func Apply(ctx context.Context, views []*plan.View, dir string, e *Export, forma
 	// The export's ordinal in the rule is its generation: exports are
 	// applied in the order given.
 	ex := int32(gen)
+	e.at = e.TransactionTime
+	if e.at.IsZero() && info.LastTime != "" {
+		e.at, _ = time.Parse(time.RFC3339Nano, info.LastTime)
+	}
 	nx := NewIndex()
 	nx.texts, nx.textIdx = old.texts, old.textIdx
 	for _, f := range e.Deleted {
@@ -250,6 +257,9 @@ func Apply(ctx context.Context, views []*plan.View, dir string, e *Export, forma
 	}
 	info.Generation = gen
 	info.Exports = append(info.Exports, e.Name)
+	if !e.at.IsZero() {
+		info.LastTime = e.at.Format(time.RFC3339Nano)
+	}
 	info.Updated = time.Now().UTC().Format(time.RFC3339)
 	data, _ := json.MarshalIndent(info, "", "  ")
 	if err := writeSynced(filepath.Join(genDir, "state.json"), data); err != nil {

@@ -214,8 +214,8 @@ func (x *Index) scanOutputs(ctx context.Context, inputs []string, export []int32
 					f.v = x.version(v.Str)
 				}
 			}
-			if f.t == noTime && !ex.TransactionTime.IsZero() {
-				f.t = ex.TransactionTime.UnixNano()
+			if f.t == noTime && !ex.at.IsZero() {
+				f.t = ex.at.UnixNano()
 			}
 			x.Versions++
 			x.add(k, f)
@@ -314,8 +314,8 @@ func (x *Index) deletedLine(name string, line int64, l []byte, e int32, ex *Expo
 				f.t, f.own = t.UnixNano(), true
 			}
 		}
-		if f.t == noTime && !ex.TransactionTime.IsZero() {
-			f.t = ex.TransactionTime.UnixNano()
+		if f.t == noTime && !ex.at.IsZero() {
+			f.t = ex.at.UnixNano()
 		}
 		x.Deletions++
 		x.add(KeyOf(typ, id), f)

@@ -41,6 +41,9 @@ func runRun(env *Env, args []string) int {
 	maxLine := fs.Int("max-line-bytes", runtime.DefaultMaxLineBytes, "longest accepted input line, in bytes")
 	workers := fs.Int("workers", 0, "parallel workers (default: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress line and no summary on stderr")
+	var exports multiFlag
+	fs.Var(&exports, "export", "a Bulk Data export (manifest.json or folder) instead of --input: tables of the current state over all --export (repeatable; docs/versions.md)")
+	stateDir := fs.String("state", "", "with --export: apply each export in turn to the incremental state in DIR (tables under DIR/current)")
 	args = splitInputs(args)
 	paths, err := parseFlags(env, fs, args)
 	if err != nil {
@@ -51,7 +54,10 @@ func runRun(env *Env, args []string) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	if len(inputs) == 0 {
+	if code, done := checkExportFlags(env, inputs, exports, *stateDir, *outDir, *format); done {
+		return code
+	}
+	if len(inputs) == 0 && len(exports) == 0 {
 		fmt.Fprintln(env.Stderr, "fhirql run: say where the data is with --input PATH (an NDJSON file, directory, glob, or - for stdin)")
 		return ExitUsage
 	}
@@ -75,7 +81,10 @@ func runRun(env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "fhirql run: --format must be csv, ndjson, parquet or cdm, not %q\n", f)
 		return ExitUsage
 	}
-	if f == "cdm" && *outDir == "" {
+	if *stateDir != "" {
+		f = *format // "" keeps the state's format
+	}
+	if f == "cdm" && *outDir == "" && *stateDir == "" {
 		fmt.Fprintln(env.Stderr, "fhirql run: a CDM folder needs --out DIR")
 		return ExitUsage
 	}
@@ -92,7 +101,7 @@ func runRun(env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "fhirql run: the given paths define no views")
 		return ExitErrors
 	}
-	if len(views) > 1 && *outDir == "" {
+	if len(views) > 1 && *outDir == "" && *stateDir == "" {
 		fmt.Fprintf(env.Stderr, "fhirql run: %d views were given; write them to files with --out DIR, or name one view file\n", len(views))
 		return ExitUsage
 	}
@@ -113,6 +122,9 @@ func runRun(env *Env, args []string) int {
 	defer stop()
 	if env.Stdin != nil {
 		opts.Stdin = &cancelReader{ctx: ctx, r: env.Stdin}
+	}
+	if len(exports) > 0 {
+		return runExports(ctx, env, interrupted, views, exports, *stateDir, f, opts, *quiet)
 	}
 	sum, err := runtime.Run(ctx, views, opts)
 	if sig := interrupted(); sig != nil {
