@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	goruntime "runtime"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -27,6 +28,7 @@ type Stats struct {
 func (s *Stats) Write(w io.Writer) {
 	fmt.Fprintf(w, "exports: %d; %d resource version(s) and %d deletion(s) read in %s; %d id(s), %d current, %d superseded version(s) and %d deleted id(s) left out\n",
 		s.Exports, s.Versions, s.Deletions, s.KeyScan.Round(time.Millisecond), s.Ids, s.Current, s.Versions-int64(s.Ids), int64(s.Ids)-s.Current)
+	fmt.Fprintf(w, "key index: %.0f MB of heap after the first pass\n", float64(s.IndexBytes)/1e6)
 }
 
 // Plan is the result of the first pass: the exports' output files in the
@@ -113,25 +115,29 @@ func Run(ctx context.Context, views []*plan.View, exports []*Export, opts runtim
 	if err != nil {
 		return &runtime.Summary{Resources: map[string]int64{}}, nil, err
 	}
-	x := p.index
+	// Only the winners go on to the second pass: the index's memory is
+	// returned before it starts.
+	skipped, badLines, problems := p.index.Skipped, p.index.BadLines, p.index.Problems
 	p.Release()
+	goruntime.GC()
+	debug.FreeOSMemory()
 	if len(p.Inputs) == 0 {
 		return &runtime.Summary{Resources: map[string]int64{}}, &p.Stats, fmt.Errorf("the exports hold no resource files, only deletion lists: give at least one export with output files")
 	}
 	opts.Inputs = p.Inputs
 	opts.Stdin = nil
 	opts.Keep = p.Keep
-	opts.MaxErrors -= int(x.Skipped) // one budget for both passes
+	opts.MaxErrors -= int(skipped) // one budget for both passes
 	sum, err := runtime.Run(ctx, withKeys(views), opts)
-	if sum != nil && x.Skipped > 0 {
-		sum.Skipped += x.Skipped
+	if sum != nil && skipped > 0 {
+		sum.Skipped += skipped
 		if sum.BadLines == nil {
 			sum.BadLines = map[string]int64{}
 		}
-		for f, n := range x.BadLines {
+		for f, n := range badLines {
 			sum.BadLines[f] += n
 		}
-		sum.Problems = append(x.Problems, sum.Problems...)
+		sum.Problems = append(problems, sum.Problems...)
 	}
 	return sum, &p.Stats, err
 }

@@ -59,6 +59,9 @@ type ApplyStats struct {
 	RowsKept   []int64
 	RowsNew    []int64
 	Elapsed    time.Duration
+	// Phases: the export's first pass (keys), merging it into the index
+	// file, evaluating its winning lines, rewriting the tables.
+	Phases [4]time.Duration
 }
 
 // Write prints the stats for a person.
@@ -70,6 +73,8 @@ func (s *ApplyStats) Write(w io.Writer) {
 	}
 	fmt.Fprintf(w, "state generation %d: applied %s (%d version(s), %d deletion(s)) in %s: rows of %d id(s) removed, %d id(s) inserted; %d row(s) kept, %d new\n",
 		s.Generation, s.Export, s.Versions, s.Deletions, s.Elapsed.Round(time.Millisecond), s.Changed, s.Inserted, kept, added)
+	r := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	fmt.Fprintf(w, "  export keys %s, index merge %s, evaluation %s, table rewrite %s\n", r(s.Phases[0]), r(s.Phases[1]), r(s.Phases[2]), r(s.Phases[3]))
 }
 
 func plansHash(views []*plan.View) string {
@@ -93,7 +98,7 @@ func Apply(ctx context.Context, views []*plan.View, dir string, e *Export, forma
 	}
 	cur := filepath.Join(dir, "current")
 	var info stateInfo
-	old := NewIndex()
+	var old *indexReader
 	curGen := ""
 	if target, err := os.Readlink(cur); err == nil {
 		curGen = filepath.Join(dir, target)
@@ -110,9 +115,10 @@ func Apply(ctx context.Context, views []*plan.View, dir string, e *Export, forma
 		if format != "" && format != info.Format {
 			return nil, fmt.Errorf("state %s holds %s tables, not %s: leave --format out or build a new state directory", dir, info.Format, format)
 		}
-		if old, err = readIndex(filepath.Join(curGen, "index.bin")); err != nil {
+		if old, err = openIndex(filepath.Join(curGen, "index.bin")); err != nil {
 			return nil, err
 		}
+		defer old.Close()
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("state %s: %v", dir, err)
 	} else {
@@ -127,6 +133,12 @@ func Apply(ctx context.Context, views []*plan.View, dir string, e *Export, forma
 	if info.Format != "csv" && info.Format != "ndjson" {
 		return nil, fmt.Errorf("a state keeps csv or ndjson tables (their rows can be rewritten by key), not %s", info.Format)
 	}
+	lap := start
+	phase := func(i int) {
+		now := time.Now()
+		st.Phases[i] = now.Sub(lap)
+		lap = now
+	}
 	gen := info.Generation + 1
 	st.Generation = gen
 	// The export's ordinal in the rule is its generation: exports are
@@ -137,7 +149,12 @@ func Apply(ctx context.Context, views []*plan.View, dir string, e *Export, forma
 		e.at, _ = time.Parse(time.RFC3339Nano, info.LastTime)
 	}
 	nx := NewIndex()
-	nx.texts, nx.textIdx = old.texts, old.textIdx
+	if old != nil {
+		for i, t := range old.texts {
+			nx.texts = append(nx.texts, t)
+			nx.textIdx[t] = uint32(i)
+		}
+	}
 	for _, f := range e.Deleted {
 		if err := nx.readDeleted(f, ex, e); err != nil {
 			return nil, err
@@ -158,48 +175,8 @@ func Apply(ctx context.Context, views []*plan.View, dir string, e *Export, forma
 			return nil, err
 		}
 	}
-	old.texts, old.textIdx = nx.texts, nx.textIdx
 	st.Versions, st.Deletions = nx.Versions, nx.Deletions
-
-	// Merge: the keys the export touches.
-	remove := map[Key]struct{}{}
-	var winners []uint64
-	touched := map[Key]struct{}{}
-	for k := range nx.m {
-		touched[k] = struct{}{}
-	}
-	for k := range nx.dels {
-		touched[k] = struct{}{}
-	}
-	for k := range touched {
-		ov, hadV := old.m[k]
-		od, hadD := old.dels[k]
-		oldPresent := hadV && (!hadD || beats(&ov, &od))
-		v, d := ov, od
-		fromNew := false
-		if nv, ok := nx.m[k]; ok && (!hadV || old.newer(&nv, &ov)) {
-			v, fromNew, hadV = nv, true, true
-		}
-		if nd, ok := nx.dels[k]; ok && (!hadD || newerDeletion(&nd, &od)) {
-			d, hadD = nd, true
-		}
-		newPresent := hadV && (!hadD || beats(&v, &d))
-		if oldPresent && (!newPresent || fromNew) {
-			remove[k] = struct{}{}
-		}
-		if newPresent && fromNew {
-			winners = append(winners, v.pos)
-		}
-		if hadV {
-			v.pos = 0
-			old.m[k] = v
-		}
-		if hadD {
-			old.dels[k] = d
-		}
-	}
-	st.Changed, st.Inserted = len(remove), len(winners)
-	slices.Sort(winners)
+	phase(0)
 
 	// The new generation.
 	for _, stale := range staleGenerations(dir, curGen) {
@@ -215,6 +192,47 @@ func Apply(ctx context.Context, views []*plan.View, dir string, e *Export, forma
 		os.RemoveAll(genDir)
 		return nil, err
 	}
+
+	// Merge the keys the export touches into the index, in one pass over
+	// the current index file, deciding per key whether its rows go
+	// (remove) and which line brings its new rows (winners).
+	remove := map[Key]struct{}{}
+	var winners []uint64
+	merge := func(o *record, ch *record) record {
+		var ov, od fact
+		hadV, hadD := false, false
+		if o != nil {
+			ov, od, hadV, hadD = o.v, o.d, o.hasV, o.hasD
+		}
+		oldPresent := hadV && (!hadD || beats(&ov, &od))
+		v, d := ov, od
+		fromNew := false
+		if ch.hasV && (!hadV || nx.newer(&ch.v, &ov)) {
+			v, fromNew, hadV = ch.v, true, true
+		}
+		if ch.hasD && (!hadD || newerDeletion(&ch.d, &od)) {
+			d, hadD = ch.d, true
+		}
+		newPresent := hadV && (!hadD || beats(&v, &d))
+		if oldPresent && (!newPresent || fromNew) {
+			remove[ch.k] = struct{}{}
+		}
+		if newPresent && fromNew {
+			winners = append(winners, v.pos)
+		}
+		v.pos = 0
+		return record{k: ch.k, v: v, d: d, hasV: hadV, hasD: hadD}
+	}
+	changes := nx.changes()
+	nx.m, nx.dels = nil, nil
+	if _, err := mergeIndex(filepath.Join(genDir, "index.bin"), nx.texts, old, changes, merge); err != nil {
+		return fail(err)
+	}
+	changes = nil
+	st.Changed, st.Inserted = len(remove), len(winners)
+	slices.Sort(winners)
+	phase(1)
+
 	kviews := withKeys(views)
 	newFiles := make([]string, len(views))
 	if len(winners) > 0 {
@@ -238,6 +256,7 @@ func Apply(ctx context.Context, views []*plan.View, dir string, e *Export, forma
 			info.Files = append(info.Files, name)
 		}
 	}
+	phase(2)
 	st.RowsKept = make([]int64, len(views))
 	st.RowsNew = make([]int64, len(views))
 	for i, v := range kviews {
@@ -252,9 +271,7 @@ func Apply(ctx context.Context, views []*plan.View, dir string, e *Export, forma
 		st.RowsKept[i], st.RowsNew[i] = kept, added
 	}
 	os.RemoveAll(rowsDir)
-	if err := old.writeTo(filepath.Join(genDir, "index.bin")); err != nil {
-		return fail(err)
-	}
+	phase(3)
 	info.Generation = gen
 	info.Exports = append(info.Exports, e.Name)
 	if !e.at.IsZero() {
@@ -340,8 +357,16 @@ func syncDir(dir string) {
 // mergeTable writes path: the rows of oldPath whose key is not in remove,
 // then the rows of newPath. Rows are copied as bytes, never decoded: a
 // row's key is its last field (CSV) or its last member (NDJSON), and a
-// CSV header is written once.
+// CSV header is written once. Runs of kept rows are written in one piece.
 func mergeTable(path, oldPath, newPath, format string, v *plan.View, remove map[Key]struct{}) (kept, added int64, err error) {
+	if oldPath == "" && newPath != "" {
+		// A new state: the evaluated rows are the table.
+		n, err := countRecords(newPath, format)
+		if err != nil {
+			return 0, 0, err
+		}
+		return 0, n, os.Rename(newPath, path)
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return 0, 0, err
@@ -358,42 +383,46 @@ func mergeTable(path, oldPath, newPath, format string, v *plan.View, remove map[
 			return 0, err
 		}
 		defer in.Close()
-		r := bufio.NewReaderSize(in, 1<<20)
 		var n int64
-		first := true
-		for {
-			rec, err := readRecord(r, format)
-			if len(rec) > 0 {
-				if first && header {
+		first := header
+		err = eachRecords(in, format, func(block []byte, recs [][2]int) error {
+			runStart, runEnd := -1, -1
+			flush := func() {
+				if runStart >= 0 {
+					w.Write(block[runStart:runEnd])
+					runStart = -1
+				}
+			}
+			for _, r := range recs {
+				rec := block[r[0]:r[1]]
+				if first {
 					first = false
 					if !wroteHeader {
 						w.Write(rec)
 						wroteHeader = true
 					}
-				} else {
-					first = false
-					keep := true
-					if filter {
-						typ, id, ok := recordKey(rec, format)
-						if !ok {
-							return n, fmt.Errorf("%s: a row without its %s value: the state is damaged; rebuild it from the exports", src, KeyColumn)
-						}
-						_, drop := remove[KeyOf(typ, id)]
-						keep = !drop
+					continue
+				}
+				if filter && len(remove) > 0 {
+					typ, id, ok := recordKey(rec, format)
+					if !ok {
+						return fmt.Errorf("%s: a row without its %s value: the state is damaged; rebuild it from the exports", src, KeyColumn)
 					}
-					if keep {
-						w.Write(rec)
-						n++
+					if _, drop := remove[keyOf(typ, id)]; drop {
+						flush()
+						continue
 					}
 				}
+				if runStart < 0 {
+					runStart = r[0]
+				}
+				runEnd = r[1]
+				n++
 			}
-			if err == io.EOF {
-				return n, nil
-			}
-			if err != nil {
-				return n, err
-			}
-		}
+			flush()
+			return nil
+		})
+		return n, err
 	}
 	if kept, err = copyRows(oldPath, true); err != nil {
 		f.Close()
@@ -424,6 +453,75 @@ func mergeTable(path, oldPath, newPath, format string, v *plan.View, remove map[
 	return
 }
 
+// countRecords counts the rows of a table file (a CSV header excluded).
+func countRecords(path, format string) (int64, error) {
+	in, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	var n int64
+	err = eachRecords(in, format, func(_ []byte, recs [][2]int) error {
+		n += int64(len(recs))
+		return nil
+	})
+	if format == "csv" && n > 0 {
+		n--
+	}
+	return n, err
+}
+
+// eachRecords reads r in large blocks and calls fn with each block and the
+// spans of the whole records in it: lines (NDJSON) or CSV records, whose
+// quoted fields may hold newlines. A record is never split across calls.
+func eachRecords(r io.Reader, format string, fn func(block []byte, recs [][2]int) error) error {
+	buf := make([]byte, 0, 8<<20)
+	var recs [][2]int
+	eof := false
+	for !eof {
+		if len(buf) == cap(buf) {
+			nb := make([]byte, len(buf), 2*cap(buf))
+			copy(nb, buf)
+			buf = nb
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			eof = true
+		} else if err != nil {
+			return err
+		}
+		recs = recs[:0]
+		start, quotes := 0, 0
+		for i := 0; i < len(buf); {
+			j := bytes.IndexByte(buf[i:], '\n')
+			if j < 0 {
+				break
+			}
+			if format == "csv" {
+				quotes += bytes.Count(buf[i:i+j], []byte{'"'})
+			}
+			i += j + 1
+			if quotes%2 == 0 {
+				recs = append(recs, [2]int{start, i})
+				start, quotes = i, 0
+			}
+		}
+		if eof && start < len(buf) {
+			recs = append(recs, [2]int{start, len(buf)})
+			start = len(buf)
+		}
+		if len(recs) > 0 {
+			if err := fn(buf, recs); err != nil {
+				return err
+			}
+		}
+		rest := copy(buf, buf[start:])
+		buf = buf[:rest]
+	}
+	return nil
+}
+
 func csvField(s string) string {
 	if strings.ContainsAny(s, ",\"\r\n") {
 		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
@@ -431,47 +529,31 @@ func csvField(s string) string {
 	return s
 }
 
-// readRecord reads one row: a line (NDJSON) or a CSV record, whose quoted
-// fields may hold newlines.
-func readRecord(r *bufio.Reader, format string) ([]byte, error) {
-	if format != "csv" {
-		return r.ReadBytes('\n')
-	}
-	var rec []byte
-	quotes := 0
-	for {
-		part, err := r.ReadBytes('\n')
-		rec = append(rec, part...)
-		quotes += bytes.Count(part, []byte{'"'})
-		if err != nil || quotes%2 == 0 {
-			return rec, err
-		}
-	}
-}
+var ndjsonKeyMarker = []byte(`"` + KeyColumn + `":"`)
 
 // recordKey reads the key a row ends with.
-func recordKey(rec []byte, format string) (typ, id string, ok bool) {
+func recordKey(rec []byte, format string) (typ, id []byte, ok bool) {
 	rec = bytes.TrimRight(rec, "\r\n")
 	var key []byte
 	if format == "csv" {
 		i := bytes.LastIndexByte(rec, ',')
 		if i < 0 {
-			return "", "", false
+			return nil, nil, false
 		}
 		key = bytes.Trim(rec[i+1:], `"`)
 	} else {
-		marker := []byte(`"` + KeyColumn + `":"`)
+		marker := ndjsonKeyMarker
 		i := bytes.LastIndex(rec, marker)
 		if i < 0 {
-			return "", "", false
+			return nil, nil, false
 		}
 		key = rec[i+len(marker):]
 		j := bytes.IndexByte(key, '"')
 		if j < 0 {
-			return "", "", false
+			return nil, nil, false
 		}
 		key = key[:j]
 	}
-	t, i, found := strings.Cut(string(key), "/")
-	return t, i, found && t != "" && i != ""
+	t, i, found := bytes.Cut(key, []byte{'/'})
+	return t, i, found && len(t) > 0 && len(i) > 0
 }

@@ -6,8 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"io"
+	"math/bits"
 	"os"
 	"slices"
 	"strings"
@@ -21,20 +21,28 @@ import (
 // index holds 16 bytes per key whatever the length of the ids.
 type Key [2]uint64
 
-// KeyOf returns the key of a resource type and id.
-func KeyOf(typ, id string) Key {
-	h := fnv.New128a()
-	h.Write([]byte(typ))
-	h.Write([]byte{'/'})
-	h.Write([]byte(id))
-	var s [16]byte
-	b := h.Sum(s[:0])
-	var k Key
-	for i := 0; i < 8; i++ {
-		k[0] = k[0]<<8 | uint64(b[i])
-		k[1] = k[1]<<8 | uint64(b[8+i])
+// KeyOf returns the key of a resource type and id: FNV-1a 128 of
+// "Type/id", computed without allocating (hot in both passes and in table
+// rewrites; a test checks it against hash/fnv).
+func KeyOf(typ, id string) Key { return keyOf(typ, id) }
+
+func keyOf[T string | []byte](typ, id T) Key {
+	hi, lo := uint64(0x6c62272e07bb0142), uint64(0x62b821756295c58d)
+	step := func(c byte) {
+		lo ^= uint64(c)
+		// (hi, lo) *= 2^88 + 0x13B, modulo 2^128.
+		h, l := bits.Mul64(lo, 0x13B)
+		h += hi*0x13B + lo<<24
+		hi, lo = h, l
 	}
-	return k
+	for i := 0; i < len(typ); i++ {
+		step(typ[i])
+	}
+	step('/')
+	for i := 0; i < len(id); i++ {
+		step(id[i])
+	}
+	return Key{hi, lo}
 }
 
 // Index is the first pass's result: per key, the newest version or
@@ -72,6 +80,19 @@ func (x *Index) add(k Key, f fact) {
 		return
 	}
 	x.m[k] = f
+}
+
+// presize makes room for about n versions (a hint: exports with many
+// versions of one id need fewer keys).
+func (x *Index) presize(n int64) {
+	if n <= int64(len(x.m)) || n > 1<<31 {
+		return
+	}
+	m := make(map[Key]fact, n+n/16)
+	for k, f := range x.m {
+		m[k] = f
+	}
+	x.m = m
 }
 
 // present reports whether a key's latest version is current.
@@ -126,6 +147,13 @@ func (x *Index) scanOutputs(ctx context.Context, inputs []string, export []int32
 	if len(ins) != len(inputs) {
 		return fmt.Errorf("the exports' files name %d distinct inputs, not %d: an export lists a file twice or two exports share one", len(ins), len(inputs))
 	}
+	var total int64
+	for _, p := range inputs {
+		if st, err := os.Stat(p); err == nil {
+			total += st.Size()
+		}
+	}
+	sized := false
 	rd := ndjson.NewReader(ins, 4<<20, maxLine)
 	defer rd.Close()
 	sc := ndjson.NewScanner()
@@ -220,6 +248,13 @@ func (x *Index) scanOutputs(ctx context.Context, inputs []string, export []int32
 			x.Versions++
 			x.add(k, f)
 			sc.Reset()
+		}
+		if !sized && x.Versions > 0 {
+			// Size the map once from the first chunk's mean line length:
+			// growing it by doubling would hold the old and the new table
+			// at once and leave twice the memory behind.
+			sized = true
+			x.presize(total / max(1, (c.Offset+int64(len(c.Data)))/x.Versions))
 		}
 		rd.Release(c)
 	}
