@@ -66,6 +66,7 @@ type buildFlags struct {
 	distribution, index, credential, docColumn string
 	selectInto, queryOnly                      bool
 	schemaSet                                  bool // --schema given explicitly
+	exports                                    string
 }
 
 // targetFlags says which flags each target accepts, so that a flag given to
@@ -116,6 +117,7 @@ func runBuild(env *Env, args []string) int {
 func (f *buildFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.target, "target", "", "serverless, dedicated, sqlserver or duckdb (required)")
 	fs.StringVar(&f.source, "source", "", "where the NDJSON lines are: lake path pattern with {resource}, or (sqlserver) a table name")
+	fs.StringVar(&f.exports, "exports", "", "duckdb: a glob of Bulk Data export folders; views read the current state over them (latest version, deletions; docs/versions.md), --source then names the files inside each folder")
 	fs.StringVar(&f.schema, "schema", "dbo", "schema of the created views and tables")
 	fs.StringVar(&f.dataSource, "data-source", "", "serverless: EXTERNAL DATA SOURCE holding the credential (--source is then relative to it)")
 	fs.StringVar(&f.materialize, "materialize", "", "serverless: \"parquet\" adds CETAS statements writing each view as Parquet")
@@ -256,6 +258,9 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 	if f.repeatDepth < 1 || f.repeatDepth > 12 {
 		return nil, fmt.Sprintf("--repeat-depth must be between 1 and 12, not %d", f.repeatDepth)
 	}
+	if f.exports != "" && f.target != "duckdb" {
+		return nil, fmt.Sprintf("--exports is built for --target duckdb only so far; for %s, run the views over the exports with fhirql run --export (docs/versions.md)", f.target)
+	}
 	switch f.target {
 	case "serverless", "dedicated":
 		if f.source == "" {
@@ -315,7 +320,7 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 		if f.schemaSet {
 			schema = f.schema
 		}
-		return duckdb.New(duckdb.Options{Source: f.source, Schema: schema, Tables: f.selectInto, RepeatDepth: f.repeatDepth}), ""
+		return duckdb.New(duckdb.Options{Source: f.source, Schema: schema, Tables: f.selectInto, RepeatDepth: f.repeatDepth, Exports: f.exports}), ""
 	default:
 		table := sql.ObjectName{"dbo", "fhir_raw"}
 		if f.source != "" {
