@@ -44,15 +44,11 @@ func (t *Target) instant(x string) string {
 // Current creates the current-state view of one resource type.
 func (t *Target) Current(resource string) sql.Stmt {
 	q := func(s string) string { return t.QuoteString(s, false) }
-	lines := sql.PrintQuery(t, &sql.Select{
-		Items: []sql.Item{{X: &sql.Col{Table: "s", Name: "filename"}, Alias: "filename"}, {X: &sql.Col{Table: "s", Name: "line"}, Alias: "line"}},
-		From:  []*sql.From{{Src: t.Lines(resource, true, false), Alias: "s"}},
-	})
-	deletedLines := sql.PrintQuery(t, &sql.Select{
-		Items: []sql.Item{{X: &sql.Col{Table: "s", Name: "filename"}, Alias: "filename"}, {X: &sql.Col{Table: "s", Name: "line"}, Alias: "line"}},
-		From:  []*sql.From{{Src: t.linesOf(t.opts.Exports+"/**/*.ndjson", true), Alias: "s"}},
-		Where: []sql.Expr{&sql.Like{X: &sql.Func{Name: "replace", Args: []sql.Expr{&sql.Col{Table: "s", Name: "filename"}, &sql.Str{V: `\`}, &sql.Str{V: "/"}}}, Pattern: &sql.Str{V: "%/deleted/%"}}},
-	})
+	// Every file of the export folders is listed (manifest.json at least
+	// matches, so a folder without this type's files is no error) and
+	// the file name picks this type's (DuckDB prunes the others unread).
+	lines := t.exportLines("/*", "%/"+globToLike(strings.ReplaceAll(t.opts.Source, "{resource}", resource)))
+	deletedLines := t.exportLines("/**", "%/deleted/%.ndjson%")
 	valid := sql.PrintExpr(t, strictJSON(&sql.Col{Table: "l", Name: "line"}))
 	sqlText := fmt.Sprintf(`CREATE OR REPLACE VIEW %[1]s AS
 WITH m AS (
@@ -120,4 +116,21 @@ WHERE r.rn = 1 AND (d.id IS NULL OR CASE
 		t.instant("json_extract_string(entry, '$.response.lastModified')"),
 	)
 	return &sql.Verbatim{SQL: sqlText, Object: t.CurrentName(resource)}
+}
+
+// exportLines selects filename and line of the files matching
+// Exports+glob whose name is LIKE like.
+func (t *Target) exportLines(glob, like string) string {
+	return sql.PrintQuery(t, &sql.Select{
+		Items: []sql.Item{{X: &sql.Col{Table: "s", Name: "filename"}, Alias: "filename"}, {X: &sql.Col{Table: "s", Name: "line"}, Alias: "line"}},
+		From:  []*sql.From{{Src: t.linesOf(t.opts.Exports+glob, true), Alias: "s"}},
+		Where: []sql.Expr{&sql.Like{X: &sql.Func{Name: "replace", Args: []sql.Expr{&sql.Col{Table: "s", Name: "filename"}, &sql.Str{V: `\`}, &sql.Str{V: "/"}}}, Pattern: &sql.Str{V: like}}},
+	})
+}
+
+// globToLike turns a file-name glob into a LIKE pattern (a LIKE '_'
+// matches any character: a looser match, which the resourceType filter
+// makes harmless).
+func globToLike(g string) string {
+	return strings.NewReplacer("*", "%", "?", "_").Replace(g)
 }
