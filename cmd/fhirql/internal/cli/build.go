@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/fhirql/fhirql/compiler/expect"
 	"github.com/fhirql/fhirql/compiler/plan"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -67,6 +68,7 @@ type buildFlags struct {
 	selectInto, queryOnly                      bool
 	schemaSet                                  bool // --schema given explicitly
 	exports                                    string
+	incremental                                bool
 }
 
 // targetFlags says which flags each target accepts, so that a flag given to
@@ -75,7 +77,7 @@ var targetFlags = map[string]map[string]bool{
 	"serverless": {"data-source": true, "materialize": true, "parquet-location": true, "repeat-depth": true, "auth": true},
 	"dedicated":  {"repeat-depth": true, "distribution": true, "index": true, "credential": true, "select-into": true},
 	"sqlserver":  {"doc-column": true, "select-into": true},
-	"duckdb":     {"repeat-depth": true, "select-into": true},
+	"duckdb":     {"repeat-depth": true, "select-into": true, "exports": true, "incremental": true},
 }
 
 func runBuild(env *Env, args []string) int {
@@ -101,6 +103,22 @@ func runBuild(env *Env, args []string) int {
 		}
 		return ExitOK
 	}
+	if f.incremental {
+		script := sql.Print(target, target.(*duckdb.Target).IncrementalScript(compiled))
+		if f.out == "" {
+			fmt.Fprint(env.Stdout, script)
+			return ExitOK
+		}
+		err := os.MkdirAll(f.out, 0o755)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(f.out, "incremental.sql"), []byte(script), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "fhirql build: %v\n", err)
+			return ExitErrors
+		}
+		return ExitOK
+	}
 	if f.out == "" {
 		fmt.Fprint(env.Stdout, sql.DeployScript(target, compiled))
 		return ExitOK
@@ -118,6 +136,7 @@ func (f *buildFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.target, "target", "", "serverless, dedicated, sqlserver or duckdb (required)")
 	fs.StringVar(&f.source, "source", "", "where the NDJSON lines are: lake path pattern with {resource}, or (sqlserver) a table name")
 	fs.StringVar(&f.exports, "exports", "", "duckdb: a glob of Bulk Data export folders; views read the current state over them (latest version, deletions; docs/versions.md), --source then names the files inside each folder")
+	fs.BoolVar(&f.incremental, "incremental", false, "duckdb, with --exports FOLDER: a load script applying that one export to tables of the current state (rows end with _resource_key); re-runnable")
 	fs.StringVar(&f.schema, "schema", "dbo", "schema of the created views and tables")
 	fs.StringVar(&f.dataSource, "data-source", "", "serverless: EXTERNAL DATA SOURCE holding the credential (--source is then relative to it)")
 	fs.StringVar(&f.materialize, "materialize", "", "serverless: \"parquet\" adds CETAS statements writing each view as Parquet")
@@ -176,6 +195,9 @@ func (f *buildFlags) compile(env *Env, fs *flag.FlagSet, cmd string, paths []str
 			byName[v.Name] = v
 		}
 		for _, v := range views {
+			if f.incremental {
+				v = plan.WithKey(v) // the load script deletes rows by key
+			}
 			c, dl := sql.Emit(v, target)
 			diags = append(diags, dl...)
 			if c == nil {
@@ -258,8 +280,8 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 	if f.repeatDepth < 1 || f.repeatDepth > 12 {
 		return nil, fmt.Sprintf("--repeat-depth must be between 1 and 12, not %d", f.repeatDepth)
 	}
-	if f.exports != "" && f.target != "duckdb" {
-		return nil, fmt.Sprintf("--exports is built for --target duckdb only so far; for %s, run the views over the exports with fhirql run --export (docs/versions.md)", f.target)
+	if f.incremental && f.exports == "" {
+		return nil, "--incremental applies one export: name its folder with --exports FOLDER"
 	}
 	switch f.target {
 	case "serverless", "dedicated":
