@@ -3,6 +3,7 @@
 package duckdbengine
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 	"github.com/fhirql/fhirql/compiler/plan"
 	"github.com/fhirql/fhirql/compiler/sql"
 	"github.com/fhirql/fhirql/compiler/sql/duckdb"
+	"github.com/fhirql/fhirql/runtime"
+	"github.com/fhirql/fhirql/runtime/state"
 	"github.com/fhirql/fhirql/runtime/state/statetest"
 )
 
@@ -150,5 +153,59 @@ func TestIncrementalLoadScript(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStateTablesReadByDuckDB checks that the runtime's incremental state
+// stays readable by DuckDB after every step: its CSV tables under
+// DIR/current, read with read_csv, equal the server's current state.
+func TestStateTablesReadByDuckDB(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "sim.fview")
+	if err := os.WriteFile(p, []byte(statetest.Views), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := compiler.Load([]string{p}, r4.Catalog())
+	if res.Diags.HasErrors() {
+		t.Fatal(res.Diags.Err())
+	}
+	views := res.Views()
+	s := statetest.NewSim(300, t.TempDir())
+	stateDir := filepath.Join(t.TempDir(), "state")
+	e, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	db := e.(*Engine).db
+	for step := 0; step < 8; step++ {
+		s.Step(t)
+		ex, err := state.LoadExport(s.Exports[step])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := state.Apply(context.Background(), views, stateDir, ex, "csv", runtime.Options{Workers: 1}); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, v := range views {
+			path := filepath.Join(stateDir, "current", v.Name+".csv")
+			rows, err := db.Query(fmt.Sprintf(`SELECT val, %s FROM read_csv('%s', header = true)`, plan.KeyColumn, path))
+			if err != nil {
+				t.Fatalf("step %d: DuckDB cannot read %s: %v", step, path, err)
+			}
+			for rows.Next() {
+				var val, key string
+				if err := rows.Scan(&val, &key); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, key+"|"+val)
+			}
+			rows.Close()
+		}
+		sort.Strings(got)
+		if want := s.Expected(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("step %d:\ngot  %v\nwant %v", step, got, want)
+		}
 	}
 }
