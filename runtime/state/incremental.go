@@ -555,5 +555,7 @@ func recordKey(rec []byte, format string) (typ, id []byte, ok bool) {
 		key = key[:j]
 	}
 	t, i, found := bytes.Cut(key, []byte{'/'})
-	return t, i, found && len(t) > 0 && len(i) > 0
+	// A resource without an id has the key "Type/": its rows are never
+	// removed (it can be neither updated nor deleted).
+	return t, i, found && len(t) > 0
 }

@@ -49,10 +49,16 @@ func runCurrent(t *testing.T, views []*plan.View, paths []string) []string {
 	_, _, err := Run(context.Background(), views, exports, runtime.Options{Workers: 2, ChunkBytes: 512,
 		Rows: func(view int, src write.Source, row []*value.Value) error {
 			typ := views[view].Resource
-			if key := typ + "/" + row[0].Str; row[2].Str != key {
-				return fmt.Errorf("key column %q, want %q", row[2].Str, key)
+			str := func(v *value.Value) string {
+				if v == nil {
+					return ""
+				}
+				return v.Str
 			}
-			out = append(out, fmt.Sprintf("%s/%s|%s", typ, row[0].Str, row[1].Str))
+			if key := typ + "/" + str(row[0]); str(row[2]) != key {
+				return fmt.Errorf("key column %q, want %q", str(row[2]), key)
+			}
+			out = append(out, fmt.Sprintf("%s/%s|%s", typ, str(row[0]), str(row[1])))
 			return nil
 		}})
 	if err != nil {
@@ -221,5 +227,39 @@ func writeFile(t testing.TB, p, content string) {
 	}
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestResourceWithoutID checks the rule for a resource without an id: it
+// is present as it is, in a full run and in a state, where a later apply
+// keeps its row (it can be neither updated nor deleted).
+func TestResourceWithoutID(t *testing.T) {
+	views := loadSimViews(t)
+	dir := t.TempDir()
+	manifest := `{"transactionTime":"2026-01-0%dT00:00:00Z","output":[{"type":"Patient","url":"Patient.ndjson"}],"deleted":[]}`
+	writeFile(t, filepath.Join(dir, "e1", "manifest.json"), fmt.Sprintf(manifest, 1))
+	writeFile(t, filepath.Join(dir, "e1", "Patient.ndjson"), `{"resourceType":"Patient","name":[{"family":"anon"}]}`+"\n"+`{"resourceType":"Patient","id":"a","name":[{"family":"v1"}]}`+"\n")
+	writeFile(t, filepath.Join(dir, "e2", "manifest.json"), fmt.Sprintf(manifest, 2))
+	writeFile(t, filepath.Join(dir, "e2", "Patient.ndjson"), `{"resourceType":"Patient","id":"a","name":[{"family":"v2"}]}`+"\n")
+	got := runCurrent(t, views, []string{filepath.Join(dir, "e2"), filepath.Join(dir, "e1")})
+	if want := "Patient/a|v2\nPatient/|anon"; strings.Join(got, "\n") != want {
+		t.Fatalf("full run: %q, want %q", got, want)
+	}
+	stateDir := filepath.Join(dir, "state")
+	for _, e := range []string{"e1", "e2"} {
+		ex, err := LoadExport(filepath.Join(dir, e))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Apply(context.Background(), views, stateDir, ex, "csv", runtime.Options{Workers: 1}); err != nil {
+			t.Fatalf("apply %s: %v", e, err)
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(stateDir, "current", "sim_patient.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "key,val,_resource_key\r\n,anon,Patient/\r\na,v2,Patient/a\r\n"; string(data) != want {
+		t.Fatalf("state table %q, want %q", data, want)
 	}
 }
