@@ -202,7 +202,7 @@ func Load(paths []string, cat *catalog.Catalog) *Result {
 	return res
 }
 
-// siblingConsts returns the constants of the .fview files in dir that were not
+// siblingConsts returns the constants and column groups of the .fview files in dir that were not
 // named on the command line: all files of a directory form one namespace, so
 // `fhirql run views/encounters.fview` sees the constants that
 // views/constants.fview declares. Siblings that do not parse contribute
@@ -227,10 +227,10 @@ func siblingConsts(dir string, given []string) []*ast.File {
 			continue
 		}
 		f, dl := parse.ParseFile(source.NewFile(p, text))
-		if dl.HasErrors() || f == nil || len(f.Consts) == 0 {
+		if dl.HasErrors() || f == nil || len(f.Consts)+len(f.Groups) == 0 {
 			continue
 		}
-		out = append(out, &ast.File{Source: f.Source, Consts: f.Consts})
+		out = append(out, &ast.File{Source: f.Source, Consts: f.Consts, Groups: f.Groups})
 	}
 	return out
 }

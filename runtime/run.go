@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	goruntime "runtime"
 	"runtime/debug"
 	"strings"
@@ -33,6 +32,7 @@ import (
 	"github.com/fhirql/fhirql/runtime/project"
 	"github.com/fhirql/fhirql/runtime/value"
 	"github.com/fhirql/fhirql/runtime/write"
+	"github.com/fhirql/fhirql/storage"
 )
 
 // Options configure a run. The zero value of every field but Inputs is a
@@ -70,6 +70,10 @@ type Options struct {
 	// row came from, and the row, whose values are the callback's to keep.
 	// It is called from one goroutine, in input order (fhirql test).
 	Rows func(view int, src write.Source, row []*value.Value) error
+	// Storage opens inputs and the output directory written as Azure
+	// locations (storage/azure.Opener); nil refuses them. Local paths
+	// never need it.
+	Storage storage.Opener
 	// Keep, when set, is asked about every line before it is read: the
 	// input's index (in the order of ndjson.Expand over Inputs) and the
 	// line's offset (ndjson.Chunk.Offset). Lines it refuses are skipped
@@ -228,7 +232,7 @@ func Run(ctx context.Context, views []*plan.View, opts Options) (*Summary, error
 	for _, v := range views {
 		sum.Views = append(sum.Views, ViewSummary{Name: v.Name})
 	}
-	r, err := newRun(views, opts)
+	r, err := newRun(ctx, views, opts)
 	if err != nil {
 		return sum, err
 	}
@@ -250,7 +254,8 @@ type run struct {
 	views    []*plan.View
 	progs    []*eval.Program
 	writers  []write.Writer
-	files    []*write.Atomic
+	files    []storage.Writer
+	bufs     []*bufio.Writer // Parquet's buffers in front of files
 	stdout   *bufio.Writer
 	byType   map[string][]int // resourceType -> views
 	proj     ndjson.Projection
@@ -260,7 +265,7 @@ type run struct {
 	rowsDone atomic.Int64
 }
 
-func newRun(views []*plan.View, opts Options) (*run, error) {
+func newRun(ctx context.Context, views []*plan.View, opts Options) (*run, error) {
 	if len(views) == 0 {
 		return nil, errors.New("no view to run")
 	}
@@ -294,7 +299,7 @@ func newRun(views []*plan.View, opts Options) (*run, error) {
 		viewNames[i] = v.Name
 	}
 	files := outname.Files(viewNames, write.Ext(opts.Format))
-	inputs, err := ndjson.Expand(opts.Inputs, opts.Stdin)
+	inputs, err := expandInputs(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -328,28 +333,28 @@ func newRun(views []*plan.View, opts Options) (*run, error) {
 		return r, nil
 	}
 	if opts.OutDir != "" {
-		if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
-			return nil, fmt.Errorf("cannot create the output directory: %v", err)
+		store, dir, err := outputStore(ctx, opts)
+		if err != nil {
+			return nil, err
 		}
 		for i, v := range views {
-			path := filepath.Join(opts.OutDir, files[i])
+			name := files[i]
 			if opts.Format == "cdm" {
-				path = write.OutPath(opts.OutDir, v, opts.Format)
+				name = write.CDMPartition(v) // data/Local<view>/partition-data.csv
 			}
-			err := write.PrepareOutPath(path)
-			var f *write.Atomic
-			if err == nil {
-				f, err = write.CreateAtomic(path)
-			}
+			f, err := store.Create(ctx, storage.Join(dir, dir.Path, name))
 			if err != nil {
 				r.abort()
 				return nil, err
 			}
 			r.files = append(r.files, f)
-			var out io.Writer = f // Parquet writes small pieces
-			if opts.Format != "parquet" {
-				out = f.Raw() // CSV and NDJSON write whole batches
+			var out io.Writer = f // CSV and NDJSON write whole batches
+			var buf *bufio.Writer
+			if opts.Format == "parquet" {
+				buf = bufio.NewWriterSize(f, 1<<20) // Parquet writes small pieces
+				out = buf
 			}
+			r.bufs = append(r.bufs, buf)
 			w, err := write.New(opts.Format, v, out)
 			if err != nil {
 				r.abort()
@@ -398,6 +403,11 @@ func (r *run) commit(sum *Summary) error {
 		}
 	}
 	for i, f := range r.files {
+		if b := r.bufs[i]; b != nil {
+			if err := b.Flush(); err != nil {
+				return fmt.Errorf("cannot write %s: %v", f.Name(), err)
+			}
+		}
 		if err := f.Commit(); err != nil {
 			return err
 		}

@@ -53,13 +53,22 @@ type Checked struct {
 	views   map[*ast.View]*View
 	cinfo   map[*ast.Const]types.Info
 	empty   map[ast.Expr]bool
+
+	groups     map[string]*groupDef
+	groupNames []string
+	expanded   map[*ast.Column][]*ast.Column
 }
 
 // View is one checked view.
 type View struct {
 	// AST is the view as parsed, for spans and the properties the checker
-	// does not interpret.
+	// does not interpret, with every column that uses a group replaced by
+	// the columns it expands to (a view that uses no group is the parsed
+	// view itself).
 	AST *ast.View
+	// Written is the view as parsed, group uses and all: the node the
+	// file's Views hold.
+	Written *ast.View
 	// File is the file the view came from: its constants are in scope, and
 	// diagnostics and plans point into its text.
 	File *ast.File
@@ -210,6 +219,9 @@ func Check(files []*ast.File, cat *catalog.Catalog) (*Checked, diag.List) {
 			views:   map[*ast.View]*View{},
 			cinfo:   map[*ast.Const]types.Info{},
 			empty:   map[ast.Expr]bool{},
+
+			groups:   map[string]*groupDef{},
+			expanded: map[*ast.Column][]*ast.Column{},
 		},
 		fileConsts: map[string]constDef{},
 	}
@@ -299,6 +311,7 @@ func (ch *checker) checkNamespace() {
 			ch.constNames = append(ch.constNames, k.Name)
 		}
 	}
+	ch.checkGroups()
 	type viewDef struct {
 		v    *ast.View
 		file *source.File

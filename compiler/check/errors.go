@@ -87,6 +87,18 @@ const (
 	// is not among the views checked together (a warning: it may be
 	// checked alone, as an exported ViewDefinition is).
 	CodeExpectName diag.Code = "FQL2030"
+	// CodeUnknownGroup: a column uses a group the namespace does not declare.
+	CodeUnknownGroup diag.Code = "FQL2031"
+	// CodeGroupType: a group is declared of a type the catalog lacks, or a
+	// column uses a group on a path whose type is not the group's.
+	CodeGroupType diag.Code = "FQL2032"
+	// CodeGroupCycle: a group uses itself, directly or through other groups.
+	CodeGroupCycle diag.Code = "FQL2033"
+	// CodeDuplicateGroup: two groups of one namespace share a name.
+	CodeDuplicateGroup diag.Code = "FQL2034"
+	// CodeGroupUseType: a column that uses a group also declares a type or
+	// tags, which belong on the group's members.
+	CodeGroupUseType diag.Code = "FQL2035"
 )
 
 // reporter builds diagnostics for one file; its methods are the checker's
@@ -412,4 +424,32 @@ func (r *reporter) unaryOperand(sp source.Span, op string, x types.Info) {
 
 func (r *reporter) indexType(sp source.Span, got types.Info) {
 	r.errorf(CodeOperandType, sp, "an index must be an Integer, not %s", got)
+}
+
+func (r *reporter) unknownGroup(sp source.Span, name string, groups []string) {
+	d := r.errorf(CodeUnknownGroup, sp, "unknown group %q; declare it with `group %s of TYPE { ... }` in a file of this directory", name, name)
+	suggest(d, sp, name, groups, "groups")
+}
+
+func (r *reporter) unknownGroupType(sp source.Span, group, typ string, typeNames []string) {
+	d := r.errorf(CodeGroupType, sp, "group %q is of unknown type %q; name a FHIR R4 data type (HumanName, CodeableConcept) or a backbone element (Patient.contact)", group, typ)
+	suggest(d, sp, typ, typeNames, "types")
+}
+
+func (r *reporter) groupTypeMismatch(sp source.Span, col, group string, want, got types.Type, defFile *source.File, defSp source.Span) {
+	d := r.errorf(CodeGroupType, sp, "column %q uses group %q of %s, but its path is of type %s; use a group of %s or change the path", col, group, want, got, got)
+	d.Notes = append(d.Notes, diag.Note{File: defFile, Span: defSp, Message: fmt.Sprintf("group %q is declared here", group)})
+}
+
+func (r *reporter) groupCycle(sp source.Span, path []string) {
+	r.errorf(CodeGroupCycle, sp, "group %q uses itself (%s); a group's members cannot expand forever, remove one use", path[0], strings.Join(path, " → "))
+}
+
+func (r *reporter) duplicateGroup(sp source.Span, name string, firstFile *source.File, firstSp source.Span) {
+	d := r.errorf(CodeDuplicateGroup, sp, "group %q is defined twice in this directory; rename or remove one", name)
+	d.Notes = append(d.Notes, diag.Note{File: firstFile, Span: firstSp, Message: fmt.Sprintf("%q is first defined here", name)})
+}
+
+func (r *reporter) groupUseType(sp source.Span, col, group string) {
+	r.errorf(CodeGroupUseType, sp, "column %q uses group %q and so becomes several columns; declare types and tags on the group's members instead", col, group)
 }

@@ -31,7 +31,7 @@ type scope struct {
 
 func (ch *checker) checkView(f *ast.File, v *ast.View) {
 	r := ch.reporter(f)
-	cv := &View{AST: v, File: f}
+	cv := &View{AST: v, Written: v, File: f}
 	ch.c.Views = append(ch.c.Views, cv)
 	ch.c.views[v] = cv
 	vc := &viewCtx{r: r, file: f, view: v, consts: map[string]*ast.Const{}}
@@ -99,6 +99,10 @@ func (ch *checker) checkView(f *ast.File, v *ast.View) {
 		peers[i][0].Index = peers[i][1].Index
 	}
 	cv.Columns = cols
+	if e := ch.expandedView(v); e != v {
+		cv.AST = e
+		ch.c.views[e] = cv
+	}
 
 	// Output names must be unique: they become SQL column names, which
 	// SQL Server and Synapse compare without case.
@@ -150,9 +154,15 @@ func (ch *checker) checkSelect(s *ast.Select, sc *scope, peers *[][2]*Column) []
 
 	var cols []*Column
 	for _, col := range s.Columns {
-		if col != nil {
-			cols = append(cols, ch.checkColumn(col, inner))
+		if col == nil {
+			continue
 		}
+		c := ch.checkColumn(col, inner)
+		if col.Use != "" {
+			cols = append(cols, ch.checkUse(col, c, inner)...)
+			continue
+		}
+		cols = append(cols, c)
 	}
 	for _, n := range s.Selects {
 		cols = append(cols, ch.checkSelect(n, inner, peers)...)

@@ -451,7 +451,7 @@ func viewName(v *check.View) string {
 	}
 	if len(v.File.Views) > 1 {
 		for i, fv := range v.File.Views {
-			if fv == v.AST {
+			if fv == v.Written {
 				return fmt.Sprintf("%s_%d", base, i+1)
 			}
 		}

@@ -15,12 +15,48 @@ type Node interface {
 	Span() source.Span
 }
 
-// File is one parsed input file: constants shared by the directory namespace
-// and the views defined in it.
+// File is one parsed input file: constants and column groups shared by the
+// directory namespace, and the views defined in it.
 type File struct {
 	Source *source.File
 	Consts []*Const // file-level constants (.fview `const`); visible to every view of the directory
+	Groups []*Group // file-level column groups (.fview `group`); visible to every view of the directory
 	Views  []*View
+}
+
+// Group is a reusable, typed set of columns (`group NAME of TYPE { ... }`):
+// columns written once for a FHIR type and used wherever an element of that
+// type appears (`name = name.first() use HumanName`). ViewDefinition has no
+// such thing, so a group only exists in .fview text: the checker expands
+// every use into ordinary columns (see ExpandedName) and the plan and the
+// exported JSON never see a group.
+type Group struct {
+	Sp       source.Span
+	Doc      string // `///` doc comment
+	Name     string
+	NameSpan source.Span
+	Type     string // the FHIR type the columns' paths start from: "HumanName", "Patient.contact"
+	TypeSpan source.Span
+	Columns  []*Column // paths relative to one value of Type; a column may use another group
+}
+
+// Span implements Node.
+func (g *Group) Span() source.Span { return g.Sp }
+
+// ExpandedName is the name of the column a group member becomes when a
+// column named prefix uses the group. The rule follows the prefix's style:
+// a prefix that starts with an upper-case letter (PascalCase, as FhirToCdm
+// configurations name columns) is joined to the member with its first letter
+// upper-cased (Name + family = NameFamily); any other prefix is joined with
+// an underscore (name + family = name_family).
+func ExpandedName(prefix, member string) string {
+	if prefix != "" && prefix[0] >= 'A' && prefix[0] <= 'Z' {
+		if member != "" && member[0] >= 'a' && member[0] <= 'z' {
+			member = string(member[0]-'a'+'A') + member[1:]
+		}
+		return prefix + member
+	}
+	return prefix + "_" + member
 }
 
 // Const is a named constant, referenced in FHIRPath as %name.
@@ -179,6 +215,11 @@ type Column struct {
 	Type          string // declared type (`: decimal` / "type"); empty = from the catalog
 	TypeSpan      source.Span
 	Tags          []*Tag
+	// Use names the group the column expands to (`name = path use Group`):
+	// one column per member of the group, named by ExpandedName, with the
+	// member's path read from this column's path. Empty for a plain column.
+	Use     string
+	UseSpan source.Span
 }
 
 // Span implements Node.

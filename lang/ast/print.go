@@ -71,8 +71,17 @@ func (p *printer) node(n Node, d int) {
 		for _, c := range n.Consts {
 			p.node(c, d+1)
 		}
+		for _, g := range n.Groups {
+			p.node(g, d+1)
+		}
 		for _, v := range n.Views {
 			p.node(v, d+1)
+		}
+	case *Group:
+		p.line(d, "Group "+q(n.Name)+" of "+q(n.Type), "", n.Sp, "name", n.NameSpan, "type", n.TypeSpan)
+		p.doc(n.Doc, d+1)
+		for _, c := range n.Columns {
+			p.node(c, d+1)
 		}
 	case *Const:
 		text := "Const " + q(n.Name)
@@ -126,6 +135,10 @@ func (p *printer) node(n Node, d int) {
 			text += " explicit-collection"
 		}
 		sps := []any{"", n.Sp, "name", n.NameSpan}
+		if n.Use != "" {
+			text += " use=" + q(n.Use)
+			sps = append(sps, "use", n.UseSpan)
+		}
 		if n.Type != "" {
 			text += " type=" + q(n.Type)
 			sps = append(sps, "type", n.TypeSpan)

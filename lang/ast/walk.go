@@ -2,7 +2,7 @@ package ast
 
 // Inspect walks the tree rooted at n in depth-first source order, calling f
 // for each node; when f returns false the node's children are skipped. It
-// visits File, Const, View, Attr, Where, Select, Column, Tag, Expect and
+// visits File, Const, Group, View, Attr, Where, Select, Column, Tag, Expect and
 // every Expr.
 func Inspect(n Node, f func(Node) bool) {
 	if n == nil || !f(n) {
@@ -13,8 +13,15 @@ func Inspect(n Node, f func(Node) bool) {
 		for _, c := range n.Consts {
 			Inspect(c, f)
 		}
+		for _, g := range n.Groups {
+			Inspect(g, f)
+		}
 		for _, v := range n.Views {
 			Inspect(v, f)
+		}
+	case *Group:
+		for _, c := range n.Columns {
+			Inspect(c, f)
 		}
 	case *Const:
 		if n.Value != nil {

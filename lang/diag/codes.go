@@ -7,6 +7,7 @@ package diag
 //	FQL1001-1099   lang/parse: .fview and FHIRPath syntax
 //	FQL1100        compiler: (info) a directory's JSON file that is no ViewDefinition, skipped
 //	FQL1101-1199   lang/viewdef: ViewDefinition JSON structure
+//	FQL1201-1299   lang/importer/fhirtocdm: the shape of a FhirToCdm configuration
 //	FQL2001-2099   compiler/check: names, types, cardinality, value sets
 //	FQL3001-3099   compiler/lower: lowering
 //	FQL3101-3199   compiler/sql: constructs a SQL target cannot express

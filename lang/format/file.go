@@ -36,8 +36,21 @@ func File(f *ast.File) []byte {
 	for _, c := range f.Consts {
 		p.constDecl(c, 0)
 	}
-	for i, v := range f.Views {
-		p.view(v, i > 0 || len(f.Consts) > 0)
+	// Groups and views in the order written (comments are placed by
+	// position, so a group written after a view stays after it); a tree
+	// without trusted source text prints its groups first.
+	gi, vi := 0, 0
+	for n := 0; gi < len(f.Groups) || vi < len(f.Views); n++ {
+		separate := n > 0 || len(f.Consts) > 0
+		groupNext := vi >= len(f.Views) ||
+			(gi < len(f.Groups) && (p.src == "" || f.Groups[gi] == nil || f.Views[vi] == nil || f.Groups[gi].Sp.Start < f.Views[vi].Sp.Start))
+		if groupNext {
+			p.group(f.Groups[gi], separate)
+			gi++
+		} else {
+			p.view(f.Views[vi], separate)
+			vi++
+		}
 	}
 	p.flush(len(p.src)+1, 0)
 	out := p.b.Bytes()
@@ -78,6 +91,11 @@ func (p *filePrinter) init(f *ast.File) {
 	}
 	for _, c := range f.Consts {
 		if c == nil || !at(int(c.Sp.Start), "const") {
+			return
+		}
+	}
+	for _, g := range f.Groups {
+		if g == nil || !at(int(g.Sp.Start), "group") {
 			return
 		}
 	}
@@ -128,6 +146,9 @@ func (p *filePrinter) init(f *ast.File) {
 		case *ast.View:
 			mark(n.Doc, int(n.Sp.Start))
 			inside(int(n.Sp.Start), int(n.ResourceSpan.End))
+		case *ast.Group:
+			mark(n.Doc, int(n.Sp.Start))
+			inside(int(n.Sp.Start), int(n.TypeSpan.End))
 		case *ast.Where:
 			mark(n.Doc, int(n.Sp.Start))
 			inside(int(n.Sp.Start), int(n.Sp.End))
@@ -354,6 +375,47 @@ func (p *filePrinter) constDecl(c *ast.Const, depth int) {
 		p.b.WriteString(Expr(c.Value))
 	}
 	p.endLine(int(c.Sp.End))
+}
+
+// group prints a column group: its header and its columns, aligned as in a
+// view body. Groups print after the file's constants and before its views.
+func (p *filePrinter) group(g *ast.Group, separate bool) {
+	if g == nil {
+		return
+	}
+	start, end := int(g.Sp.Start), int(g.Sp.End)
+	if separate {
+		if b := p.b.Bytes(); len(b) > 0 && !bytes.HasSuffix(b, []byte("\n\n")) {
+			p.b.WriteByte('\n')
+		}
+		p.blankOK = false
+	}
+	p.flush(start, 0)
+	p.blankBefore(start)
+	p.doc(g.Doc, 0)
+	p.b.WriteString("group ")
+	p.b.WriteString(stmtName(g.Name))
+	p.b.WriteString(" of ")
+	for i, part := range strings.Split(g.Type, ".") {
+		if i > 0 {
+			p.b.WriteByte('.')
+		}
+		p.b.WriteString(stmtName(part))
+	}
+	if len(g.Columns) == 0 && !p.commentBefore(end) {
+		p.b.WriteString(" {}")
+		p.endLine(end)
+		return
+	}
+	p.b.WriteString(" {")
+	p.endLine(int(g.TypeSpan.End))
+	p.blankOK = false
+	p.selectContents(&ast.Select{Columns: g.Columns}, 1)
+	if end > 0 {
+		p.flush(end-1, 1)
+	}
+	p.b.WriteString("}")
+	p.endLine(end)
 }
 
 func (p *filePrinter) view(v *ast.View, separate bool) {
@@ -605,6 +667,10 @@ func (p *filePrinter) column(c *ast.Column, depth, width int) {
 	p.b.WriteString(strings.Repeat(" ", width-utf8.RuneCountInString(name)))
 	p.b.WriteString(" = ")
 	var tail strings.Builder
+	if c.Use != "" {
+		tail.WriteString(" use ")
+		tail.WriteString(stmtName(c.Use))
+	}
 	if c.Type != "" {
 		tail.WriteString(" : ")
 		tail.WriteString(stmtName(c.Type))

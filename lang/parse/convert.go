@@ -117,6 +117,8 @@ func (c *converter) file(cst *file) *ast.File {
 			if k := c.constDecl(d.Const); k != nil {
 				out.Consts = append(out.Consts, k)
 			}
+		case d.Group != nil:
+			out.Groups = append(out.Groups, c.group(d.Group))
 		case d.View != nil:
 			out.Views = append(out.Views, c.view(d.View))
 		}
@@ -176,6 +178,35 @@ func (c *converter) constDecl(k *constDecl) *ast.Const {
 		return out
 	}
 	c.relocate(out.Value)
+	return out
+}
+
+// group converts a column group; its body holds columns only.
+func (c *converter) group(g *groupDecl) *ast.Group {
+	out := &ast.Group{Sp: c.span(g.Pos.Offset, c.end(g.Pos, g.EndPos)), Doc: c.docs[g.Pos.Offset]}
+	out.Name, out.NameSpan = c.name(g.Name)
+	c.sqlName(g.Name, "group")
+	var parts []string
+	for _, n := range g.Type {
+		t, sp := c.name(n)
+		parts = append(parts, t)
+		out.TypeSpan = out.TypeSpan.Join(sp)
+	}
+	out.Type = strings.Join(parts, ".")
+	if g.Body == nil {
+		return out
+	}
+	for _, s := range g.Body.Stmts {
+		if s == nil {
+			continue
+		}
+		if s.Column != nil {
+			out.Columns = append(out.Columns, c.column(s.Column))
+			continue
+		}
+		_, start, end := stmtRank(c, s)
+		c.report(errGroupStmt(start, end))
+	}
 	return out
 }
 
@@ -458,6 +489,9 @@ func (c *converter) column(k *column) *ast.Column {
 	}
 	out.Name, out.NameSpan = c.name(k.Name)
 	c.sqlName(k.Name, "column")
+	if k.Use != nil {
+		out.Use, out.UseSpan = c.name(k.Use)
+	}
 	if k.Type != nil {
 		out.Type, out.TypeSpan = c.name(k.Type)
 	}

@@ -35,6 +35,7 @@ const (
 	CodeTrailing        diag.Code = "FQL1020" // text after a standalone expression
 	CodeTooDeep         diag.Code = "FQL1021" // nesting deeper than the parser allows
 	CodeInvalidName     diag.Code = "FQL1022" // a view, column or constant name that is not a SQL name
+	CodeGroupStmt       diag.Code = "FQL1024" // a group body holds something other than columns
 	CodeInternal        diag.Code = "FQL1999" // a parser bug, reported instead of crashing
 )
 
@@ -317,6 +318,11 @@ func errOrder(start, end int, kind, after int, afterStart, afterEnd int) *synErr
 func errMisplacedExpect(start, end int) *synErr {
 	return newErr(CodeBadExpect, start, end, "expectation inside a nested select, expected it at the end of the view body").
 		note("an expectation checks the rows of the whole view; move it to the end of the view's { ... }")
+}
+
+func errGroupStmt(start, end int) *synErr {
+	return newErr(CodeGroupStmt, start, end, "found a statement other than a column in a group, expected columns only").
+		note("a group is a list of columns, `member = path`, read from one value of the group's type; select blocks, constants and expectations belong in views")
 }
 
 func errMisplacedConst(start, end int) *synErr {

@@ -72,7 +72,7 @@ var calendarUnits = map[string]bool{
 // expression may be followed by one of them on the same line.
 var statementKeywords = map[string]bool{
 	"view": true, "const": true, "where": true, "forEach": true, "forEachOrNull": true,
-	"repeat": true, "select": true, "unionAll": true,
+	"repeat": true, "select": true, "unionAll": true, "group": true, "use": true,
 }
 
 type exprParser struct {

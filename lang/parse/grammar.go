@@ -22,7 +22,18 @@ type file struct {
 // decl is a top-level declaration.
 type decl struct {
 	Const *constDecl `parser:"  @@"`
+	Group *groupDecl `parser:"| @@"`
 	View  *view      `parser:"| @@"`
+}
+
+// groupDecl is `group name of Type { column* }`: a reusable column group.
+// The type may be a backbone element's path (Patient.contact).
+type groupDecl struct {
+	Pos    lexer.Position
+	Name   *name   `parser:"'group' @@"`
+	Type   []*name `parser:"'of' @@ ( '.' @@ )*"`
+	Body   *block  `parser:"@@"`
+	EndPos lexer.Position
 }
 
 // constDecl is `const name (: type)? = literal`, at file level or at the top
@@ -93,12 +104,15 @@ type ruleText struct {
 	Text string `parser:"@Rule"`
 }
 
-// column is `name([])? = path (: type)? @annotation*`.
+// column is `name([])? = path (use Group)? (: type)? @annotation*`. `use`
+// followed by a name can never start the next column (a column starts with
+// a name and "=" or "["), so a column may still be named use.
 type column struct {
 	Pos         lexer.Position
 	Name        *name         `parser:"(?= ( Ident | QIdent ) ( '=' | '[' ) ) @@"`
 	Collection  bool          `parser:"@( '[' ']' )?"`
 	Path        *expr         `parser:"'=' @@"`
+	Use         *name         `parser:"( (?= 'use' ( Ident | QIdent ) ) 'use' @@ )?"`
 	Type        *name         `parser:"( ':' @@ )?"`
 	Annotations []*annotation `parser:"@@*"`
 	EndPos      lexer.Position

@@ -96,7 +96,17 @@ type lexed struct {
 // tokens with EOF there, so the parser can still build a partial tree for
 // the language server. lx.toks shares the PeekingLexer's token array.
 func scan(src string) (*lexer.PeekingLexer, *lexed) {
-	ts := &tokenStream{s: scanner{src: src, line: 1, col: 1}}
+	return scanWith(src, false)
+}
+
+// scanFile is scan for a whole .fview file, where a line that starts with
+// `expect` holds a rule (a lone FHIRPath expression has none).
+func scanFile(src string) (*lexer.PeekingLexer, *lexed) {
+	return scanWith(src, true)
+}
+
+func scanWith(src string, rules bool) (*lexer.PeekingLexer, *lexed) {
+	ts := &tokenStream{s: scanner{src: src, line: 1, col: 1, rules: rules}}
 	peek, _ := lexer.Upgrade(ts) // tokenStream never returns an error
 	ts.out.toks = peek.Range(0, lexer.RawCursor(ts.n))
 	return peek, &ts.out
@@ -155,7 +165,8 @@ type scanner struct {
 	err         *lexError
 	// rule is set after an `expect` that starts a line: the rest of the
 	// line is one Rule token (its syntax and its CEL are not FHIRPath).
-	rule bool
+	// rules says whether rules exist at all (a file, not an expression).
+	rule, rules bool
 }
 
 func (s *scanner) pos() lexer.Position {
@@ -249,7 +260,7 @@ func (s *scanner) next() (lexer.Token, bool) {
 		for s.off+n < len(s.src) && isIdentChar(s.src[s.off+n]) {
 			n++
 		}
-		if n == 6 && s.src[s.off:s.off+6] == "expect" && !s.lineHasCode {
+		if n == 6 && s.rules && s.src[s.off:s.off+6] == "expect" && !s.lineHasCode {
 			s.rule = s.ruleFollows(6)
 		}
 		return tok(tIdent, n)

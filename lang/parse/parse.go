@@ -39,7 +39,7 @@ func ParseFile(f *source.File) (out *ast.File, diags diag.List) {
 		}
 	}()
 	text := source.BlankBOM(f.Text) // a byte-order mark is whitespace
-	peek, lx := scan(text)
+	peek, lx := scanFile(text)
 	c.toks = lx.toks
 	if lx.err != nil {
 		c.report(lexErr(lx.err))

@@ -22,6 +22,8 @@ type Input struct {
 	Name  string
 	path  string
 	stdin io.Reader
+	// opener streams a source that is not a local file (see OpenerInput).
+	opener func() (io.ReadCloser, error)
 }
 
 // StdinName is the name messages use for standard input.
@@ -134,6 +136,12 @@ func (in Input) open() (io.ReadCloser, error) {
 	var c io.Closer
 	if in.stdin != nil {
 		r = in.stdin
+	} else if in.opener != nil {
+		rc, err := in.opener()
+		if err != nil {
+			return nil, err
+		}
+		r, c = rc, rc
 	} else {
 		f, err := os.Open(in.path)
 		if err != nil {
@@ -339,7 +347,7 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 func (r *Reader) next() (*Chunk, error) {
 	in := r.inputs[r.cur]
 	if r.rc == nil && r.mm == nil && !r.eof {
-		if r.mmap && in.stdin == nil {
+		if r.mmap && in.stdin == nil && in.opener == nil {
 			if f, err := os.Open(in.path); err == nil {
 				m := mapFile(f)
 				f.Close()

@@ -119,7 +119,9 @@ func isNDJSON(name string) bool {
 
 // loadManifest reads a Bulk Data manifest. A file URL names a local file;
 // an http(s) URL names the file of the same base name next to the
-// manifest (where a download of the export puts it), so a downloaded
+// manifest (where a plain download puts it) or, when there is none, the
+// file `fhirql export` wrote for it (output/<type>.<nnn>.ndjson,
+// deleted/..., numbered per type in manifest order), so a downloaded
 // export is read without rewriting its manifest.
 func loadManifest(p string) (*Export, error) {
 	data, err := os.ReadFile(p)
@@ -139,7 +141,19 @@ func loadManifest(p string) (*Export, error) {
 		e.TransactionTime = t
 	}
 	dir := filepath.Dir(p)
-	local := func(u string) (string, error) {
+	// downloaded names the file `fhirql export` wrote for the n-th file
+	// of a type in a class (export/download.go): <class>/<type>.<nnn>.ndjson.
+	counts := map[string]int{}
+	downloaded := func(class, typ string) string {
+		if typ == "" {
+			typ = "Unknown"
+		}
+		n := counts[class+"/"+typ]
+		counts[class+"/"+typ]++
+		return filepath.Join(dir, class, fmt.Sprintf("%s.%03d.ndjson", typ, n))
+	}
+	local := func(class, typ, u string) (string, error) {
+		alt := downloaded(class, typ)
 		pu, err := url.Parse(u)
 		switch {
 		case err != nil:
@@ -147,21 +161,27 @@ func loadManifest(p string) (*Export, error) {
 		case pu.Scheme == "file":
 			return filepath.FromSlash(pu.Path), nil
 		case pu.Scheme == "http" || pu.Scheme == "https":
-			return filepath.Join(dir, path.Base(pu.Path)), nil
+			f := filepath.Join(dir, path.Base(pu.Path))
+			if _, err := os.Stat(f); err != nil {
+				if _, err := os.Stat(alt); err == nil {
+					return alt, nil
+				}
+			}
+			return f, nil
 		case filepath.IsAbs(u):
 			return u, nil
 		}
 		return filepath.Join(dir, filepath.FromSlash(u)), nil
 	}
 	for _, o := range m.Output {
-		f, err := local(o.URL)
+		f, err := local("output", o.Type, o.URL)
 		if err != nil {
 			return nil, err
 		}
 		e.Output = append(e.Output, f)
 	}
 	for _, o := range m.Deleted {
-		f, err := local(o.URL)
+		f, err := local("deleted", o.Type, o.URL)
 		if err != nil {
 			return nil, err
 		}

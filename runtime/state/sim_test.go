@@ -263,3 +263,26 @@ func TestResourceWithoutID(t *testing.T) {
 		t.Fatalf("state table %q, want %q", data, want)
 	}
 }
+
+// TestFhirqlExportLayout checks that an export downloaded by `fhirql
+// export` (the server's manifest, files renamed output/<type>.<nnn>.ndjson
+// and deleted/Bundle.<nnn>.ndjson in manifest order) is read through its
+// manifest.
+func TestFhirqlExportLayout(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "manifest.json"), `{"transactionTime":"2026-01-02T00:00:00Z","output":[
+		{"type":"Patient","url":"http://s/x/fhir/bulkfiles/2.Patient.ndjson"},
+		{"type":"Patient","url":"http://s/x/fhir/bulkfiles/4.Patient.ndjson"}],
+		"deleted":[{"type":"Bundle","url":"http://s/x/fhir/bulkfiles/5.Patient.deleted.ndjson"}]}`)
+	writeFile(t, filepath.Join(dir, "output", "Patient.000.ndjson"), `{"resourceType":"Patient","id":"a"}`+"\n")
+	writeFile(t, filepath.Join(dir, "output", "Patient.001.ndjson"), `{"resourceType":"Patient","id":"b"}`+"\n")
+	writeFile(t, filepath.Join(dir, "deleted", "Bundle.000.ndjson"), `{"resourceType":"Bundle","entry":[]}`+"\n")
+	e, err := LoadExport(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, "output", "Patient.000.ndjson"), filepath.Join(dir, "output", "Patient.001.ndjson")}
+	if strings.Join(e.Output, ",") != strings.Join(want, ",") || len(e.Deleted) != 1 || e.Deleted[0] != filepath.Join(dir, "deleted", "Bundle.000.ndjson") {
+		t.Fatalf("output %v deleted %v", e.Output, e.Deleted)
+	}
+}

@@ -1,123 +1,24 @@
 package write
 
 import (
-	"bufio"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"time"
+	"context"
+
+	"github.com/fhirql/fhirql/storage"
 )
 
 // Atomic is an output file that appears under its final name only when
 // Commit succeeds: rows go to a temporary file in the same directory,
 // which Commit renames over the target and Abort removes. A run that
-// fails therefore leaves a previous good file untouched and no
-// temporary files behind.
-type Atomic struct {
-	*bufio.Writer
-	f      *os.File
-	target string
-	done   bool
-}
+// fails therefore leaves a previous good file untouched and no temporary
+// files behind. It is the local store's writer (storage.LocalStore), which
+// `fhirql run --out` uses too: one implementation, one naming of
+// temporary files (storage/stale.go).
+type Atomic = storage.Writer
 
-// CreateAtomic starts writing path. It first removes the temporary files
-// of path that an earlier process left behind when it was killed (see
-// RemoveStale).
-func CreateAtomic(path string) (*Atomic, error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	RemoveStale(dir, base)
-	f, err := os.CreateTemp(dir, tempPrefix(base)+strconv.Itoa(os.Getpid())+"-*")
-	if err != nil {
-		return nil, fmt.Errorf("cannot create an output file in %s: %v", dir, err)
-	}
-	// CreateTemp makes the file private; the result is an ordinary file.
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, fmt.Errorf("cannot create an output file in %s: %v", dir, err)
-	}
-	return &Atomic{Writer: bufio.NewWriterSize(f, 1<<20), f: f, target: path}, nil
-}
-
-// Raw returns the file itself, for writers that already write in large
-// blocks (buffering them again would only copy). Do not mix it with the
-// buffered Writer.
-func (a *Atomic) Raw() io.Writer { return a.f }
-
-// Name returns the final path.
-func (a *Atomic) Name() string { return a.target }
-
-// Commit flushes, syncs and renames the file to its final name.
-func (a *Atomic) Commit() error {
-	if a.done {
-		return nil
-	}
-	a.done = true
-	err := a.Flush()
-	if err == nil {
-		err = a.f.Sync()
-	}
-	if cerr := a.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(a.f.Name(), a.target)
-	}
-	if err != nil {
-		os.Remove(a.f.Name())
-		return fmt.Errorf("cannot write %s: %v", a.target, err)
-	}
-	return nil
-}
-
-// Abort discards the file; the target is left as it was. Abort after
-// Commit does nothing.
-func (a *Atomic) Abort() {
-	if a.done {
-		return
-	}
-	a.done = true
-	a.f.Close()
-	os.Remove(a.f.Name())
-}
-
-// A temporary file is named .<base>.tmp-<pid>-<random>: the process id
-// tells a later run whether its writer is still alive.
-func tempPrefix(base string) string { return "." + base + ".tmp-" }
-
-// legacyAge is how old a temporary file without a process id (written by
-// fhirql before temporary names carried one) must be to count as stale.
-const legacyAge = time.Hour
-
-// RemoveStale deletes the temporary files of dir/base left by a process
-// that no longer runs (killed with SIGKILL, or by a power cut): a run
-// that is interrupted normally removes its own. A temporary file of a
-// process that is still running (another fhirql writing the same
-// directory) is left alone. Errors are ignored: a stale file is litter,
-// not a reason to fail.
-func RemoveStale(dir, base string) {
-	prefix := tempPrefix(base)
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasPrefix(e.Name(), prefix) {
-			continue
-		}
-		m := filepath.Join(dir, e.Name())
-		rest := strings.TrimPrefix(e.Name(), prefix)
-		pidText, _, hasPid := strings.Cut(rest, "-")
-		if pid, err := strconv.Atoi(pidText); hasPid && err == nil {
-			if pid == os.Getpid() || processAlive(pid) {
-				continue
-			}
-		} else if st, err := os.Stat(m); err != nil || time.Since(st.ModTime()) < legacyAge {
-			continue
-		}
-		os.Remove(m)
-	}
+// CreateAtomic starts writing path on the local file system (its directory
+// is created if missing). It first removes the temporary files of path
+// that an earlier process left behind when it was killed
+// (storage.RemoveStale).
+func CreateAtomic(path string) (Atomic, error) {
+	return storage.LocalStore{}.Create(context.Background(), path)
 }

@@ -36,7 +36,7 @@ func TestRemoveStale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.WriteString("id\n")
+	a.Write([]byte("id\n"))
 	if err := a.Commit(); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/fhirql/fhirql/internal/outname"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -40,13 +39,6 @@ func CDMPartition(v *plan.View) string {
 	return "data/" + CDMEntity(v) + "/partition-data.csv"
 }
 
-// OutPath is the file a view's rows go to under outDir in a format.
-func OutPath(outDir string, v *plan.View, format string) string {
-	if format == "cdm" {
-		return filepath.Join(outDir, filepath.FromSlash(CDMPartition(v)))
-	}
-	return filepath.Join(outDir, v.Name+Ext(format))
-}
 
 // CDMDataType is the CDM data type of a column, from its plan type and by
 // the rules the writers enforce (declared.go), so that a CDM reader can
@@ -221,11 +213,3 @@ func WriteCDMMetadata(dir string, views []*plan.View) error {
 	return write(CDMManifest, m)
 }
 
-// PrepareOutPath creates the directory a view's output file goes in (the
-// CDM partition's data/Local<view>/ folder).
-func PrepareOutPath(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("cannot create the output directory: %v", err)
-	}
-	return nil
-}

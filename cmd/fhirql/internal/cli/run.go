@@ -32,15 +32,20 @@ func runRun(env *Env, args []string) int {
 			"resourceType; other types are skipped. With one view and no --out, rows go to stdout; with --out,\n"+
 			"one <view>.<format> file per view, written atomically. --format cdm writes a CDM folder to --out:\n"+
 			"default.manifest.cdm.json, an entity document per view, CSV partitions under data/, and\n"+
-			"load-dedicated.sql, which loads the folder into a Synapse dedicated SQL pool.")
+			"load-dedicated.sql, which loads the folder into a Synapse dedicated SQL pool.\n"+
+			"--input and --out may be Azure locations: https://ACCOUNT.blob.core.windows.net/CONTAINER/path or\n"+
+			"abfss://CONTAINER@ACCOUNT.dfs.core.windows.net/path, signed in with a SAS token in the URL,\n"+
+			"AZURE_STORAGE_CONNECTION_STRING, or Microsoft Entra ID (--azure-credential).")
 	var inputs multiFlag
-	fs.Var(&inputs, "input", "NDJSON input: file, directory, glob, .gz, or - for stdin (repeatable)")
+	fs.Var(&inputs, "input", "NDJSON input: file, directory, glob, .gz, Azure location, or - for stdin (repeatable)")
 	format := fs.String("format", "", "output format: csv, ndjson, parquet or cdm (default ndjson on stdout, csv with --out)")
-	outDir := fs.String("out", "", "directory for one output file per view")
+	outDir := fs.String("out", "", "directory or Azure location for one output file per view")
 	maxErrors := fs.Int("max-errors", 0, "skip and count up to N bad input lines or failing resources instead of stopping")
 	maxLine := fs.Int("max-line-bytes", runtime.DefaultMaxLineBytes, "longest accepted input line, in bytes")
 	workers := fs.Int("workers", 0, "parallel workers (default: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress line and no summary on stderr")
+	// Azure locations for --input and --out (storage.go).
+	azureCred := azureCredentialFlag(fs)
 	var exports multiFlag
 	fs.Var(&exports, "export", "a Bulk Data export (manifest.json or folder) instead of --input: tables of the current state over all --export (repeatable; docs/versions.md)")
 	stateDir := fs.String("state", "", "with --export: apply each export in turn to the incremental state in DIR (tables under DIR/current)")
@@ -92,6 +97,12 @@ func runRun(env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "fhirql run: Parquet is binary and stdout is a terminal: redirect stdout to a file (> view.parquet) or use --out DIR")
 		return ExitUsage
 	}
+	// Azure locations for --input and --out (storage.go).
+	openStorage, err := storageOpener(*azureCred)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "fhirql run: %v\n", err)
+		return ExitUsage
+	}
 	res := loadOrReport(env, paths)
 	if res == nil {
 		return ExitErrors
@@ -114,6 +125,7 @@ func runRun(env *Env, args []string) int {
 		MaxErrors:    *maxErrors,
 		MaxLineBytes: *maxLine,
 		Workers:      *workers,
+		Storage:      openStorage, // Azure locations (storage.go)
 	}
 	if env.StderrIsTerminal && !*quiet {
 		opts.Progress = env.Stderr

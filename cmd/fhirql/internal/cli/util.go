@@ -32,7 +32,7 @@ func writeAll(dir string, files []outFile) error {
 			return fmt.Errorf("cannot write %s: a directory of that name is in the way; nothing was written", filepath.Join(dir, f.name))
 		}
 	}
-	var pending []*write.Atomic
+	var pending []write.Atomic
 	abort := func() {
 		for _, a := range pending {
 			a.Abort()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"sort"
 	"strings"
 	"time"
@@ -126,7 +125,7 @@ func runVerify(env *Env, args []string) int {
 		return ExitErrors
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, interrupted, stop := interruptible(env, "verify")
 	defer stop()
 	eng, err := open(ctx, *dsn)
 	if err != nil {
@@ -143,6 +142,11 @@ func runVerify(env *Env, args []string) int {
 	linesChecked, linesDiffer := false, false
 	for _, v := range views {
 		r := verify.Verify(ctx, ref, eng, v, inputs)
+		if sig := interrupted(); sig != nil {
+			// The view's result is cut short: no report of it.
+			fmt.Fprintln(env.Stderr, "fhirql verify: interrupted")
+			return signalExit(sig)
+		}
 		var b strings.Builder
 		r.Write(&b, ref.Name(), eng.Name(), *maxRows)
 		switch {
@@ -167,10 +171,6 @@ func runVerify(env *Env, args []string) int {
 		fmt.Fprint(env.Stdout, b.String())
 		if *timing {
 			fmt.Fprintf(env.Stderr, "view %s: %s %s, %s %s\n", v.Name, ref.Name(), r.ReferenceTime.Round(time.Millisecond), eng.Name(), r.EngineTime.Round(time.Millisecond))
-		}
-		if ctx.Err() != nil {
-			fmt.Fprintln(env.Stderr, "fhirql verify: interrupted")
-			return ExitErrors
 		}
 	}
 	fmt.Fprintf(env.Stdout, "%d view(s) on %s and %s: %d identical, %d different", len(views), ref.Name(), eng.Name(), identical, different)

@@ -42,6 +42,11 @@ func runViewdef(env *Env, args []string) int {
 		}
 		for _, f := range ns.Files {
 			for _, v := range f.Views {
+				// ViewDefinition has no column groups: export the checked
+				// view, whose group uses are expanded into plain columns.
+				if cv := ns.Checked.ViewOf(v); cv != nil {
+					v = cv.AST
+				}
 				b, err := viewdef.WriteShared(asResource(v), dirConsts)
 				if err != nil {
 					fmt.Fprintf(env.Stderr, "fhirql viewdef: %s: %v\n", f.Source.Name, err)

@@ -31,7 +31,8 @@ func init() {
 }
 
 // afterTypeKeyword reports whether the word before pos is `of`, `is` or
-// `as`, after which only a type name can come.
+// `as`, after which only a type name can come, or `use`, after which only
+// a group name can.
 func afterTypeKeyword(text string, pos int) bool {
 	i := pos
 	for i > 0 && (text[i-1] == ' ' || text[i-1] == '\t') {
@@ -42,7 +43,7 @@ func afterTypeKeyword(text string, pos int) bool {
 		j--
 	}
 	switch text[j:i] {
-	case "of", "is", "as":
+	case "of", "is", "as", "use":
 		return j == 0 || !isIdentByte(text[j-1])
 	}
 	return false
@@ -143,10 +144,17 @@ func (c *completion) declarationPosition(cc cursorContext) bool {
 		return 0
 	}
 	if prevWord(0) == "of" && cc.braces == 0 && len(cc.parens) == 0 {
+		if prevWord(2) == "group" {
+			c.groupTypeNames()
+			return true
+		}
 		c.resourceTypes("")
 		return true
 	}
-	if prevWord(0) == "view" || prevWord(0) == "const" {
+	if prevWord(0) == "use" && cc.braces > 0 && len(cc.parens) == 0 && len(cc.prev) > 1 && !atLineStart(text, cc.prev[0].start) {
+		return c.groupNames()
+	}
+	if prevWord(0) == "view" || prevWord(0) == "const" || prevWord(0) == "group" {
 		return true // a new name: nothing to suggest
 	}
 	if len(cc.parens) > 0 || !atLineStart(text, c.wordStart) {
@@ -170,6 +178,7 @@ func (c *completion) declarationPosition(cc cursorContext) bool {
 		c.keyword("view", "view ${1:name} of ${2:Patient}\n{\n\t$0\n}", "a view: one output table", 0)
 		c.keyword("const", "const ${1:name} = $0", "a constant shared by every view of the directory", 1)
 		c.keyword("where", "where $0", "a filter on the view's resources", 2)
+		c.keyword("group", "group ${1:name} of ${2:HumanName} {\n\t$0\n}", "a column group: columns written once for a FHIR type, used as `name = path use group`", 3)
 		return true
 	}
 	c.keyword("forEach", "forEach $1 {\n\t$0\n}", "one row per item of a collection", 0)

@@ -159,7 +159,7 @@ const (
 
 var fviewKeywords = map[string]bool{
 	"view": true, "of": true, "const": true, "where": true, "forEach": true, "forEachOrNull": true,
-	"repeat": true, "unionAll": true, "select": true,
+	"repeat": true, "unionAll": true, "select": true, "group": true, "use": true,
 	"and": true, "or": true, "xor": true, "implies": true, "in": true, "contains": true,
 	"is": true, "as": true, "div": true, "mod": true, "true": true, "false": true,
 }
@@ -193,9 +193,13 @@ func semanticTokens(pf *parsedFile, c *check.Checked) []uint32 {
 		case *ast.Const:
 			mark(n.NameSpan, stVariable, smDeclaration)
 			mark(n.TypeSpan, stType, 0)
+		case *ast.Group:
+			mark(n.NameSpan, stType, smDeclaration)
+			mark(n.TypeSpan, stType, 0)
 		case *ast.Column:
 			mark(n.NameSpan, stProperty, smDeclaration)
 			mark(n.TypeSpan, stType, 0)
+			mark(n.UseSpan, stType, 0)
 		case *ast.Ident:
 			switch {
 			case c != nil && c.IsRoot(n):

@@ -36,6 +36,8 @@ func isNilNode(n ast.Node) bool {
 		return n == nil
 	case *ast.View:
 		return n == nil
+	case *ast.Group:
+		return n == nil
 	case *ast.Where:
 		return n == nil
 	case *ast.Select:

@@ -58,10 +58,18 @@ func (s *Server) hoverAt(a *analysis, pf *parsedFile, pos source.Pos) (string, s
 	if len(path) == 0 {
 		return "", source.Span{}
 	}
+	if g, use, sp := a.groupAt(pf, pos); g != nil {
+		return s.hoverGroup(a, g, use), sp
+	}
 	c := a.checked
 	src := pf.src
 	for i := len(path) - 1; i >= 0; i-- {
 		switch n := path[i].(type) {
+		case *ast.Group:
+			if within(n.TypeSpan, pos) {
+				return s.hoverType(n.Type), n.TypeSpan
+			}
+			continue
 		case *ast.Ident:
 			if c == nil {
 				return "", source.Span{}

@@ -669,6 +669,9 @@ func TestTypingNeverFails(t *testing.T) {
 	c := startClient(t, Options{Debounce: -1})
 	c.initialize(dir)
 	names, _ := filepath.Glob(filepath.Join(dir, "*.fview"))
+	// The imported FhirToCdm views: groups, group uses, PascalCase names.
+	imported, _ := filepath.Glob(filepath.Join("..", "..", "..", "..", "examples", "fhir-to-cdm", "*.fview"))
+	names = append(names, imported...)
 	step := 7
 	if testing.Short() {
 		step = 31

@@ -15,6 +15,11 @@ func init() {
 			return nil, err
 		}
 		pos := offset(pf.src, p.Position)
+		if g, _, _ := a.groupAt(pf, pos); g != nil {
+			if gf := a.fileOfGroup(g); gf != nil {
+				return []Location{{URI: s.uriOf(gf.src.Name), Range: spanRange(gf.src, nameOrNode(g.NameSpan, g.Sp))}}, nil
+			}
+		}
 		if k, _ := a.constAt(pf, pos); k != nil {
 			if kf := a.fileOfConst(k); kf != nil {
 				return []Location{{URI: s.uriOf(kf.src.Name), Range: spanRange(kf.src, nameOrNode(k.NameSpan, k.Sp))}}, nil
@@ -32,6 +37,18 @@ func init() {
 		}
 		pos := offset(pf.src, p.Position)
 		out := []Location{}
+		if g, _, _ := a.groupAt(pf, pos); g != nil {
+			if gf := a.fileOfGroup(g); gf != nil && p.Context.IncludeDeclaration {
+				out = append(out, Location{URI: s.uriOf(gf.src.Name), Range: spanRange(gf.src, nameOrNode(g.NameSpan, g.Sp))})
+			}
+			uses := a.groupUses(g)
+			a.allFiles(func(uf *parsedFile) {
+				for _, c := range uses[uf] {
+					out = append(out, Location{URI: s.uriOf(uf.src.Name), Range: spanRange(uf.src, c.UseSpan)})
+				}
+			})
+			return out, nil
+		}
 		if k, _ := a.constAt(pf, pos); k != nil {
 			if p.Context.IncludeDeclaration {
 				if kf := a.fileOfConst(k); kf != nil {
@@ -56,6 +73,9 @@ func init() {
 			return nil, err
 		}
 		pos := offset(pf.src, p.Position)
+		if g, _, sp := a.groupAt(pf, pos); g != nil {
+			return PrepareRenameResult{Range: spanRange(pf.src, sp), Placeholder: g.Name}, nil
+		}
 		if k, sp := a.constAt(pf, pos); k != nil {
 			return PrepareRenameResult{Range: spanRange(pf.src, sp), Placeholder: k.Name}, nil
 		}
@@ -78,6 +98,18 @@ func init() {
 			uri := s.uriOf(f.Name)
 			edit.Changes[uri] = append(edit.Changes[uri], TextEdit{Range: spanRange(f, sp), NewText: text})
 		}
+		if g, _, _ := a.groupAt(pf, pos); g != nil {
+			if gf := a.fileOfGroup(g); gf != nil {
+				addEdit(gf.src, nameOrNode(g.NameSpan, g.Sp), p.NewName)
+			}
+			uses := a.groupUses(g)
+			a.allFiles(func(uf *parsedFile) {
+				for _, c := range uses[uf] {
+					addEdit(uf.src, c.UseSpan, p.NewName)
+				}
+			})
+			return edit, nil
+		}
 		if k, _ := a.constAt(pf, pos); k != nil {
 			if kf := a.fileOfConst(k); kf != nil {
 				addEdit(kf.src, nameOrNode(k.NameSpan, k.Sp), p.NewName)
@@ -93,7 +125,7 @@ func init() {
 			}
 			return edit, nil
 		}
-		return nil, &rpcError{Code: codeInvalidParams, Message: "only constants and columns can be renamed"}
+		return nil, &rpcError{Code: codeInvalidParams, Message: "only constants, columns and groups can be renamed"}
 	})
 	req("textDocument/documentSymbol", func(s *Server, p *DocumentParams) (any, error) {
 		_, _, pf, err := s.fileOf(p.TextDocument.URI)
@@ -158,7 +190,7 @@ func unionPeers(a *analysis, v *ast.View, col *ast.Column) []*ast.Column {
 	return out
 }
 
-// documentSymbols is the outline: constants, then views with their columns
+// documentSymbols is the outline: constants, groups, then views with their columns
 // and nested selects.
 func documentSymbols(pf *parsedFile) []DocumentSymbol {
 	f := pf.src
@@ -168,6 +200,11 @@ func documentSymbols(pf *parsedFile) []DocumentSymbol {
 			continue
 		}
 		out = append(out, constSymbol(f, k))
+	}
+	for _, g := range pf.ast.Groups {
+		if g != nil && g.Name != "" {
+			out = append(out, groupSymbol(f, g))
+		}
 	}
 	for _, v := range pf.ast.Views {
 		if v == nil {

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package write
+package storage
 
 // processAlive cannot tell here without more system calls; assume alive, so
 // that a temporary file of another running process is never removed (stale

@@ -1,6 +1,6 @@
 //go:build unix
 
-package write
+package storage
 
 import (
 	"errors"
