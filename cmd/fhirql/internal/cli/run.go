@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -231,12 +232,26 @@ func signalExit(sig os.Signal) int {
 }
 
 // splitInputs lets `--input a b c` name several inputs: arguments after
-// --input that are not flags and do not look like views are inputs too.
+// --input that are not flags and do not look like views are inputs too,
+// and arguments after --export that are export folders (or manifests) are
+// exports too.
 func splitInputs(args []string) []string {
 	var out []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		out = append(out, a)
+		if a == "--export" || a == "-export" {
+			// `--export lake/2026*`: the shell's list of export folders.
+			if i+1 < len(args) {
+				out = append(out, args[i+1])
+				i++
+			}
+			for i+1 < len(args) && looksLikeExport(args[i+1]) {
+				out = append(out, "--export", args[i+1])
+				i++
+			}
+			continue
+		}
 		if a != "--input" && a != "-input" {
 			continue
 		}
@@ -250,6 +265,19 @@ func splitInputs(args []string) []string {
 		}
 	}
 	return out
+}
+
+// looksLikeExport reports whether an argument after --export names an
+// export too: a folder holding manifest.json, or a manifest.json file.
+func looksLikeExport(p string) bool {
+	if strings.HasPrefix(p, "-") {
+		return false
+	}
+	if filepath.Base(p) == "manifest.json" {
+		return true
+	}
+	_, err := os.Stat(filepath.Join(p, "manifest.json"))
+	return err == nil
 }
 
 func looksLikeView(p string) bool {
