@@ -69,13 +69,14 @@ type buildFlags struct {
 	schemaSet                                  bool // --schema given explicitly
 	exports                                    string
 	incremental                                bool
+	deleted                                    string
 }
 
 // targetFlags says which flags each target accepts, so that a flag given to
 // the wrong target is a usage error rather than silently ignored.
 var targetFlags = map[string]map[string]bool{
 	"serverless": {"data-source": true, "materialize": true, "parquet-location": true, "repeat-depth": true, "auth": true},
-	"dedicated":  {"repeat-depth": true, "distribution": true, "index": true, "credential": true, "select-into": true},
+	"dedicated":  {"repeat-depth": true, "distribution": true, "index": true, "credential": true, "select-into": true, "incremental": true, "deleted": true},
 	"sqlserver":  {"doc-column": true, "select-into": true},
 	"duckdb":     {"repeat-depth": true, "select-into": true, "exports": true, "incremental": true},
 }
@@ -104,7 +105,14 @@ func runBuild(env *Env, args []string) int {
 		return ExitOK
 	}
 	if f.incremental {
-		script := sql.Print(target, target.(*duckdb.Target).IncrementalScript(compiled))
+		inc, ok := target.(interface {
+			IncrementalScript([]*sql.Compiled) []sql.Stmt
+		})
+		if !ok {
+			fmt.Fprintf(env.Stderr, "fhirql build: --target %s has no incremental load script\n", f.target)
+			return ExitUsage
+		}
+		script := sql.Print(target, inc.IncrementalScript(compiled))
 		if f.out == "" {
 			fmt.Fprint(env.Stdout, script)
 			return ExitOK
@@ -136,7 +144,8 @@ func (f *buildFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.target, "target", "", "serverless, dedicated, sqlserver or duckdb (required)")
 	fs.StringVar(&f.source, "source", "", "where the NDJSON lines are: lake path pattern with {resource}, or (sqlserver) a table name")
 	fs.StringVar(&f.exports, "exports", "", "duckdb: a glob of Bulk Data export folders; views read the current state over them (latest version, deletions; docs/versions.md), --source then names the files inside each folder")
-	fs.BoolVar(&f.incremental, "incremental", false, "duckdb, with --exports FOLDER: a load script applying that one export to tables of the current state (rows end with _resource_key); re-runnable")
+	fs.BoolVar(&f.incremental, "incremental", false, "duckdb (with --exports FOLDER) and dedicated (with --source in one export's folder): a load script applying that one export to tables of the current state (rows end with _resource_key); re-runnable")
+	fs.StringVar(&f.deleted, "deleted", "", "dedicated, with --incremental: the lake location of the export's deletion lists (e.g. .../deleted/*.ndjson); omit when it has none")
 	fs.StringVar(&f.schema, "schema", "dbo", "schema of the created views and tables")
 	fs.StringVar(&f.dataSource, "data-source", "", "serverless: EXTERNAL DATA SOURCE holding the credential (--source is then relative to it)")
 	fs.StringVar(&f.materialize, "materialize", "", "serverless: \"parquet\" adds CETAS statements writing each view as Parquet")
@@ -280,8 +289,11 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 	if f.repeatDepth < 1 || f.repeatDepth > 12 {
 		return nil, fmt.Sprintf("--repeat-depth must be between 1 and 12, not %d", f.repeatDepth)
 	}
-	if f.incremental && f.exports == "" {
+	if f.incremental && f.exports == "" && f.target == "duckdb" {
 		return nil, "--incremental applies one export: name its folder with --exports FOLDER"
+	}
+	if f.deleted != "" && !f.incremental {
+		return nil, "--deleted names the deletion lists an --incremental load script reads: add --incremental"
 	}
 	switch f.target {
 	case "serverless", "dedicated":
@@ -335,7 +347,8 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 			return nil, err
 		}
 		return dedicated.New(dedicated.Options{Source: f.source, Credential: f.credential, Schema: f.schema,
-			Distribution: f.distribution, Index: f.index, SelectInto: f.selectInto, RepeatDepth: f.repeatDepth}), ""
+			Distribution: f.distribution, Index: f.index, SelectInto: f.selectInto, RepeatDepth: f.repeatDepth,
+			Incremental: f.incremental, Deleted: f.deleted}), ""
 	case "duckdb":
 		// DuckDB has no dbo: without --schema, views go to the current schema.
 		schema := ""
