@@ -75,7 +75,7 @@ type buildFlags struct {
 // targetFlags says which flags each target accepts, so that a flag given to
 // the wrong target is a usage error rather than silently ignored.
 var targetFlags = map[string]map[string]bool{
-	"serverless": {"data-source": true, "materialize": true, "parquet-location": true, "repeat-depth": true, "auth": true},
+	"serverless": {"data-source": true, "materialize": true, "parquet-location": true, "repeat-depth": true, "auth": true, "exports": true},
 	"dedicated":  {"repeat-depth": true, "distribution": true, "index": true, "credential": true, "select-into": true, "incremental": true, "deleted": true},
 	"sqlserver":  {"doc-column": true, "select-into": true},
 	"duckdb":     {"repeat-depth": true, "select-into": true, "exports": true, "incremental": true},
@@ -143,7 +143,7 @@ func runBuild(env *Env, args []string) int {
 func (f *buildFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.target, "target", "", "serverless, dedicated, sqlserver or duckdb (required)")
 	fs.StringVar(&f.source, "source", "", "where the NDJSON lines are: lake path pattern with {resource}, or (sqlserver) a table name")
-	fs.StringVar(&f.exports, "exports", "", "duckdb: a glob of Bulk Data export folders; views read the current state over them (latest version, deletions; docs/versions.md), --source then names the files inside each folder")
+	fs.StringVar(&f.exports, "exports", "", "duckdb, serverless: the Bulk Data export folders (a glob; serverless: a location ending in /*); views read the current state over them (latest version, deletions; docs/versions.md), --source then names the files inside each folder")
 	fs.BoolVar(&f.incremental, "incremental", false, "duckdb (with --exports FOLDER) and dedicated (with --source in one export's folder): a load script applying that one export to tables of the current state (rows end with _resource_key); re-runnable")
 	fs.StringVar(&f.deleted, "deleted", "", "dedicated, with --incremental: the lake location of the export's deletion lists (e.g. .../deleted/*.ndjson); omit when it has none")
 	fs.StringVar(&f.schema, "schema", "dbo", "schema of the created views and tables")
@@ -297,6 +297,22 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 	}
 	switch f.target {
 	case "serverless", "dedicated":
+		if f.target == "serverless" && f.exports != "" {
+			// --source names the files inside each export folder.
+			if strings.Count(f.exports, "*") != 1 || !strings.HasSuffix(f.exports, "/*") {
+				return nil, fmt.Sprintf("--exports for serverless is the export folders' location ending in one wildcard, e.g. 'https://acct.dfs.core.windows.net/fhir/exports/*', not %q", f.exports)
+			}
+			if err := checkLocation("--exports", f.exports); err != "" {
+				return nil, err
+			}
+			if f.source == "" {
+				f.source = "{resource}*.ndjson"
+			}
+			if err := checkPlaceholders(f.source); err != "" {
+				return nil, err
+			}
+			break
+		}
 		if f.source == "" {
 			// A default such as 'Observation*.ndjson' names no storage
 			// account: the script would compile and then fail to deploy.
@@ -332,7 +348,7 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 			return nil, "--auth applies to the Parquet output (--materialize parquet); reading the NDJSON uses --data-source's credential, or the caller's identity"
 		}
 		return serverless.New(serverless.Options{Source: f.source, DataSource: f.dataSource, Schema: f.schema,
-			RepeatDepth: f.repeatDepth, Parquet: f.parquetLocation, Auth: f.auth}), ""
+			RepeatDepth: f.repeatDepth, Parquet: f.parquetLocation, Auth: f.auth, Exports: strings.TrimSuffix(f.exports, "/")}), ""
 	case "dedicated":
 		if !dedicated.ValidDistribution(f.distribution) {
 			return nil, fmt.Sprintf("invalid --distribution %q (want ROUND_ROBIN, REPLICATE or HASH(column))", f.distribution)
