@@ -6,6 +6,7 @@ import (
 
 	"github.com/fhirql/fhirql/compiler/plan"
 	"github.com/fhirql/fhirql/compiler/sql"
+	"github.com/fhirql/fhirql/compiler/sql/tsql"
 )
 
 // The incremental load script (docs/versions.md): Options.Incremental
@@ -39,12 +40,6 @@ func (t *Target) deletedStaging() sql.ObjectName {
 	return sql.ObjectName{t.opts.Schema, "fhirql_deleted_ndjson"}
 }
 
-// instant converts a FHIR instant (a time zone required) to DATETIMEOFFSET.
-func instant(x string) string {
-	return fmt.Sprintf("CASE WHEN %[1]s LIKE '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]%%' "+
-		"AND (%[1]s LIKE '%%Z' OR %[1]s LIKE '%%[+-][0-9][0-9]:[0-9][0-9]') THEN TRY_CONVERT(DATETIMEOFFSET, %[1]s) END", x)
-}
-
 // IncrementalScript applies the export of Options.Source (and of
 // Options.Deleted, its deletion lists) to the tables of cs, which must be
 // compiled from plan.WithKey(view) with Options.Incremental: stage the
@@ -74,34 +69,8 @@ func (t *Target) IncrementalScript(cs []*sql.Compiled) []sql.Stmt {
 	}
 	q := func(s string) string { return t.QuoteString(s, true) }
 	for _, r := range sql.Resources(cs) {
-		del := fmt.Sprintf(`CREATE VIEW %[1]s AS
-SELECT u.id, CASE WHEN COUNT(*) = COUNT(u.lm) THEN MAX(u.lm) END AS lm
-FROM %[2]s AS d
-CROSS APPLY OPENJSON(d.doc, '$.entry') WITH (method NVARCHAR(20) '$.request.method', url NVARCHAR(4000) '$.request.url', lastModified NVARCHAR(100) '$.response.lastModified') AS e
-CROSS APPLY (SELECT CASE WHEN CHARINDEX('/_history/', e.url) > 0 THEN LEFT(e.url, CHARINDEX('/_history/', e.url) - 1) ELSE e.url END AS path) AS p
-CROSS APPLY (SELECT LEFT(p.path, LEN(p.path) - CHARINDEX('/', REVERSE(p.path))) AS rest) AS x
-CROSS APPLY (SELECT RIGHT(p.path, CHARINDEX('/', REVERSE(p.path)) - 1) AS id,
-  RIGHT(x.rest, CHARINDEX('/', REVERSE(N'/' + x.rest)) - 1) AS typ,
-  %[3]s AS lm) AS u
-WHERE ISJSON(d.doc) = 1 AND UPPER(e.method) = 'DELETE' AND CHARINDEX('/', p.path) > 0 AND u.typ = %[4]s
-GROUP BY u.id`, t.obj(t.DeletedName(r)), t.obj(stg), instant("e.lastModified"), q(r))
-		cur := fmt.Sprintf(`CREATE VIEW %[1]s AS
-SELECT c.doc, c.id
-FROM (
-  SELECT v.doc, v.id, v.lu, ROW_NUMBER() OVER (PARTITION BY v.id ORDER BY v.lu DESC,
-      CASE WHEN v.vid IS NULL THEN 0 WHEN v.vid NOT LIKE '%%[^0-9]%%' AND LEN(v.vid) <= 18 THEN 1 ELSE 2 END DESC,
-      CASE WHEN v.vid NOT LIKE '%%[^0-9]%%' AND LEN(v.vid) <= 18 THEN TRY_CAST(v.vid AS BIGINT) END DESC,
-      v.vid COLLATE Latin1_General_100_BIN2 DESC) AS rn
-  FROM (
-    SELECT s.doc, JSON_VALUE(s.doc, '$.id') AS id, %[3]s AS lu, NULLIF(JSON_VALUE(s.doc, '$.meta.versionId'), '') AS vid
-    FROM %[2]s AS s
-    CROSS APPLY (SELECT JSON_VALUE(s.doc, '$.meta.lastUpdated') AS txt) AS a
-    WHERE ISJSON(s.doc) = 1 AND JSON_VALUE(s.doc, '$.resourceType') = %[4]s
-  ) AS v
-) AS c
-WHERE c.rn = 1 AND NOT EXISTS (
-  SELECT 1 FROM %[5]s AS d WHERE d.id = c.id AND d.lm IS NOT NULL AND c.lu IS NOT NULL AND d.lm > c.lu)`,
-			t.obj(t.CurrentName(r)), t.obj(t.Staging(r)), instant("a.txt"), q(r), t.obj(t.DeletedName(r)))
+		del := tsql.DeletedView(t.obj(t.DeletedName(r)), t.obj(stg), "doc", q(r))
+		cur := tsql.CurrentView(t.obj(t.CurrentName(r)), t.obj(t.Staging(r)), "doc", q(r), t.obj(t.DeletedName(r)))
 		stmts = append(stmts,
 			&sql.Drop{Kind: "VIEW", ObjectType: "V", Name: t.DeletedName(r)}, &sql.Batch{},
 			&sql.Verbatim{SQL: del, Object: t.DeletedName(r)}, &sql.Batch{},

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/fhirql/fhirql/compiler/sql"
+	"github.com/fhirql/fhirql/compiler/sql/tsql"
 )
 
 // Views over the current state of many export folders (Options.Exports,
@@ -37,12 +38,6 @@ func (t *Target) rowset(path, rowTerm string) string {
 	}
 	return fmt.Sprintf("OPENROWSET(BULK %s%s, FORMAT = 'CSV', FIELDTERMINATOR = '0x0b', FIELDQUOTE = '0x0b', ROWTERMINATOR = '%s') WITH (doc NVARCHAR(MAX)) AS r",
 		t.QuoteString(path, false), ds, rowTerm)
-}
-
-// instant converts a FHIR instant (a time zone required) to DATETIMEOFFSET.
-func instant(x string) string {
-	return fmt.Sprintf("CASE WHEN %[1]s LIKE '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]%%' "+
-		"AND (%[1]s LIKE '%%Z' OR %[1]s LIKE '%%[+-][0-9][0-9]:[0-9][0-9]') THEN TRY_CONVERT(DATETIMEOFFSET, %[1]s) END", x)
 }
 
 // Current creates the current-state view of one resource type. The
@@ -106,13 +101,13 @@ WHERE c.rn = 1 AND (d.id IS NULL
     AND (COALESCE(c.t, %[9]s) > COALESCE(d.t, %[9]s)
       OR (COALESCE(c.t, %[9]s) = COALESCE(d.t, %[9]s) AND c.export COLLATE Latin1_General_100_BIN2 >= d.export))))`,
 		t.obj(t.CurrentName(resource)),
-		instant("a.txt"),
+		tsql.Instant("a.txt"),
 		t.rowset(t.opts.Exports+"/manifest.json", "0x0b"),
-		instant("a.txt"),
+		tsql.Instant("a.txt"),
 		t.rowset(data, "0x0a"),
 		t.QuoteString(resource, true),
 		t.rowset(t.opts.Exports+"/**", "0x0a"),
-		instant("e.lastModified"),
+		tsql.Instant("e.lastModified"),
 		zero,
 	)
 	return []sql.Stmt{

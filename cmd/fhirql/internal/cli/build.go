@@ -77,7 +77,7 @@ type buildFlags struct {
 var targetFlags = map[string]map[string]bool{
 	"serverless": {"data-source": true, "materialize": true, "parquet-location": true, "repeat-depth": true, "auth": true, "exports": true},
 	"dedicated":  {"repeat-depth": true, "distribution": true, "index": true, "credential": true, "select-into": true, "incremental": true, "deleted": true},
-	"sqlserver":  {"doc-column": true, "select-into": true},
+	"sqlserver":  {"doc-column": true, "select-into": true, "incremental": true, "deleted": true},
 	"duckdb":     {"repeat-depth": true, "select-into": true, "exports": true, "incremental": true},
 }
 
@@ -144,8 +144,8 @@ func (f *buildFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.target, "target", "", "serverless, dedicated, sqlserver or duckdb (required)")
 	fs.StringVar(&f.source, "source", "", "where the NDJSON lines are: lake path pattern with {resource}, or (sqlserver) a table name")
 	fs.StringVar(&f.exports, "exports", "", "duckdb, serverless: the Bulk Data export folders (a glob; serverless: a location ending in /*); views read the current state over them (latest version, deletions; docs/versions.md), --source then names the files inside each folder")
-	fs.BoolVar(&f.incremental, "incremental", false, "duckdb (with --exports FOLDER) and dedicated (with --source in one export's folder): a load script applying that one export to tables of the current state (rows end with _resource_key); re-runnable")
-	fs.StringVar(&f.deleted, "deleted", "", "dedicated, with --incremental: the lake location of the export's deletion lists (e.g. .../deleted/*.ndjson); omit when it has none")
+	fs.BoolVar(&f.incremental, "incremental", false, "duckdb (with --exports FOLDER), dedicated (with --source in one export's folder) and sqlserver (--source, a table holding one export's lines): a load script applying that one export to tables of the current state (rows end with _resource_key); re-runnable")
+	fs.StringVar(&f.deleted, "deleted", "", "dedicated, sqlserver, with --incremental: the export's deletion lists, a lake location (dedicated: .../deleted/*.ndjson) or a table of their lines (sqlserver); omit when it has none")
 	fs.StringVar(&f.schema, "schema", "dbo", "schema of the created views and tables")
 	fs.StringVar(&f.dataSource, "data-source", "", "serverless: EXTERNAL DATA SOURCE holding the credential (--source is then relative to it)")
 	fs.StringVar(&f.materialize, "materialize", "", "serverless: \"parquet\" adds CETAS statements writing each view as Parquet")
@@ -384,7 +384,16 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 		if !sql.ValidIdent(f.docColumn) {
 			return nil, fmt.Sprintf("invalid --doc-column %q", f.docColumn)
 		}
-		return sqlserver.New(sqlserver.Options{Table: table, DocColumn: f.docColumn, Schema: f.schema, SelectInto: f.selectInto}), ""
+		var deleted sql.ObjectName
+		if f.deleted != "" {
+			t, err := sql.ParseObjectName(f.deleted)
+			if err != nil {
+				return nil, fmt.Sprintf("--deleted for sqlserver is the table of the export's deletion lists: %v", err)
+			}
+			deleted = t
+		}
+		return sqlserver.New(sqlserver.Options{Table: table, DocColumn: f.docColumn, Schema: f.schema, SelectInto: f.selectInto,
+			Incremental: f.incremental, Deleted: deleted}), ""
 	}
 }
 

@@ -43,6 +43,7 @@ var tsqlConfigs = []struct {
 	{"dedicated-incremental", []string{"--target", "dedicated", "--source", "https://acct.dfs.core.windows.net/fhir/2026-01-02T000000Z/output/{resource}.*.ndjson",
 		"--deleted", "https://acct.dfs.core.windows.net/fhir/2026-01-02T000000Z/deleted/*.ndjson", "--incremental"}},
 	{"sqlserver", []string{"--target", "sqlserver"}},
+	{"sqlserver-incremental", []string{"--target", "sqlserver", "--source", "[stage].[export lines]", "--deleted", "stage.deleted_lines", "--incremental"}},
 	{"sqlserver-selectinto", []string{"--target", "sqlserver", "--source", "[raw].[fhir lines]", "--doc-column", "json", "--schema", "fhir", "--select-into"}},
 }
 
