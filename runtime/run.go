@@ -74,6 +74,12 @@ type Options struct {
 	// locations (storage/azure.Opener); nil refuses them. Local paths
 	// never need it.
 	Storage storage.Opener
+	// Keep, when set, is asked about every line before it is read: the
+	// input's index (in the order of ndjson.Expand over Inputs) and the
+	// line's offset (ndjson.Chunk.Offset). Lines it refuses are skipped
+	// unread and uncounted. runtime/state uses it to evaluate only each
+	// resource's current version; it is called from several goroutines.
+	Keep func(input int, offset int64) bool
 }
 
 // DefaultMaxLineBytes is the default line limit.
@@ -726,6 +732,10 @@ func (w *worker) process(b *batch) {
 	r := w.r
 	c := b.chunk
 	stop := r.opts.MaxErrors == 0
+	if c.TooLong && r.opts.Keep != nil && !r.opts.Keep(c.Input, c.Offset) {
+		b.lines = 1
+		return
+	}
 	if c.TooLong {
 		b.problems = append(b.problems, &LineError{File: c.Name, Line: 1, Err: &ndjson.LineError{Kind: ndjson.TooLong,
 			Msg: fmt.Sprintf("more than the limit of %d bytes", r.maxLine)}})
@@ -744,6 +754,14 @@ func (w *worker) process(b *batch) {
 	}()
 	for len(data) > 0 {
 		n++
+		if keep := r.opts.Keep; keep != nil && !keep(c.Input, c.Offset+int64(len(c.Data)-len(data))) {
+			if end := bytes.IndexByte(data, '\n'); end >= 0 {
+				data = data[end+1:]
+			} else {
+				data = nil
+			}
+			continue
+		}
 		res, rt, size, err := w.s.ScanNext(data)
 		if err != nil {
 			end := bytes.IndexByte(data, '\n')

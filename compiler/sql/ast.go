@@ -480,3 +480,14 @@ func (*Declare) stmtNode()               {}
 func (*ExecVar) stmtNode()               {}
 func (*Guard) stmtNode()                 {}
 func (*CreateCredential) stmtNode()      {}
+
+// Verbatim is one statement a dialect wrote as text, for the few that its
+// AST does not model (DuckDB's current-state views over several exports,
+// docs/versions.md). The dialect quotes every identifier and literal in it
+// itself; the printer adds only the terminator.
+type Verbatim struct {
+	SQL    string
+	Object ObjectName // what it creates, for the script's parts
+}
+
+func (*Verbatim) stmtNode() {}

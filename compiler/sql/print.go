@@ -408,6 +408,8 @@ func (p *printer) stmt(s Stmt) {
 		p.nl()
 		p.w("THROW 50000, " + p.st.QuoteString(s.Msg, true) + ", 1")
 		p.ind--
+	case *Verbatim:
+		p.w(strings.TrimRight(s.SQL, "; \n"))
 	case *CreateCredential:
 		p.w("CREATE DATABASE SCOPED CREDENTIAL ")
 		p.ident(s.Name)

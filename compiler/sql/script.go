@@ -186,6 +186,10 @@ func stmtObject(st Style, s Stmt) string {
 		return "table " + object(s.Table)
 	case *CreateView:
 		return "view " + object(s.Name)
+	case *Verbatim:
+		if s.Object != nil {
+			return "view " + object(s.Object)
+		}
 	case *CreateFunction:
 		return "function " + object(s.Name)
 	case *SelectInto:

@@ -200,6 +200,12 @@ type Chunk struct {
 	Input int    // index in the reader's inputs
 	Name  string // the input's name
 	Data  []byte // whole lines, each ending in '\n' except perhaps the input's last
+	// Offset is the position of Data's first byte in the input, counted
+	// in the bytes this reader cuts (decompressed, a leading byte-order
+	// mark included). It names a line across runs over the same inputs:
+	// runtime/state finds a resource's winning version in one pass and
+	// keeps only that line in the next.
+	Offset int64
 	// TooLong reports that the next line exceeded the limit; Data is
 	// empty and the line was discarded without being held in memory.
 	TooLong bool
@@ -231,6 +237,7 @@ type Reader struct {
 	skipping bool // discarding the rest of a too-long line
 	bom      bool // the current input's first bytes are still to be checked for a BOM
 	read     atomic.Int64
+	inOff    int64 // the current input's bytes cut so far (Chunk.Offset)
 }
 
 // NewReader returns a reader of inputs cutting chunks of about chunkSize
@@ -312,7 +319,7 @@ func (r *Reader) Next() (*Chunk, error) {
 			r.mm = nil
 		}
 		r.cur++
-		r.carry, r.eof, r.skipping = nil, false, false
+		r.carry, r.eof, r.skipping, r.inOff = nil, false, false, 0
 	}
 	return nil, io.EOF
 }
@@ -391,6 +398,7 @@ func (r *Reader) next() (*Chunk, error) {
 			r.bom = false
 			if bytes.HasPrefix(buf, utf8BOM) {
 				buf = buf[:copy(buf, buf[len(utf8BOM):])]
+				r.inOff += int64(len(utf8BOM))
 			}
 		}
 		if len(buf) == 0 {
@@ -408,7 +416,8 @@ func (r *Reader) next() (*Chunk, error) {
 		}
 		// One line fills the whole buffer.
 		if len(buf) > r.maxLine {
-			c := &Chunk{Input: r.cur, Name: in.Name, TooLong: true}
+			c := &Chunk{Input: r.cur, Name: in.Name, TooLong: true, Offset: r.inOff}
+			r.inOff += int64(len(buf))
 			r.Release(&Chunk{buf: buf})
 			r.skipping = true
 			return c, nil
@@ -428,7 +437,9 @@ func (r *Reader) next() (*Chunk, error) {
 // fit in the buffer is passed on: the worker rejects it (Chunk lines are
 // checked against the limit there), which keeps this path simple.
 func (r *Reader) emit(in Input, buf []byte, n int) *Chunk {
-	return &Chunk{Input: r.cur, Name: in.Name, Data: buf[:n], buf: buf}
+	c := &Chunk{Input: r.cur, Name: in.Name, Data: buf[:n], buf: buf, Offset: r.inOff}
+	r.inOff += int64(n)
+	return c
 }
 
 // cutMapped cuts the next chunk of whole lines from the current map, or
@@ -453,6 +464,7 @@ func (r *Reader) cutMapped(in Input) *Chunk {
 	r.read.Add(int64(end - start))
 	r.mm.refs.Add(1)
 	r.mm.populate(start, end)
+	r.inOff = int64(start)
 	c := r.emit(in, data[start:end:end], end-start)
 	c.buf, c.mm, c.off = nil, r.mm, start
 	return c
@@ -465,6 +477,7 @@ func (r *Reader) discardLine() error {
 		n, err := r.rc.Read(scratch[:])
 		r.read.Add(int64(n))
 		if i := bytes.IndexByte(scratch[:n], '\n'); i >= 0 {
+			r.inOff += int64(i + 1)
 			r.carry = append(r.carry[:0:0], scratch[i+1:n]...)
 			r.skipping = false
 			if err == io.EOF {
@@ -472,6 +485,7 @@ func (r *Reader) discardLine() error {
 			}
 			return nil
 		}
+		r.inOff += int64(n)
 		if err == io.EOF {
 			r.eof = true
 		} else if err != nil {

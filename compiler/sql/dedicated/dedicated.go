@@ -40,6 +40,11 @@ type Options struct {
 	SelectInto bool
 	// RepeatDepth bounds repeat (default 8).
 	RepeatDepth int
+	// Incremental makes the views read one export's current lines
+	// (incremental.go) for IncrementalScript; Deleted is the location of
+	// that export's deletion lists ("" when it has none).
+	Incremental bool
+	Deleted     string
 }
 
 // Target compiles views for the dedicated pool.
@@ -91,6 +96,9 @@ func (t *Target) Staging(resource string) sql.ObjectName {
 // Source reads the staging table, one NDJSON line per row.
 func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
 	raw := &sql.From{Src: &sql.Table{Name: t.Staging(resource)}, Alias: "s"}
+	if t.opts.Incremental {
+		raw.Src = &sql.Table{Name: t.CurrentName(resource)}
+	}
 	return tsql.ValidDocSource(raw, "doc", alias)
 }
 
@@ -141,16 +149,7 @@ func (t *Target) Prelude(views []*sql.Compiled) []sql.Stmt {
 	var stmts []sql.Stmt
 	for _, r := range sql.Resources(views) {
 		stg := t.Staging(r)
-		with := []sql.Option{
-			{Name: "FILE_TYPE", Value: &sql.ASCII{V: "CSV"}},
-			{Name: "FIELDQUOTE", Value: &sql.ASCII{V: ""}},
-			{Name: "FIELDTERMINATOR", Value: &sql.ASCII{V: "0x00"}},
-			{Name: "ROWTERMINATOR", Value: &sql.ASCII{V: "0x0a"}},
-			{Name: "ENCODING", Value: &sql.ASCII{V: "UTF8"}},
-		}
-		if t.opts.Credential != "" {
-			with = append(with, sql.Option{Name: "CREDENTIAL", Value: &sql.OptionGroup{Opts: []sql.Option{{Name: "IDENTITY", Value: &sql.ASCII{V: t.opts.Credential}}}}})
-		}
+		with := t.copyOptions()
 		stmts = append(stmts,
 			&sql.Comment{Lines: []string{
 				"Staging for " + r + ": one NDJSON line per row. COPY reads the matching files in the folder and its",
@@ -163,6 +162,21 @@ func (t *Target) Prelude(views []*sql.Compiled) []sql.Stmt {
 		)
 	}
 	return stmts
+}
+
+// copyOptions are COPY INTO's options for NDJSON lines (Prelude).
+func (t *Target) copyOptions() []sql.Option {
+	with := []sql.Option{
+		{Name: "FILE_TYPE", Value: &sql.ASCII{V: "CSV"}},
+		{Name: "FIELDQUOTE", Value: &sql.ASCII{V: ""}},
+		{Name: "FIELDTERMINATOR", Value: &sql.ASCII{V: "0x00"}},
+		{Name: "ROWTERMINATOR", Value: &sql.ASCII{V: "0x0a"}},
+		{Name: "ENCODING", Value: &sql.ASCII{V: "UTF8"}},
+	}
+	if t.opts.Credential != "" {
+		with = append(with, sql.Option{Name: "CREDENTIAL", Value: &sql.OptionGroup{Opts: []sql.Option{{Name: "IDENTITY", Value: &sql.ASCII{V: t.opts.Credential}}}}})
+	}
+	return with
 }
 
 // distribution spells the DISTRIBUTION option value.

@@ -50,6 +50,11 @@ type Options struct {
 	Schema string
 	// Tables builds tables (CREATE OR REPLACE TABLE ... AS) instead of views.
 	Tables bool
+	// Exports, when set, is a glob of Bulk Data export folders (each with
+	// its manifest.json, its resource files matching Source inside it, and
+	// its deletion lists under deleted/): the views then read the current
+	// state over all of them (docs/versions.md), not every line.
+	Exports string
 	// RepeatDepth bounds repeat paths that cannot be a recursive CTE
 	// (paths with functions), which are unrolled (default 8).
 	RepeatDepth int
@@ -383,8 +388,12 @@ func (*Target) Fail(msg sql.Expr, typ string) sql.Expr {
 // NoOrder is ORDER BY NULL.
 func (*Target) NoOrder() sql.Expr { return &sql.Null{} }
 
-// Location is the path pattern for one resource type.
+// Location is the path pattern for one resource type (inside every export
+// folder with Options.Exports).
 func (t *Target) Location(resource string) string {
+	if t.opts.Exports != "" {
+		return t.opts.Exports + "/" + strings.ReplaceAll(t.opts.Source, "{resource}", resource)
+	}
 	return strings.ReplaceAll(t.opts.Source, "{resource}", resource)
 }
 
@@ -392,6 +401,10 @@ func (t *Target) Location(resource string) string {
 // JSON gives a NULL document, which every JSON function ignores, as the
 // T-SQL targets do with ISJSON. Such lines are listed by Rejects.
 func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
+	if t.opts.Exports != "" {
+		// The current state's lines (current.go), valid JSON already.
+		return &sql.From{Src: &sql.Table{Name: t.CurrentName(resource)}, Alias: alias}, &sql.Col{Table: alias, Name: "doc"}
+	}
 	line := &sql.Col{Table: "s", Name: "line"}
 	sel := &sql.Select{
 		Items: []sql.Item{{X: &sql.Case{Whens: []sql.When{{Cond: strictJSON(line), Then: line}}}, Alias: "doc"}},
@@ -430,7 +443,19 @@ func strictJSON(line sql.Expr) sql.Expr {
 // is dropped by ignore_errors; Rejects finds it by reading the files again
 // as Latin-1 (latin1), which decodes any bytes.
 func (t *Target) Lines(resource string, named, latin1 bool) sql.Source {
-	var files sql.Expr = &sql.Str{V: t.Location(resource)}
+	return t.linesFrom(t.Location(resource), named, latin1)
+}
+
+// linesOf is Lines over a pattern of its own (the deletion lists).
+func (t *Target) linesOf(pattern string, named bool) sql.Source {
+	saved := t.opts.Files
+	t.opts.Files = nil
+	defer func() { t.opts.Files = saved }()
+	return t.linesFrom(pattern, named, false)
+}
+
+func (t *Target) linesFrom(pattern string, named, latin1 bool) sql.Source {
+	var files sql.Expr = &sql.Str{V: pattern}
 	if len(t.opts.Files) > 0 {
 		var list []sql.Expr
 		for _, f := range t.opts.Files {
@@ -537,8 +562,18 @@ func (t *Target) Object(v *plan.View) sql.ObjectName {
 	return sql.ObjectName{t.opts.Schema, sql.ViewName(v)}
 }
 
-// Prelude: nothing is shared.
-func (*Target) Prelude(views []*sql.Compiled) []sql.Stmt { return nil }
+// Prelude: with Options.Exports, the current-state view of each resource
+// type the views read (current.go); otherwise nothing is shared.
+func (t *Target) Prelude(views []*sql.Compiled) []sql.Stmt {
+	if t.opts.Exports == "" {
+		return nil
+	}
+	var out []sql.Stmt
+	for _, r := range sql.Resources(views) {
+		out = append(out, &sql.Comment{Lines: []string{"The current state of " + r + " over the exports " + t.opts.Exports + ": latest version per id, deleted ids left out (docs/versions.md)."}}, t.Current(r))
+	}
+	return out
+}
 
 // Create makes the view (CREATE OR REPLACE VIEW) or, with Options.Tables,
 // the table. Repeat needs no helper objects on DuckDB.

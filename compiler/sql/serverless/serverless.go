@@ -36,6 +36,11 @@ type Options struct {
 	// Auth is how the Parquet output data source reaches storage:
 	// AuthPassthrough (default), AuthManagedIdentity or AuthSAS.
 	Auth string
+	// Exports, when set, is a pattern of export folders with one wildcard
+	// ('.../exports/*'; with DataSource, relative to it): the views read
+	// the current state over them (current.go, docs/versions.md), Source
+	// naming the files inside each folder ('{resource}*.ndjson').
+	Exports string
 }
 
 // The storage authentication choices of a serverless pool's external data
@@ -104,6 +109,10 @@ func (t *Target) Location(resource string) string {
 // Source reads one NDJSON line per row (lines), each a document when it is
 // valid JSON (tsql.ValidDocSource).
 func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
+	if t.opts.Exports != "" {
+		raw := &sql.From{Src: &sql.Table{Name: t.CurrentName(resource)}, Alias: "s"}
+		return tsql.ValidDocSource(raw, "doc", alias)
+	}
 	raw, files := t.lines(resource)
 	from, doc := tsql.ValidDocSource(raw, "doc", alias)
 	from.Src.(*sql.Derived).Q.(*sql.Select).Where = files
@@ -195,10 +204,16 @@ func (t *Target) Preconditions() []sql.Stmt {
 // Prelude, when materialising, makes sure of the credential and creates the
 // Parquet file format and output data source.
 func (t *Target) Prelude(views []*sql.Compiled) []sql.Stmt {
-	if t.opts.Parquet == "" {
-		return nil
+	var current []sql.Stmt
+	if t.opts.Exports != "" {
+		for _, r := range sql.Resources(views) {
+			current = append(current, t.Current(r)...)
+		}
 	}
-	stmts := t.credential()
+	if t.opts.Parquet == "" {
+		return current
+	}
+	stmts := append(current, t.credential()...)
 	src := []sql.Option{{Name: "LOCATION", Value: &sql.ASCII{V: t.opts.Parquet}}}
 	if t.opts.Auth != AuthPassthrough {
 		src = append(src, sql.Option{Name: "CREDENTIAL", Value: &sql.Ident{Name: Credential}})

@@ -24,6 +24,11 @@ type Options struct {
 	Schema string
 	// SelectInto builds tables with SELECT ... INTO instead of views.
 	SelectInto bool
+	// Incremental makes the views read one export's current lines for
+	// IncrementalScript (incremental.go); Deleted is the table of that
+	// export's deletion lists (DocColumn holds each line), empty for none.
+	Incremental bool
+	Deleted     sql.ObjectName
 }
 
 // Target compiles views for SQL Server 2022.
@@ -60,6 +65,10 @@ func (*Target) JSONQuote(s sql.Expr) sql.Expr { return tsql.EscapeJSON(s) }
 // Source reads the raw table.
 func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
 	raw := &sql.From{Src: &sql.Table{Name: t.opts.Table}, Alias: "s"}
+	if t.opts.Incremental {
+		raw.Src = &sql.Table{Name: t.CurrentName(resource)}
+		return tsql.ValidDocSource(raw, "doc", alias)
+	}
 	return tsql.ValidDocSource(raw, t.opts.DocColumn, alias)
 }
 

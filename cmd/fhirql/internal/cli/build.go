@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/fhirql/fhirql/compiler/expect"
 	"github.com/fhirql/fhirql/compiler/plan"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -66,15 +67,18 @@ type buildFlags struct {
 	distribution, index, credential, docColumn string
 	selectInto, queryOnly                      bool
 	schemaSet                                  bool // --schema given explicitly
+	exports                                    string
+	incremental                                bool
+	deleted                                    string
 }
 
 // targetFlags says which flags each target accepts, so that a flag given to
 // the wrong target is a usage error rather than silently ignored.
 var targetFlags = map[string]map[string]bool{
-	"serverless": {"data-source": true, "materialize": true, "parquet-location": true, "repeat-depth": true, "auth": true},
-	"dedicated":  {"repeat-depth": true, "distribution": true, "index": true, "credential": true, "select-into": true},
-	"sqlserver":  {"doc-column": true, "select-into": true},
-	"duckdb":     {"repeat-depth": true, "select-into": true},
+	"serverless": {"data-source": true, "materialize": true, "parquet-location": true, "repeat-depth": true, "auth": true, "exports": true},
+	"dedicated":  {"repeat-depth": true, "distribution": true, "index": true, "credential": true, "select-into": true, "incremental": true, "deleted": true},
+	"sqlserver":  {"doc-column": true, "select-into": true, "incremental": true, "deleted": true},
+	"duckdb":     {"repeat-depth": true, "select-into": true, "exports": true, "incremental": true},
 }
 
 func runBuild(env *Env, args []string) int {
@@ -100,6 +104,29 @@ func runBuild(env *Env, args []string) int {
 		}
 		return ExitOK
 	}
+	if f.incremental {
+		inc, ok := target.(interface {
+			IncrementalScript([]*sql.Compiled) []sql.Stmt
+		})
+		if !ok {
+			fmt.Fprintf(env.Stderr, "fhirql build: --target %s has no incremental load script\n", f.target)
+			return ExitUsage
+		}
+		script := sql.Print(target, inc.IncrementalScript(compiled))
+		if f.out == "" {
+			fmt.Fprint(env.Stdout, script)
+			return ExitOK
+		}
+		err := os.MkdirAll(f.out, 0o755)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(f.out, "incremental.sql"), []byte(script), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "fhirql build: %v\n", err)
+			return ExitErrors
+		}
+		return ExitOK
+	}
 	if f.out == "" {
 		fmt.Fprint(env.Stdout, sql.DeployScript(target, compiled))
 		return ExitOK
@@ -116,6 +143,9 @@ func runBuild(env *Env, args []string) int {
 func (f *buildFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.target, "target", "", "serverless, dedicated, sqlserver or duckdb (required)")
 	fs.StringVar(&f.source, "source", "", "where the NDJSON lines are: lake path pattern with {resource}, or (sqlserver) a table name")
+	fs.StringVar(&f.exports, "exports", "", "duckdb, serverless: the Bulk Data export folders (a glob; serverless: a location ending in /*); views read the current state over them (latest version, deletions; docs/versions.md), --source then names the files inside each folder")
+	fs.BoolVar(&f.incremental, "incremental", false, "duckdb (with --exports FOLDER), dedicated (with --source in one export's folder) and sqlserver (--source, a table holding one export's lines): a load script applying that one export to tables of the current state (rows end with _resource_key); re-runnable")
+	fs.StringVar(&f.deleted, "deleted", "", "dedicated, sqlserver, with --incremental: the export's deletion lists, a lake location (dedicated: .../deleted/*.ndjson) or a table of their lines (sqlserver); omit when it has none")
 	fs.StringVar(&f.schema, "schema", "dbo", "schema of the created views and tables")
 	fs.StringVar(&f.dataSource, "data-source", "", "serverless: EXTERNAL DATA SOURCE holding the credential (--source is then relative to it)")
 	fs.StringVar(&f.materialize, "materialize", "", "serverless: \"parquet\" adds CETAS statements writing each view as Parquet")
@@ -174,6 +204,9 @@ func (f *buildFlags) compile(env *Env, fs *flag.FlagSet, cmd string, paths []str
 			byName[v.Name] = v
 		}
 		for _, v := range views {
+			if f.incremental {
+				v = plan.WithKey(v) // the load script deletes rows by key
+			}
 			c, dl := sql.Emit(v, target)
 			diags = append(diags, dl...)
 			if c == nil {
@@ -256,8 +289,30 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 	if f.repeatDepth < 1 || f.repeatDepth > 12 {
 		return nil, fmt.Sprintf("--repeat-depth must be between 1 and 12, not %d", f.repeatDepth)
 	}
+	if f.incremental && f.exports == "" && f.target == "duckdb" {
+		return nil, "--incremental applies one export: name its folder with --exports FOLDER"
+	}
+	if f.deleted != "" && !f.incremental {
+		return nil, "--deleted names the deletion lists an --incremental load script reads: add --incremental"
+	}
 	switch f.target {
 	case "serverless", "dedicated":
+		if f.target == "serverless" && f.exports != "" {
+			// --source names the files inside each export folder.
+			if strings.Count(f.exports, "*") != 1 || !strings.HasSuffix(f.exports, "/*") {
+				return nil, fmt.Sprintf("--exports for serverless is the export folders' location ending in one wildcard, e.g. 'https://acct.dfs.core.windows.net/fhir/exports/*', not %q", f.exports)
+			}
+			if err := checkLocation("--exports", f.exports); err != "" {
+				return nil, err
+			}
+			if f.source == "" {
+				f.source = "{resource}*.ndjson"
+			}
+			if err := checkPlaceholders(f.source); err != "" {
+				return nil, err
+			}
+			break
+		}
 		if f.source == "" {
 			// A default such as 'Observation*.ndjson' names no storage
 			// account: the script would compile and then fail to deploy.
@@ -293,7 +348,7 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 			return nil, "--auth applies to the Parquet output (--materialize parquet); reading the NDJSON uses --data-source's credential, or the caller's identity"
 		}
 		return serverless.New(serverless.Options{Source: f.source, DataSource: f.dataSource, Schema: f.schema,
-			RepeatDepth: f.repeatDepth, Parquet: f.parquetLocation, Auth: f.auth}), ""
+			RepeatDepth: f.repeatDepth, Parquet: f.parquetLocation, Auth: f.auth, Exports: strings.TrimSuffix(f.exports, "/")}), ""
 	case "dedicated":
 		if !dedicated.ValidDistribution(f.distribution) {
 			return nil, fmt.Sprintf("invalid --distribution %q (want ROUND_ROBIN, REPLICATE or HASH(column))", f.distribution)
@@ -308,14 +363,15 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 			return nil, err
 		}
 		return dedicated.New(dedicated.Options{Source: f.source, Credential: f.credential, Schema: f.schema,
-			Distribution: f.distribution, Index: f.index, SelectInto: f.selectInto, RepeatDepth: f.repeatDepth}), ""
+			Distribution: f.distribution, Index: f.index, SelectInto: f.selectInto, RepeatDepth: f.repeatDepth,
+			Incremental: f.incremental, Deleted: f.deleted}), ""
 	case "duckdb":
 		// DuckDB has no dbo: without --schema, views go to the current schema.
 		schema := ""
 		if f.schemaSet {
 			schema = f.schema
 		}
-		return duckdb.New(duckdb.Options{Source: f.source, Schema: schema, Tables: f.selectInto, RepeatDepth: f.repeatDepth}), ""
+		return duckdb.New(duckdb.Options{Source: f.source, Schema: schema, Tables: f.selectInto, RepeatDepth: f.repeatDepth, Exports: f.exports}), ""
 	default:
 		table := sql.ObjectName{"dbo", "fhir_raw"}
 		if f.source != "" {
@@ -328,7 +384,16 @@ func makeTarget(f *buildFlags) (sql.Target, string) {
 		if !sql.ValidIdent(f.docColumn) {
 			return nil, fmt.Sprintf("invalid --doc-column %q", f.docColumn)
 		}
-		return sqlserver.New(sqlserver.Options{Table: table, DocColumn: f.docColumn, Schema: f.schema, SelectInto: f.selectInto}), ""
+		var deleted sql.ObjectName
+		if f.deleted != "" {
+			t, err := sql.ParseObjectName(f.deleted)
+			if err != nil {
+				return nil, fmt.Sprintf("--deleted for sqlserver is the table of the export's deletion lists: %v", err)
+			}
+			deleted = t
+		}
+		return sqlserver.New(sqlserver.Options{Table: table, DocColumn: f.docColumn, Schema: f.schema, SelectInto: f.selectInto,
+			Incremental: f.incremental, Deleted: deleted}), ""
 	}
 }
 

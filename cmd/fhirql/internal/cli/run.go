@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -46,6 +47,9 @@ func runRun(env *Env, args []string) int {
 	quiet := fs.Bool("quiet", false, "no progress line and no summary on stderr")
 	// Azure locations for --input and --out (storage.go).
 	azureCred := azureCredentialFlag(fs)
+	var exports multiFlag
+	fs.Var(&exports, "export", "a Bulk Data export (manifest.json or folder) instead of --input: tables of the current state over all --export (repeatable; docs/versions.md)")
+	stateDir := fs.String("state", "", "with --export: apply each export in turn to the incremental state in DIR (tables under DIR/current)")
 	args = splitInputs(args)
 	paths, err := parseFlags(env, fs, args)
 	if err != nil {
@@ -56,7 +60,10 @@ func runRun(env *Env, args []string) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	if len(inputs) == 0 {
+	if code, done := checkExportFlags(env, inputs, exports, *stateDir, *outDir, *format); done {
+		return code
+	}
+	if len(inputs) == 0 && len(exports) == 0 {
 		fmt.Fprintln(env.Stderr, "fhirql run: say where the data is with --input PATH (an NDJSON file, directory, glob, or - for stdin)")
 		return ExitUsage
 	}
@@ -80,7 +87,10 @@ func runRun(env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "fhirql run: --format must be csv, ndjson, parquet or cdm, not %q\n", f)
 		return ExitUsage
 	}
-	if f == "cdm" && *outDir == "" {
+	if *stateDir != "" {
+		f = *format // "" keeps the state's format
+	}
+	if f == "cdm" && *outDir == "" && *stateDir == "" {
 		fmt.Fprintln(env.Stderr, "fhirql run: a CDM folder needs --out DIR")
 		return ExitUsage
 	}
@@ -103,7 +113,7 @@ func runRun(env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "fhirql run: the given paths define no views")
 		return ExitErrors
 	}
-	if len(views) > 1 && *outDir == "" {
+	if len(views) > 1 && *outDir == "" && *stateDir == "" {
 		fmt.Fprintf(env.Stderr, "fhirql run: %d views were given; write them to files with --out DIR, or name one view file\n", len(views))
 		return ExitUsage
 	}
@@ -125,6 +135,9 @@ func runRun(env *Env, args []string) int {
 	defer stop()
 	if env.Stdin != nil {
 		opts.Stdin = &cancelReader{ctx: ctx, r: env.Stdin}
+	}
+	if len(exports) > 0 {
+		return runExports(ctx, env, interrupted, views, exports, *stateDir, f, opts, *quiet)
 	}
 	sum, err := runtime.Run(ctx, views, opts)
 	if sig := interrupted(); sig != nil {
@@ -219,12 +232,26 @@ func signalExit(sig os.Signal) int {
 }
 
 // splitInputs lets `--input a b c` name several inputs: arguments after
-// --input that are not flags and do not look like views are inputs too.
+// --input that are not flags and do not look like views are inputs too,
+// and arguments after --export that are export folders (or manifests) are
+// exports too.
 func splitInputs(args []string) []string {
 	var out []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		out = append(out, a)
+		if a == "--export" || a == "-export" {
+			// `--export lake/2026*`: the shell's list of export folders.
+			if i+1 < len(args) {
+				out = append(out, args[i+1])
+				i++
+			}
+			for i+1 < len(args) && looksLikeExport(args[i+1]) {
+				out = append(out, "--export", args[i+1])
+				i++
+			}
+			continue
+		}
 		if a != "--input" && a != "-input" {
 			continue
 		}
@@ -238,6 +265,19 @@ func splitInputs(args []string) []string {
 		}
 	}
 	return out
+}
+
+// looksLikeExport reports whether an argument after --export names an
+// export too: a folder holding manifest.json, or a manifest.json file.
+func looksLikeExport(p string) bool {
+	if strings.HasPrefix(p, "-") {
+		return false
+	}
+	if filepath.Base(p) == "manifest.json" {
+		return true
+	}
+	_, err := os.Stat(filepath.Join(p, "manifest.json"))
+	return err == nil
 }
 
 func looksLikeView(p string) bool {

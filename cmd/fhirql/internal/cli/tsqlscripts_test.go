@@ -37,7 +37,13 @@ var tsqlConfigs = []struct {
 	// grammar lacks CREATE DATABASE SCOPED CREDENTIAL (docs/verify.md).
 	{"serverless-parquet-sas", []string{"--target", "serverless", "--source", "https://acct.dfs.core.windows.net/fhir/{resource}-*.ndjson",
 		"--materialize", "parquet", "--parquet-location", "https://acct.dfs.core.windows.net/curated/fhirql", "--auth", "sas"}},
+	// The current state over many export folders (docs/versions.md).
+	{"serverless-exports", []string{"--target", "serverless", "--exports", "https://acct.dfs.core.windows.net/fhir/exports/*", "--source", "output/{resource}.*.ndjson"}},
+	// The incremental load script of one export (docs/versions.md).
+	{"dedicated-incremental", []string{"--target", "dedicated", "--source", "https://acct.dfs.core.windows.net/fhir/2026-01-02T000000Z/output/{resource}.*.ndjson",
+		"--deleted", "https://acct.dfs.core.windows.net/fhir/2026-01-02T000000Z/deleted/*.ndjson", "--incremental"}},
 	{"sqlserver", []string{"--target", "sqlserver"}},
+	{"sqlserver-incremental", []string{"--target", "sqlserver", "--source", "[stage].[export lines]", "--deleted", "stage.deleted_lines", "--incremental"}},
 	{"sqlserver-selectinto", []string{"--target", "sqlserver", "--source", "[raw].[fhir lines]", "--doc-column", "json", "--schema", "fhir", "--select-into"}},
 }
 

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/fhirql/fhirql/compiler/plan"
+	"github.com/fhirql/fhirql/runtime"
+	"github.com/fhirql/fhirql/runtime/state"
+)
+
+// checkExportFlags checks the flags of `fhirql run --export` and
+// `--state`; done reports a usage error already printed.
+func checkExportFlags(env *Env, inputs, exports []string, stateDir, outDir, format string) (int, bool) {
+	switch {
+	case len(exports) > 0 && len(inputs) > 0:
+		return runUsage(env, "--export and --input do not mix: an export's files are read through its manifest or folder; give every export with --export"), true
+	case stateDir != "" && len(exports) == 0:
+		return runUsage(env, "--state DIR applies exports: name them with --export (a manifest.json or an export folder)"), true
+	case stateDir != "" && outDir != "":
+		return runUsage(env, "--state DIR keeps its tables under DIR/current: leave --out out"), true
+	case stateDir != "" && format != "" && format != "csv" && format != "ndjson":
+		return runUsage(env, "a state keeps csv or ndjson tables (their rows are rewritten by key), not %s", format), true
+	}
+	return 0, false
+}
+
+// runExports runs views over the current state of exports: a full
+// two-pass run, or with stateDir each export applied in turn to the
+// incremental state.
+func runExports(ctx context.Context, env *Env, interrupted func() os.Signal, views []*plan.View, paths []string, stateDir, format string, opts runtime.Options, quiet bool) int {
+	var exports []*state.Export
+	for _, p := range paths {
+		e, err := state.LoadExport(p)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "fhirql run: %v\n", err)
+			return ExitErrors
+		}
+		exports = append(exports, e)
+	}
+	stopped := func() (int, bool) {
+		if sig := interrupted(); sig != nil {
+			fmt.Fprintln(env.Stderr, "fhirql run: interrupted")
+			return signalExit(sig), true
+		}
+		return 0, false
+	}
+	if stateDir != "" {
+		opts.Progress = nil
+		for _, e := range exports {
+			st, err := state.Apply(ctx, views, stateDir, e, format, opts)
+			if code, ok := stopped(); ok {
+				return code
+			}
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "fhirql run: applying %s: %v (the state is as it was before this export)\n", e.Name, err)
+				return ExitErrors
+			}
+			if !quiet {
+				st.Write(env.Stderr)
+			}
+		}
+		return ExitOK
+	}
+	opts.Format = format
+	sum, stats, err := state.Run(ctx, views, exports, opts)
+	if code, ok := stopped(); ok {
+		return code
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "fhirql run: %v\n", err)
+		return ExitErrors
+	}
+	if format == "cdm" {
+		// The folder's tables end with the key column, as its entities say.
+		keyed := make([]*plan.View, len(views))
+		for i, v := range views {
+			keyed[i] = state.WithKey(v)
+		}
+		notes, err := writeCDMLoadScript(opts.OutDir, keyed)
+		for _, n := range notes {
+			fmt.Fprintf(env.Stderr, "fhirql run: %s\n", n)
+		}
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "fhirql run: %v\n", err)
+			return ExitErrors
+		}
+	}
+	if !quiet {
+		stats.Write(env.Stderr)
+		sum.Write(env.Stderr)
+	}
+	return ExitOK
+}
