@@ -16,7 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
+	"compress/gzip"
 
 	"github.com/fhirql/fhirql/storage"
 )

@@ -12,8 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"compress/gzip"
 	"github.com/fhirql/fhirql/runtime/ndjson"
-	"github.com/klauspost/compress/gzip"
 )
 
 // Key is a resource's identity, a 128-bit FNV-1a hash of "Type/id": two
