@@ -866,3 +866,21 @@ func TestOtherViewsBlanked(t *testing.T) {
 		t.Errorf("%q", got)
 	}
 }
+
+// TestExpectationDiagnostics: a rule's CEL is typed as `fhirql check`
+// types it, with the diagnostic at its place in the rule and the column's
+// did-you-mean.
+func TestExpectationDiagnostics(t *testing.T) {
+	dir := t.TempDir()
+	c := startClient(t, Options{Debounce: -1})
+	c.initialize(dir)
+	text := "view p of Patient {\n  id     = getResourceKey()\n  gender = gender\n  expect known: gendr == 'male'\n}\n"
+	uri := c.open(filepath.Join(dir, "p.fview"), text)
+	ds := c.waitDiags(uri, 1)
+	if len(ds) != 1 || ds[0].Code != "FQL4001" || !strings.Contains(ds[0].Message, "gendr") {
+		t.Fatalf("diagnostics %+v, want one FQL4001 on gendr", ds)
+	}
+	if want := posOf(t, text, "gendr", 0); ds[0].Range.Start != want {
+		t.Errorf("range %+v, want start %+v", ds[0].Range, want)
+	}
+}

@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"github.com/fhirql/fhirql/compiler/expect"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -296,7 +297,8 @@ func firstError(dl diag.List) source.Pos {
 }
 
 // lowerDiags runs the planner for its diagnostics (constructs the plan
-// cannot express), so the editor reports what `fhirql check` does.
+// cannot express) and types the views' expectations (their CEL needs the
+// plan's column types), so the editor reports what `fhirql check` does.
 func lowerDiags(c *check.Checked, srcs []*source.File) (out map[string]diag.List) {
 	out = map[string]diag.List{}
 	defer func() {
@@ -305,7 +307,11 @@ func lowerDiags(c *check.Checked, srcs []*source.File) (out map[string]diag.List
 				"internal error while planning: %v; this is a bug in fhirql, please report it with this input", r)}
 		}
 	}()
-	_, dl := lower.Lower(c)
+	views, dl := lower.Lower(c)
+	for _, v := range views {
+		_, el := expect.Check(v)
+		dl = append(dl, el...)
+	}
 	for _, d := range dl {
 		name := fileNameOf(d, srcs)
 		out[name] = append(out[name], d)
