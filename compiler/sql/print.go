@@ -211,6 +211,16 @@ func (p *printer) object(n ObjectName) {
 	}
 }
 
+// QuoteObject is a possibly qualified name as the style quotes it
+// ([dbo].[it's]), for messages and for SQL assembled as text.
+func QuoteObject(st Style, n ObjectName) string {
+	parts := make([]string, len(n))
+	for i, p := range n {
+		parts[i] = st.QuoteIdent(p)
+	}
+	return strings.Join(parts, ".")
+}
+
 func trusted(kind, s string, re *regexp.Regexp) string {
 	if !re.MatchString(s) {
 		panic(fmt.Sprintf("sql: invalid %s %q", kind, s))

@@ -164,13 +164,7 @@ func DeployParts(t Target, cs []*Compiled) []ScriptPart {
 
 // stmtObject names the object a statement creates, drops or loads.
 func stmtObject(st Style, s Stmt) string {
-	object := func(n ObjectName) string {
-		parts := make([]string, len(n))
-		for i, p := range n {
-			parts[i] = st.QuoteIdent(p)
-		}
-		return strings.Join(parts, ".")
-	}
+	object := func(n ObjectName) string { return QuoteObject(st, n) }
 	switch s := s.(type) {
 	case *CreateSchema:
 		return "schema " + st.QuoteIdent(s.Name)

@@ -102,28 +102,20 @@ func (e *Engine) Target() *sqlserver.Target {
 // Rejects).
 func (e *Engine) createTableSQL() string {
 	t := e.Target()
-	name := quoteName(t, e.table)
+	name := sql.QuoteObject(t, e.table)
 	return fmt.Sprintf("IF OBJECT_ID(%s, N'U') IS NOT NULL DROP TABLE %s;\nCREATE TABLE %s ([doc] NVARCHAR(MAX) NULL, [file] NVARCHAR(4000) NULL);",
 		t.QuoteString(name, true), name, name)
 }
 
 func (e *Engine) dropTableSQL() string {
 	t := e.Target()
-	name := quoteName(t, e.table)
+	name := sql.QuoteObject(t, e.table)
 	return fmt.Sprintf("IF OBJECT_ID(%s, N'U') IS NOT NULL DROP TABLE %s;", t.QuoteString(name, true), name)
 }
 
 // copyInSQL is the bulk-load statement mssql.CopyIn builds for the table.
 func (e *Engine) copyInSQL() string {
 	return deploy.CopyInSQL(strings.Join(e.table, "."), "doc", "file")
-}
-
-func quoteName(t sql.Style, n sql.ObjectName) string {
-	parts := make([]string, len(n))
-	for i, p := range n {
-		parts[i] = t.QuoteIdent(p)
-	}
-	return strings.Join(parts, ".")
 }
 
 // load puts every line of the files into the table, replacing what it held.
@@ -249,7 +241,7 @@ func (e *Engine) Run(ctx context.Context, v *plan.View, inputs []string) (*verif
 	t := e.Target()
 	defer func() {
 		for _, n := range names {
-			e.db.ExecContext(context.Background(), "DROP FUNCTION IF EXISTS "+quoteName(t, n))
+			e.db.ExecContext(context.Background(), "DROP FUNCTION IF EXISTS "+sql.QuoteObject(t, n))
 		}
 	}()
 	for _, h := range helpers {

@@ -17,14 +17,6 @@ import (
 // incremental.go), which the differential tests run; this T-SQL passes
 // the grammar check but has not run on a dedicated pool here.
 
-func (t *Target) obj(n sql.ObjectName) string {
-	parts := make([]string, len(n))
-	for i, p := range n {
-		parts[i] = t.QuoteIdent(p)
-	}
-	return strings.Join(parts, ".")
-}
-
 // CurrentName names the view of one export's current lines of a type.
 func (t *Target) CurrentName(resource string) sql.ObjectName {
 	return sql.ObjectName{t.opts.Schema, "fhirql_" + resource + "_current"}
@@ -69,8 +61,8 @@ func (t *Target) IncrementalScript(cs []*sql.Compiled) []sql.Stmt {
 	}
 	q := func(s string) string { return t.QuoteString(s, true) }
 	for _, r := range sql.Resources(cs) {
-		del := tsql.DeletedView(t.obj(t.DeletedName(r)), t.obj(stg), "doc", q(r))
-		cur := tsql.CurrentView(t.obj(t.CurrentName(r)), t.obj(t.Staging(r)), "doc", q(r), t.obj(t.DeletedName(r)))
+		del := tsql.DeletedView(sql.QuoteObject(t, t.DeletedName(r)), sql.QuoteObject(t, stg), "doc", q(r))
+		cur := tsql.CurrentView(sql.QuoteObject(t, t.CurrentName(r)), sql.QuoteObject(t, t.Staging(r)), "doc", q(r), sql.QuoteObject(t, t.DeletedName(r)))
 		stmts = append(stmts,
 			&sql.Drop{Kind: "VIEW", ObjectType: "V", Name: t.DeletedName(r)}, &sql.Batch{},
 			&sql.Verbatim{SQL: del, Object: t.DeletedName(r)}, &sql.Batch{},
@@ -79,7 +71,7 @@ func (t *Target) IncrementalScript(cs []*sql.Compiled) []sql.Stmt {
 		)
 	}
 	for _, c := range cs {
-		name := t.obj(t.Object(c.View))
+		name := sql.QuoteObject(t, t.Object(c.View))
 		query := sql.PrintQuery(t, c.Query)
 		ix, _ := t.index(c)
 		stmts = append(stmts, &sql.Verbatim{Object: t.Object(c.View), SQL: fmt.Sprintf(
@@ -87,11 +79,11 @@ func (t *Target) IncrementalScript(cs []*sql.Compiled) []sql.Stmt {
 			q(name), name, sql.PrintExpr(t, t.distribution()), ix, query)}, &sql.Batch{})
 	}
 	for _, c := range cs {
-		name := t.obj(t.Object(c.View))
+		name := sql.QuoteObject(t, t.Object(c.View))
 		r := c.View.Resource
 		stmts = append(stmts,
 			&sql.Verbatim{SQL: fmt.Sprintf("DELETE FROM %s WHERE %s IN (\n  SELECT %s + id FROM %s\n  UNION ALL SELECT %s + id FROM %s\n)",
-				name, t.QuoteIdent(plan.KeyColumn), q(r+"/"), t.obj(t.CurrentName(r)), q(r+"/"), t.obj(t.DeletedName(r)))},
+				name, t.QuoteIdent(plan.KeyColumn), q(r+"/"), sql.QuoteObject(t, t.CurrentName(r)), q(r+"/"), sql.QuoteObject(t, t.DeletedName(r)))},
 			&sql.Verbatim{SQL: fmt.Sprintf("INSERT INTO %s\n%s", name, sql.PrintQuery(t, c.Query))},
 			&sql.Batch{},
 		)

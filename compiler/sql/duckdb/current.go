@@ -28,14 +28,6 @@ func (t *Target) CurrentName(resource string) sql.ObjectName {
 	return sql.ObjectName{t.opts.Schema, name}
 }
 
-func (t *Target) object(n sql.ObjectName) string {
-	parts := make([]string, len(n))
-	for i, p := range n {
-		parts[i] = t.QuoteIdent(p)
-	}
-	return strings.Join(parts, ".")
-}
-
 // instant reads a JSON string as TIMESTAMPTZ when it is a FHIR instant.
 func (t *Target) instant(x string) string {
 	return fmt.Sprintf("CASE WHEN regexp_full_match(%s, %s) THEN TRY_CAST(%s AS TIMESTAMPTZ) END", x, t.QuoteString(instantPattern, false), x)
@@ -105,7 +97,7 @@ WHERE r.rn = 1 AND (d.id IS NULL OR CASE
   WHEN coalesce(r.t, TIMESTAMPTZ '0001-01-01 00:00:00+00') <> coalesce(d.t, TIMESTAMPTZ '0001-01-01 00:00:00+00')
     THEN coalesce(r.t, TIMESTAMPTZ '0001-01-01 00:00:00+00') > coalesce(d.t, TIMESTAMPTZ '0001-01-01 00:00:00+00')
   ELSE r.dir >= d.dir END)`,
-		t.object(t.CurrentName(resource)),
+		sql.QuoteObject(t, t.CurrentName(resource)),
 		t.instant("transactionTime"),
 		q(t.opts.Exports+"/manifest.json"),
 		t.instant("json_extract_string(l.line, '$.meta.lastUpdated')"),

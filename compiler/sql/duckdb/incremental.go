@@ -33,7 +33,7 @@ FROM (
   WHERE upper(json_extract_string(entry, '$.request.method')) = 'DELETE'
 ) AS u
 WHERE regexp_extract(url, '([^/]+)/([^/]+)/?$', 1) = %[3]s`,
-		t.object(t.DeletedName(resource)), deletedLines, t.QuoteString(resource, false))
+		sql.QuoteObject(t, t.DeletedName(resource)), deletedLines, t.QuoteString(resource, false))
 	return &sql.Verbatim{SQL: text, Object: t.DeletedName(resource)}
 }
 
@@ -57,20 +57,20 @@ func (t *Target) IncrementalScript(cs []*sql.Compiled) []sql.Stmt {
 		stmts = append(stmts, t.Current(r), t.deleted(r))
 	}
 	for _, c := range cs {
-		name := t.object(t.Object(c.View))
+		name := sql.QuoteObject(t, t.Object(c.View))
 		q := sql.PrintQuery(t, c.Query)
 		stmts = append(stmts, &sql.Verbatim{Object: t.Object(c.View), SQL: fmt.Sprintf(
 			"CREATE TABLE IF NOT EXISTS %s AS SELECT * FROM (\n%s\n) AS q WHERE false", name, q)})
 	}
 	stmts = append(stmts, &sql.Verbatim{SQL: "BEGIN TRANSACTION"})
 	for _, c := range cs {
-		name := t.object(t.Object(c.View))
+		name := sql.QuoteObject(t, t.Object(c.View))
 		r := c.View.Resource
 		key := t.QuoteIdent(plan.KeyColumn)
 		prefix := t.QuoteString(r+"/", false)
 		stmts = append(stmts,
 			&sql.Verbatim{SQL: fmt.Sprintf("DELETE FROM %s WHERE %s IN (\n  SELECT %s || id FROM %s\n  UNION ALL SELECT %s || id FROM %s\n)",
-				name, key, prefix, t.object(t.CurrentName(r)), prefix, t.object(t.DeletedName(r)))},
+				name, key, prefix, sql.QuoteObject(t, t.CurrentName(r)), prefix, sql.QuoteObject(t, t.DeletedName(r)))},
 			&sql.Verbatim{SQL: fmt.Sprintf("INSERT INTO %s\n%s", name, sql.PrintQuery(t, c.Query))},
 		)
 	}

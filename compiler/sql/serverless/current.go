@@ -21,14 +21,6 @@ func (t *Target) CurrentName(resource string) sql.ObjectName {
 	return sql.ObjectName{t.opts.Schema, "fhirql_" + resource + "_current"}
 }
 
-func (t *Target) obj(n sql.ObjectName) string {
-	parts := make([]string, len(n))
-	for i, p := range n {
-		parts[i] = t.QuoteIdent(p)
-	}
-	return strings.Join(parts, ".")
-}
-
 // rowset is OPENROWSET over path with the line options (rowTerm 0x0a: one
 // NDJSON line per row; 0x0b: a whole file, for manifests).
 func (t *Target) rowset(path, rowTerm string) string {
@@ -100,7 +92,7 @@ WHERE c.rn = 1 AND (d.id IS NULL
   OR (NOT (c.lu IS NOT NULL AND d.own = 1) AND c.export <> d.export
     AND (COALESCE(c.t, %[9]s) > COALESCE(d.t, %[9]s)
       OR (COALESCE(c.t, %[9]s) = COALESCE(d.t, %[9]s) AND c.export COLLATE Latin1_General_100_BIN2 >= d.export))))`,
-		t.obj(t.CurrentName(resource)),
+		sql.QuoteObject(t, t.CurrentName(resource)),
 		tsql.Instant("a.txt"),
 		t.rowset(t.opts.Exports+"/manifest.json", "0x0b"),
 		tsql.Instant("a.txt"),

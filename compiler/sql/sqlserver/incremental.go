@@ -18,14 +18,6 @@ import (
 // DuckDB's, which the differential tests run; it passes the T-SQL grammar
 // check but has not run on SQL Server here.
 
-func (t *Target) obj(n sql.ObjectName) string {
-	parts := make([]string, len(n))
-	for i, p := range n {
-		parts[i] = t.QuoteIdent(p)
-	}
-	return strings.Join(parts, ".")
-}
-
 // CurrentName names the view of the export's current lines of a type.
 func (t *Target) CurrentName(resource string) sql.ObjectName {
 	return sql.ObjectName{t.opts.Schema, "fhirql_" + resource + "_current"}
@@ -48,17 +40,17 @@ func (t *Target) IncrementalScript(cs []*sql.Compiled) []sql.Stmt {
 		names = append(names, sql.ViewName(c.View))
 	}
 	stmts := []sql.Stmt{&sql.Comment{Lines: []string{
-		"fhirql incremental load for sqlserver: applies the export loaded into " + t.obj(t.opts.Table) + " to " + strings.Join(names, ", ") + ".",
+		"fhirql incremental load for sqlserver: applies the export loaded into " + sql.QuoteObject(t, t.opts.Table) + " to " + strings.Join(names, ", ") + ".",
 		"Apply exports in the order they were taken; running this script again is safe.",
 	}}}
 	q := func(s string) string { return t.QuoteString(s, true) }
 	doc := t.QuoteIdent(t.opts.DocColumn)
 	for _, r := range sql.Resources(cs) {
-		del := fmt.Sprintf("CREATE VIEW %s AS\nSELECT CAST(NULL AS NVARCHAR(4000)) AS id, CAST(NULL AS DATETIMEOFFSET) AS lm WHERE 1 = 0", t.obj(t.DeletedName(r)))
+		del := fmt.Sprintf("CREATE VIEW %s AS\nSELECT CAST(NULL AS NVARCHAR(4000)) AS id, CAST(NULL AS DATETIMEOFFSET) AS lm WHERE 1 = 0", sql.QuoteObject(t, t.DeletedName(r)))
 		if len(t.opts.Deleted) > 0 {
-			del = tsql.DeletedView(t.obj(t.DeletedName(r)), t.obj(t.opts.Deleted), doc, q(r))
+			del = tsql.DeletedView(sql.QuoteObject(t, t.DeletedName(r)), sql.QuoteObject(t, t.opts.Deleted), doc, q(r))
 		}
-		cur := tsql.CurrentView(t.obj(t.CurrentName(r)), t.obj(t.opts.Table), doc, q(r), t.obj(t.DeletedName(r)))
+		cur := tsql.CurrentView(sql.QuoteObject(t, t.CurrentName(r)), sql.QuoteObject(t, t.opts.Table), doc, q(r), sql.QuoteObject(t, t.DeletedName(r)))
 		stmts = append(stmts,
 			&sql.Drop{Kind: "VIEW", ObjectType: "V", Name: t.DeletedName(r)}, &sql.Batch{},
 			&sql.Verbatim{SQL: del, Object: t.DeletedName(r)}, &sql.Batch{},
@@ -67,17 +59,17 @@ func (t *Target) IncrementalScript(cs []*sql.Compiled) []sql.Stmt {
 		)
 	}
 	for _, c := range cs {
-		name := t.obj(t.Object(c.View))
+		name := sql.QuoteObject(t, t.Object(c.View))
 		stmts = append(stmts, &sql.Verbatim{Object: t.Object(c.View), SQL: fmt.Sprintf(
 			"IF OBJECT_ID(%s, N'U') IS NULL\n  SELECT * INTO %s FROM (\n%s\n) AS q WHERE 1 = 0", q(name), name, sql.PrintQuery(t, c.Query))})
 	}
 	stmts = append(stmts, &sql.Verbatim{SQL: "BEGIN TRANSACTION"})
 	for _, c := range cs {
-		name := t.obj(t.Object(c.View))
+		name := sql.QuoteObject(t, t.Object(c.View))
 		r := c.View.Resource
 		stmts = append(stmts,
 			&sql.Verbatim{SQL: fmt.Sprintf("DELETE FROM %s WHERE %s IN (\n  SELECT %s + id FROM %s\n  UNION ALL SELECT %s + id FROM %s\n)",
-				name, t.QuoteIdent(plan.KeyColumn), q(r+"/"), t.obj(t.CurrentName(r)), q(r+"/"), t.obj(t.DeletedName(r)))},
+				name, t.QuoteIdent(plan.KeyColumn), q(r+"/"), sql.QuoteObject(t, t.CurrentName(r)), q(r+"/"), sql.QuoteObject(t, t.DeletedName(r)))},
 			&sql.Verbatim{SQL: fmt.Sprintf("INSERT INTO %s\n%s", name, sql.PrintQuery(t, c.Query))},
 		)
 	}

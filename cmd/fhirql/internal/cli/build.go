@@ -472,7 +472,7 @@ func manifestView(t sql.Target, c *sql.Compiled, script string) ManifestView {
 	mv := ManifestView{
 		Name:        sql.ViewName(v),
 		Resource:    v.Resource,
-		Object:      objectText(t, t.Object(v)),
+		Object:      sql.QuoteObject(t, t.Object(v)),
 		Script:      script,
 		Description: v.Description,
 		Columns:     c.Columns,
@@ -484,12 +484,4 @@ func manifestView(t sql.Target, c *sql.Compiled, script string) ManifestView {
 		mv.Columns = []sql.ColumnInfo{}
 	}
 	return mv
-}
-
-func objectText(t sql.Target, n sql.ObjectName) string {
-	parts := make([]string, len(n))
-	for i, p := range n {
-		parts[i] = t.QuoteIdent(p)
-	}
-	return strings.Join(parts, ".")
 }
