@@ -21,16 +21,24 @@ func ScanRows(rows *sql.Rows, v *plan.View, engine string) (*Table, error) {
 	if len(cols) != len(t.Columns) {
 		return nil, fmt.Errorf("%s returned %d columns for %d", engine, len(cols), len(t.Columns))
 	}
+	t.Rows, err = ScanCells(rows, len(cols))
+	return t, err
+}
+
+// ScanCells reads every row of rows as cells of n columns, each as the
+// driver returned it (a query's result as well as a view's).
+func ScanCells(rows *sql.Rows, n int) ([][]any, error) {
+	var out [][]any
 	for rows.Next() {
-		cells := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
+		cells := make([]any, n)
+		ptrs := make([]any, n)
 		for i := range cells {
 			ptrs[i] = &cells[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, err
 		}
-		t.Rows = append(t.Rows, cells)
+		out = append(out, cells)
 	}
-	return t, rows.Err()
+	return out, rows.Err()
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fhirql/fhirql/compiler/sql"
 	"github.com/fhirql/fhirql/compiler/sql/duckdb"
+	"github.com/fhirql/fhirql/verify"
 )
 
 // Load is a table to create before a query runs: the rows the runtime wrote
@@ -83,16 +84,6 @@ func scan(rows *dbsql.Rows) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Columns: cols}
-	for rows.Next() {
-		cells := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range cells {
-			ptrs[i] = &cells[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		res.Rows = append(res.Rows, cells)
-	}
-	return res, rows.Err()
+	res.Rows, err = verify.ScanCells(rows, len(cols))
+	return res, err
 }
