@@ -1,10 +1,7 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/fhirql/fhirql/catalog/r4"
@@ -77,14 +74,7 @@ func runImport(env *Env, args []string) int {
 		return ExitOK
 	}
 	if !*force {
-		var exist []string
-		for _, f := range files {
-			p := filepath.Join(*out, f.name)
-			if old, err := os.ReadFile(p); err == nil && !bytes.Equal(old, f.data) {
-				exist = append(exist, p)
-			}
-		}
-		if len(exist) > 0 {
+		if exist := differing(*out, files); len(exist) > 0 {
 			fmt.Fprintf(env.Stderr, "fhirql import: nothing was written: these files exist and differ from the import: %s\nMove them away, or pass --force to overwrite them.\n", strings.Join(exist, ", "))
 			return ExitErrors
 		}

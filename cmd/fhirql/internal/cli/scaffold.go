@@ -1,10 +1,7 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/fhirql/fhirql/catalog/r4"
@@ -63,12 +60,8 @@ func runScaffold(env *Env, args []string) int {
 			return usageErr("%s", msg)
 		}
 	}
-	type file struct {
-		name  string
-		text  []byte
-		views int
-	}
-	var files []file
+	var files []outFile
+	views := 0
 	seen := map[string]bool{}
 	for _, n := range names {
 		if seen[n] {
@@ -85,42 +78,29 @@ func runScaffold(env *Env, args []string) int {
 			fmt.Fprintf(env.Stderr, "fhirql scaffold: the views scaffolded for %s do not check; this is a bug in fhirql, please report it\n", n)
 			return ExitInternal
 		}
-		files = append(files, file{name, text, len(f.Views)})
+		files = append(files, outFile{name: name, data: text})
+		views += len(f.Views)
 	}
 	if *out == "" {
 		for i, f := range files {
 			if i > 0 {
 				fmt.Fprintln(env.Stdout)
 			}
-			env.Stdout.Write(f.text)
+			env.Stdout.Write(f.data)
 		}
 		return ExitOK
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		fmt.Fprintf(env.Stderr, "fhirql scaffold: cannot create %s: %v\n", *out, err)
-		return ExitErrors
-	}
 	if !*force {
-		var exist []string
-		for _, f := range files {
-			p := filepath.Join(*out, f.name)
-			if old, err := os.ReadFile(p); err == nil && !bytes.Equal(old, f.text) {
-				exist = append(exist, p)
-			}
-		}
-		if len(exist) > 0 {
+		if exist := differing(*out, files); len(exist) > 0 {
 			fmt.Fprintf(env.Stderr, "fhirql scaffold: nothing was written: these files exist and differ from the scaffold: %s\nMove them away, or pass --force to overwrite them.\n",
 				strings.Join(exist, ", "))
 			return ExitErrors
 		}
 	}
-	views := 0
-	for _, f := range files {
-		if err := writeFileAtomic(filepath.Join(*out, f.name), f.text); err != nil {
-			fmt.Fprintf(env.Stderr, "fhirql scaffold: %v\n", err)
-			return ExitErrors
-		}
-		views += f.views
+	// All files or none, as run --out writes.
+	if err := writeAll(*out, files); err != nil {
+		fmt.Fprintf(env.Stderr, "fhirql scaffold: %v\n", err)
+		return ExitErrors
 	}
 	fmt.Fprintf(env.Stderr, "wrote %s in %s to %s\n", plural(views, "view"), plural(len(files), "file"), *out)
 	return ExitOK

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -63,4 +64,18 @@ func writeAll(dir string, files []outFile) error {
 		}
 	}
 	return nil
+}
+
+// differing lists the files of dir that exist and hold something other
+// than what files would write there: generated views never overwrite a
+// user's edits without --force (scaffold, import).
+func differing(dir string, files []outFile) []string {
+	var out []string
+	for _, f := range files {
+		p := filepath.Join(dir, f.name)
+		if old, err := os.ReadFile(p); err == nil && !bytes.Equal(old, f.data) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
