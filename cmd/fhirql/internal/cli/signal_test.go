@@ -126,3 +126,42 @@ func tempFiles(t *testing.T, dir string) []string {
 	}
 	return m
 }
+
+// TestVerifySignal: SIGTERM ends `fhirql verify` as it ends run: it says
+// "interrupted" and exits 143, also while the runtime waits on an input
+// that sends nothing more (a FIFO whose writer stays open; the command
+// then exits after its grace period).
+func TestVerifySignal(t *testing.T) {
+	bin := fhirqlBinary(t)
+	dir := t.TempDir()
+	view := filepath.Join(dir, "v.fview")
+	must(t, os.WriteFile(view, []byte("view v of Patient {\n  id = getResourceKey()\n}\n"), 0o644))
+	fifo := filepath.Join(dir, "in.ndjson")
+	must(t, syscall.Mkfifo(fifo, 0o600))
+	cmd := exec.Command(bin, "verify", view, "--input", fifo)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	must(t, cmd.Start())
+	defer cmd.Process.Kill()
+	w, err := os.OpenFile(fifo, os.O_WRONLY, 0) // blocks until verify opens it
+	must(t, err)
+	defer w.Close()
+	_, err = w.Write([]byte(`{"resourceType":"Patient","id":"p1"}` + "\n"))
+	must(t, err)
+	time.Sleep(300 * time.Millisecond)
+	must(t, cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("verify did not exit after SIGTERM; stderr: %s", stderr.String())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 143 {
+		t.Fatalf("exit: %v, want status 143; stderr: %s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "fhirql verify: interrupted") {
+		t.Errorf("stderr = %q, want \"fhirql verify: interrupted\"", stderr.String())
+	}
+}
