@@ -29,6 +29,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
+// writeBefore, with -update, also rewrites the reference counts of
+// TestOpenJSONCounts (only when regenerating them on the commit they name).
+var writeBefore = flag.Bool("write-before", false, "with -update, rewrite testdata/"+countsBefore+" too")
+
 const (
 	suiteDir    = "../../../testdata/sql-on-fhir-v2/tests"
 	examplesDir = "../../../examples"
