@@ -35,7 +35,9 @@ type Dialect interface {
 	JSONQuery(doc Expr, path []string) Expr
 	// JSONEach is a table source yielding one row per element of the array
 	// at path (no rows when it is absent); cols spells its columns for the
-	// given alias.
+	// given alias. An empty path means doc itself, which is then what a
+	// PropReader's ReadJSON returns: the JSON text of an object or array,
+	// or NULL.
 	JSONEach(doc Expr, path []string, alias string) (src Source, cols EachCols)
 	// JSONMembers is a table source yielding one row per member of the
 	// object doc, with its key (for choice elements, whose key varies).
@@ -100,6 +102,11 @@ type PropReader interface {
 	// Read registers a path and returns the expression holding its value
 	// (NULL when absent), of any length.
 	Read(path []string, long bool) Expr
+	// ReadJSON registers a path to an object or array and returns the
+	// expression holding its JSON text (NULL when absent or a primitive),
+	// so that the emitter expands or reads a child object from that text
+	// rather than parsing the whole object again (JSONQuery).
+	ReadJSON(path []string) Expr
 }
 
 // EachCols names the columns of a JSONEach / JSONMembers row.

@@ -124,6 +124,26 @@ func (e *emitter) read(base Expr, path []string, long bool) Expr {
 	return e.d.JSONValue(base, path, long)
 }
 
+// query reads an object or array below an object as JSON text, through
+// the object's property reader when it has one: the object is then parsed
+// once for all the reads, and what consumes the text (an array's
+// expansion, a choice's members) parses only the child.
+func (e *emitter) query(base Expr, path []string) Expr {
+	if pr := e.props[base]; pr != nil && len(path) > 0 {
+		return pr.ReadJSON(path)
+	}
+	return e.d.JSONQuery(base, path)
+}
+
+// each expands the array at path below base (JSONEach), reading the array's
+// text through base's property reader when it has one.
+func (e *emitter) each(base Expr, path []string, alias string) (Source, EachCols) {
+	if pr := e.props[base]; pr != nil && len(path) > 0 {
+		return e.d.JSONEach(pr.ReadJSON(path), nil, alias)
+	}
+	return e.d.JSONEach(base, path, alias)
+}
+
 // alias returns a fresh, deterministic table alias: j1, j2, f1...
 func (e *emitter) alias(prefix string) string {
 	e.counters[prefix]++

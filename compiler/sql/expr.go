@@ -126,7 +126,7 @@ func (e *emitter) mat(v val) val {
 			v.styp = e.d.TypeName(TTextMax)
 		}
 	} else {
-		v.x = e.d.JSONQuery(v.base, v.path)
+		v.x = e.query(v.base, v.path)
 		v.sh = shJSON
 		v.styp = e.d.TypeName(TTextMax)
 	}
@@ -584,7 +584,7 @@ func (e *emitter) field(v val, f *plan.Field) res {
 	full := appendPath(path, f.Key)
 	if f.Array {
 		alias := e.alias("j")
-		src, cols := e.d.JSONEach(base, full, alias)
+		src, cols := e.each(base, full, alias)
 		sh := shJSON
 		if f.Primitive {
 			sh = shText
@@ -622,7 +622,7 @@ func (e *emitter) choice(v val, ch *plan.Choice) res {
 	}
 	obj := base
 	if len(path) > 0 {
-		obj = e.d.JSONQuery(base, path)
+		obj = e.query(base, path)
 	}
 	alias := e.alias("c")
 	src, cols := e.d.JSONMembers(obj, alias)

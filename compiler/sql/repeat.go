@@ -28,7 +28,7 @@ func (e *emitter) repeatItems(s *plan.Select, sc *scope) *items {
 	}
 	focus := base
 	if len(path) > 0 {
-		focus = e.d.JSONQuery(base, path)
+		focus = e.query(base, path)
 	}
 	alias := e.alias("t")
 	var src Source
@@ -116,9 +116,26 @@ func (e *emitter) children(s *plan.Select, sc *scope, node Expr, prefix Expr) Qu
 //	R(0, x) = a row that fails the query for every child of x.
 //
 // Each level's children() appears once, so the SQL grows linearly with depth.
+//
+// A node below the first level is read with its own property reader, so
+// that all the paths' arrays come from one parse of the node (OPENJSON
+// ... WITH ... AS JSON) rather than two per path (JSON_QUERY and OPENJSON
+// with a path).
 func (e *emitter) unroll(s *plan.Select, sc *scope, focus Expr, depth int) Query {
+	var props *From
+	if _, has := e.props[focus]; !has {
+		props = e.hoist(focus)
+	}
 	c := e.alias("c")
 	kids := &From{Src: &Derived{Q: e.children(s, sc, focus, nil)}, Alias: c}
+	start := func(fs ...*From) []*From {
+		if props == nil {
+			return fs
+		}
+		k := *fs[0]
+		k.Join = CrossApply
+		return startChain(append([]*From{props, &k}, fs[1:]...))
+	}
 	cv, co := &Col{Table: c, Name: "value"}, &Col{Table: c, Name: "ord"}
 	if depth == 0 {
 		msg := e.d.Fn(FnConcat,
@@ -127,7 +144,7 @@ func (e *emitter) unroll(s *plan.Select, sc *scope, focus Expr, depth int) Query
 			&Str{V: "); raise --repeat-depth"})
 		return &Select{
 			Items: []Item{{X: e.d.Fail(msg, e.d.TypeName(TTextMax)), Alias: "value"}, {X: co, Alias: "ord"}},
-			From:  []*From{kids},
+			From:  start(kids),
 		}
 	}
 	r := e.alias("r")
@@ -139,10 +156,10 @@ func (e *emitter) unroll(s *plan.Select, sc *scope, focus Expr, depth int) Query
 	}
 	return &Select{
 		Items: []Item{{X: &Col{Table: u, Name: "value"}, Alias: "value"}, {X: &Col{Table: u, Name: "ord"}, Alias: "ord"}},
-		From: []*From{
+		From: start(
 			kids,
-			{Join: CrossApply, Src: &Derived{Q: &UnionAll{Queries: []Query{self, deeper}}}, Alias: u},
-		},
+			&From{Join: CrossApply, Src: &Derived{Q: &UnionAll{Queries: []Query{self, deeper}}}, Alias: u},
+		),
 	}
 }
 

@@ -308,7 +308,23 @@ func (p *props) Source() sql.Source { return p.fn }
 
 // Read names the column after the path ([period.start]) when it can.
 func (p *props) Read(keys []string, long bool) sql.Expr {
-	k := strings.Join(keys, "\x00")
+	typ := "NVARCHAR(4000)"
+	if long {
+		typ = "NVARCHAR(MAX)"
+	}
+	return p.column(keys, "", sql.WithCol{Typ: typ, Path: JSONPath(keys)})
+}
+
+// ReadJSON is a column AS JSON: the object's or array's text, NULL when the
+// value is absent or a primitive (lax mode, as JSON_QUERY). AS JSON needs
+// NVARCHAR(MAX) (D5).
+func (p *props) ReadJSON(keys []string) sql.Expr {
+	return p.column(keys, "json", sql.WithCol{Typ: "NVARCHAR(MAX)", Path: JSONPath(keys), AsJSON: true})
+}
+
+// column adds (once per kind and path) a column to the WITH list.
+func (p *props) column(keys []string, kind string, col sql.WithCol) sql.Expr {
+	k := kind + "\x01" + strings.Join(keys, "\x00")
 	name, ok := p.names[k]
 	if !ok {
 		name = strings.Join(keys, ".")
@@ -317,11 +333,8 @@ func (p *props) Read(keys []string, long bool) sql.Expr {
 		}
 		p.names[k] = name
 		p.used[name] = true
-		typ := "NVARCHAR(4000)"
-		if long {
-			typ = "NVARCHAR(MAX)"
-		}
-		p.fn.With = append(p.fn.With, sql.WithCol{Name: name, Typ: typ, Path: JSONPath(keys)})
+		col.Name = name
+		p.fn.With = append(p.fn.With, col)
 	}
 	return &sql.Col{Table: p.alias, Name: name}
 }
@@ -343,7 +356,16 @@ func eachCols(alias string) sql.EachCols {
 // Only an array: OPENJSON would list an object's members or a scalar as
 // rows, and an element that repeats but holds a single value is absent, as
 // on the runtime (docs/input.md).
+//
+// With no keys, doc is already the JSON text of the value (an AS JSON column
+// of the parent's OPENJSON ... WITH, or NULL): its first character tells an
+// array, and OPENJSON parses only that text, not the whole resource again.
 func (Base) JSONEach(doc sql.Expr, keys []string, alias string) (sql.Source, sql.EachCols) {
+	if len(keys) == 0 {
+		isArray := &sql.Bin{Op: sql.OpEq, X: call("LEFT", doc, &sql.Num{V: "1"}), Y: &sql.Str{V: "["}}
+		onlyArray := &sql.Case{Whens: []sql.When{{Cond: isArray, Then: doc}}}
+		return &sql.TableFunc{Name: "OPENJSON", Args: []sql.Expr{onlyArray}}, eachCols(alias)
+	}
 	isArray := &sql.Bin{Op: sql.OpEq, X: call("LEFT", call("JSON_QUERY", doc, path(keys)), &sql.Num{V: "1"}), Y: &sql.Str{V: "["}}
 	onlyArray := &sql.Case{Whens: []sql.When{{Cond: isArray, Then: doc}}}
 	return &sql.TableFunc{Name: "OPENJSON", Args: []sql.Expr{onlyArray, path(keys)}}, eachCols(alias)
