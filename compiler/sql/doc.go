@@ -15,7 +15,7 @@
 //
 //	SELECT <one line per column>
 //	FROM (<one row per NDJSON line; NULL doc when not valid JSON>) AS r
-//	OUTER APPLY OPENJSON(r.doc) WITH (<every primitive read from the resource>) AS p1
+//	OUTER APPLY OPENJSON(r.doc) WITH (<every primitive, array and object read from the resource>) AS p1
 //	CROSS APPLY (<forEach items, numbered with ROW_NUMBER for %rowIndex>) AS f1
 //	OUTER APPLY (<forEachOrNull subtree>) AS s1
 //	CROSS APPLY (<unionAll branches>) AS u1
@@ -23,6 +23,8 @@
 //
 // Collections inside expressions are correlated subqueries over OPENJSON
 // chains, closed with EXISTS, TOP (1) ... ORDER BY, COUNT, or STRING_AGG ...
-// WITHIN GROUP. Every identifier and literal reaches the output through the
+// WITHIN GROUP. An array is expanded from its parent's property reader
+// (an AS JSON column), so each object is parsed once per row, however many
+// columns read it (docs/sql.md, "How many times the JSON is parsed"). Every identifier and literal reaches the output through the
 // printer's quoting; there is no raw SQL node.
 package sql
