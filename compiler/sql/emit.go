@@ -97,6 +97,9 @@ type emitter struct {
 	// bits are predicates of the form v = 1 whose v is already 1, 0 or
 	// NULL (temporal comparisons), so that their value is v itself.
 	bits map[*Bin]Expr
+	// shared are the first() calls several columns of a select start
+	// from, each compiled once into the select's FROM chain (share.go).
+	shared map[plan.Expr]val
 }
 
 // hoist gives the object doc a property reader joined right after its
@@ -296,6 +299,7 @@ func (sc *scope) withRow(focus val, rix Expr) *scope {
 // for the focus already in sc.
 func (e *emitter) selectBody(s *plan.Select, owner *plan.Select, sc *scope, chain *[]*From) []colOut {
 	var outs []colOut
+	e.shareObjects(s, sc, chain)
 	for _, c := range s.Columns {
 		outs = append(outs, e.column(c, owner, sc))
 	}

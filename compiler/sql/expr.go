@@ -311,6 +311,9 @@ func (e *emitter) flatMap(c *coll, step func(val) res) *coll {
 
 // compile translates one plan expression.
 func (e *emitter) compile(x plan.Expr, sc *scope) res {
+	if v, ok := e.shared[x]; ok {
+		return one(v)
+	}
 	switch x := x.(type) {
 	case nil:
 		return one(emptyVal(""))
