@@ -299,9 +299,14 @@ func (sc *scope) withRow(focus val, rix Expr) *scope {
 // for the focus already in sc.
 func (e *emitter) selectBody(s *plan.Select, owner *plan.Select, sc *scope, chain *[]*From) []colOut {
 	var outs []colOut
-	e.shareObjects(s, sc, chain)
+	shared := e.shareObjects(s, sc, chain)
 	for _, c := range s.Columns {
 		outs = append(outs, e.column(c, owner, sc))
+	}
+	// The picks are columns of this select's chain: a plan node met again
+	// elsewhere (another scope) is compiled afresh.
+	for _, x := range shared {
+		delete(e.shared, x)
 	}
 	for _, n := range s.Selects {
 		outs = append(outs, e.selectRows(n, owner, sc, chain)...)

@@ -64,14 +64,15 @@ func shareable(cols []*plan.Column) map[string][]plan.Expr {
 }
 
 // shareObjects compiles each shared pick once into chain and records it for
-// compile, which then returns the object for every occurrence.
-func (e *emitter) shareObjects(s *plan.Select, sc *scope, chain *[]*From) {
+// compile, which then returns the object for every occurrence; it returns
+// the occurrences, which the caller forgets after the select's columns.
+func (e *emitter) shareObjects(s *plan.Select, sc *scope, chain *[]*From) (done []plan.Expr) {
 	if !e.propReaders() || len(s.Columns) < 2 {
-		return
+		return nil
 	}
 	shared := shareable(s.Columns)
 	if len(shared) == 0 {
-		return
+		return nil
 	}
 	for _, k := range sortedKeys(keySet(shared)) {
 		occ := shared[k]
@@ -100,7 +101,9 @@ func (e *emitter) shareObjects(s *plan.Select, sc *scope, chain *[]*From) {
 		for _, x := range occ {
 			e.shared[x] = obj
 		}
+		done = append(done, occ...)
 	}
+	return done
 }
 
 func keySet(m map[string][]plan.Expr) map[string]bool {
