@@ -580,19 +580,39 @@ func (e *emitter) field(v val, f *plan.Field) res {
 		out.x, out.picked = x, true
 		return one(out)
 	}
+	var pre []*From
 	base, path, ok := e.objectBase(v)
+	if v.picked && f.Array && v.sh == shJSON && e.propReaders() {
+		// An array of a picked object (name.first().given): the pick reads
+		// the array's text through the object's property reader, and a
+		// column of its own holds it, so the pick runs once rather than in
+		// both the array test and the expansion.
+		arr := inside(v.x, func(item Expr) Expr { return e.query(item, []string{f.Key}) })
+		b := e.alias("b")
+		pre = []*From{{Src: &Derived{Q: &Select{Items: []Item{{X: arr, Alias: "v"}}}}, Alias: b}}
+		base, path, ok = &Col{Table: b, Name: "v"}, nil, true
+	}
 	if !ok {
 		return one(emptyVal(t))
 	}
 	full := appendPath(path, f.Key)
 	if f.Array {
 		alias := e.alias("j")
-		src, cols := e.each(base, full, alias)
+		var src Source
+		var cols EachCols
+		if pre != nil {
+			src, cols = e.d.JSONEach(base, nil, alias)
+		} else {
+			src, cols = e.each(base, full, alias)
+		}
 		sh := shJSON
 		if f.Primitive {
 			sh = shText
 		}
 		from := []*From{{Src: src, Alias: alias}}
+		if pre != nil {
+			from = append(pre, &From{Join: CrossApply, Src: src, Alias: alias})
+		}
 		if !f.Primitive {
 			if h := e.hoist(cols.Value); h != nil {
 				from = append(from, h)
