@@ -132,9 +132,11 @@ func (e *emitter) unroll(s *plan.Select, sc *scope, focus Expr, depth int) Query
 		if props == nil {
 			return fs
 		}
+		// The reader comes first: OPENJSON ... WITH over an object is one
+		// row (none for a NULL node, which has no children either).
 		k := *fs[0]
 		k.Join = CrossApply
-		return startChain(append([]*From{props, &k}, fs[1:]...))
+		return append([]*From{props, &k}, fs[1:]...)
 	}
 	cv, co := &Col{Table: c, Name: "value"}, &Col{Table: c, Name: "ord"}
 	if depth == 0 {
@@ -185,7 +187,18 @@ func (e *emitter) repeatFunction(s *plan.Select, focus Expr) Source {
 		node = focus
 		tree = e.alias("tree")
 	}
+	// Each node is read by one property reader (as in unroll): first in
+	// the anchor's FROM, right after the tree in the recursive member.
+	var anchorProps *From
+	if e.propReaders() {
+		anchorProps = e.hoist(node)
+	}
 	anchor := e.children(s, sc, node, nil)
+	if anchorProps != nil {
+		for _, sel := range selects(anchor) {
+			sel.From = append([]*From{anchorProps}, withJoin(sel.From)...)
+		}
+	}
 	t := e.alias("n")
 	var members []Query
 	castOrd := func(q Query) {
@@ -195,9 +208,18 @@ func (e *emitter) repeatFunction(s *plan.Select, focus Expr) Source {
 	}
 	castOrd(anchor)
 	members = append(members, anchor)
-	rec := e.children(s, sc, &Col{Table: t, Name: "value"}, &Col{Table: t, Name: "ord"})
+	nodeCol := &Col{Table: t, Name: "value"}
+	var recProps *From
+	if e.propReaders() {
+		recProps = e.hoist(nodeCol)
+	}
+	rec := e.children(s, sc, nodeCol, &Col{Table: t, Name: "ord"})
 	for _, sel := range selects(rec) {
-		sel.From = append([]*From{{Src: &Table{Name: ObjectName{tree}}, Alias: t}}, withJoin(sel.From)...)
+		head := []*From{{Src: &Table{Name: ObjectName{tree}}, Alias: t}}
+		if recProps != nil {
+			head = append(head, recProps)
+		}
+		sel.From = innerApplies(append(head, withJoin(sel.From)...))
 	}
 	castOrd(rec)
 	members = append(members, rec)
@@ -236,6 +258,22 @@ func flatten(qs []Query) []Query {
 		for _, s := range selects(q) {
 			out = append(out, s)
 		}
+	}
+	return out
+}
+
+// innerApplies turns the OUTER APPLYs of a recursive CTE member into CROSS
+// APPLYs: SQL Server allows no outer join in the recursive part (error 462).
+// They are property readers of a non-null object (a node, or an array
+// element whose type is not null), which give exactly one row either way.
+func innerApplies(fs []*From) []*From {
+	out := make([]*From, len(fs))
+	for i, f := range fs {
+		g := *f
+		if g.Join == OuterApply {
+			g.Join = CrossApply
+		}
+		out[i] = &g
 	}
 	return out
 }
