@@ -106,6 +106,12 @@ func TestBuildStdout(t *testing.T) {
 	if strings.Contains(out, "CREATE") {
 		t.Errorf("--query-only printed DDL:\n%s", out)
 	}
+	// A view whose rule names a view left out of the command prints its
+	// query: the rule's view is not part of --query-only's output.
+	code, out, errs := runFhirql("build", "../../../../examples/encounters.fview", "--target", "duckdb", "--query-only")
+	if code != ExitOK || !strings.Contains(out, "-- encounters\nSELECT") {
+		t.Errorf("--query-only of a view with a reference rule: exit %d\n%s\n%s", code, out, errs)
+	}
 }
 
 func TestBuildOut(t *testing.T) {
