@@ -49,7 +49,8 @@ func runRun(env *Env, args []string) int {
 	azureCred := azureCredentialFlag(fs)
 	var exports multiFlag
 	fs.Var(&exports, "export", "a Bulk Data export (manifest.json or folder) instead of --input: tables of the current state over all --export (repeatable; docs/versions.md)")
-	stateDir := fs.String("state", "", "with --export: apply each export in turn to the incremental state in DIR (tables under DIR/current)")
+	stateDir := fs.String("state", "", "with --export: apply each export in turn to the incremental state in DIR (tables under DIR/current; read them through DIR/current/duckdb.sql)")
+	compact := fs.Bool("compact", false, "with --state: rewrite each table as one file of its live rows after the last apply, or alone without --export (default: when the ids changed since the last compaction reach 10% of the state)")
 	args = splitInputs(args)
 	paths, err := parseFlags(env, fs, args)
 	if err != nil {
@@ -60,10 +61,10 @@ func runRun(env *Env, args []string) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	if code, done := checkExportFlags(env, inputs, exports, *stateDir, *outDir, *format); done {
+	if code, done := checkExportFlags(env, inputs, exports, *stateDir, *outDir, *format, *compact); done {
 		return code
 	}
-	if len(inputs) == 0 && len(exports) == 0 {
+	if len(inputs) == 0 && len(exports) == 0 && !*compact {
 		fmt.Fprintln(env.Stderr, "fhirql run: say where the data is with --input PATH (an NDJSON file, directory, glob, or - for stdin)")
 		return ExitUsage
 	}
@@ -136,8 +137,8 @@ func runRun(env *Env, args []string) int {
 	if env.Stdin != nil {
 		opts.Stdin = &cancelReader{ctx: ctx, r: env.Stdin}
 	}
-	if len(exports) > 0 {
-		return runExports(ctx, env, interrupted, views, exports, *stateDir, f, opts, *quiet)
+	if len(exports) > 0 || *compact {
+		return runExports(ctx, env, interrupted, views, exports, *stateDir, f, *compact, opts, *quiet)
 	}
 	sum, err := runtime.Run(ctx, views, opts)
 	if sig := interrupted(); sig != nil {
