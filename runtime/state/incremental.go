@@ -83,8 +83,8 @@ type Config struct {
 	// "" keeps an existing state's, another one is refused.
 	Format string
 	// CompactAt is the share of the base's keys that the keys changed
-	// since the base may reach before an apply compacts: 0 means
-	// DefaultCompactAt, a negative share never.
+	// since the base may reach: an apply that leaves more compacts. 0
+	// means DefaultCompactAt, a negative share never.
 	CompactAt float64
 	// Compact compacts after this apply whatever the share.
 	Compact bool
@@ -92,7 +92,7 @@ type Config struct {
 
 // DefaultCompactAt is the default Config.CompactAt: a compaction, which
 // costs about one copy of the state's files, once the keys changed since
-// the base reach 10 % of it. Readers then skip at most about one dead row
+// the base exceed 10 % of it. Readers then skip at most about one dead row
 // in ten, the touched lists and the delta index stay below a tenth of
 // the base, and with exports of 1 % of the state a compaction comes every
 // ten or so applies (bench/README.md has the figures).
@@ -122,23 +122,22 @@ type ApplyStats struct {
 
 // Write prints the stats for a person.
 func (s *ApplyStats) Write(w io.Writer) {
-	var added int64
+	var added, live int64
 	for _, n := range s.RowsNew {
 		added += n
 	}
-	what := "applied " + s.Export
-	if s.Export == "" {
-		what = "compaction only"
+	for _, n := range s.LiveRows {
+		live += n
 	}
-	fmt.Fprintf(w, "state generation %d: %s (%d version(s), %d deletion(s)) in %s: rows of %d id(s) removed, %d id(s) inserted, %d new row(s); %d key(s) changed since the base of %d\n",
-		s.Generation, what, s.Versions, s.Deletions, s.Elapsed.Round(time.Millisecond), s.Changed, s.Inserted, added, s.DeltaKeys, s.BaseKeys)
 	r := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	if s.Export == "" {
+		fmt.Fprintf(w, "state generation %d: compacted in %s: %d live row(s) rewritten as the base, %d key(s)\n", s.Generation, r(s.Elapsed), live, s.BaseKeys)
+		return
+	}
+	fmt.Fprintf(w, "state generation %d: applied %s (%d version(s), %d deletion(s)) in %s: rows of %d id(s) removed, %d id(s) inserted, %d new row(s); %d key(s) changed since the base of %d\n",
+		s.Generation, s.Export, s.Versions, s.Deletions, r(s.Elapsed), s.Changed, s.Inserted, added, s.DeltaKeys, s.BaseKeys)
 	fmt.Fprintf(w, "  export keys %s, index %s, evaluation %s, segments %s", r(s.Phases[0]), r(s.Phases[1]), r(s.Phases[2]), r(s.Phases[3]))
 	if s.Compacted {
-		var live int64
-		for _, n := range s.LiveRows {
-			live += n
-		}
 		fmt.Fprintf(w, ", compaction %s (%d live row(s) rewritten as the base)", r(s.Phases[4]), live)
 	}
 	fmt.Fprintln(w)
@@ -476,7 +475,7 @@ func Apply(ctx context.Context, views []*plan.View, dir string, e *Export, cfg C
 	if at == 0 {
 		at = DefaultCompactAt
 	}
-	if curGen != "" && (e == nil || cfg.Compact || (at >= 0 && info.DeltaKeys > 0 && float64(info.DeltaKeys) >= at*float64(info.BaseKeys))) {
+	if curGen != "" && (e == nil || cfg.Compact || (at >= 0 && float64(info.DeltaKeys) > at*float64(info.BaseKeys))) {
 		live, err := compact(genDir, gen, &info, kviews)
 		if err != nil {
 			return fail(fmt.Errorf("compacting: %v", err))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fhirql/fhirql/runtime"
+	"github.com/fhirql/fhirql/runtime/state"
 )
 
 func init() {
@@ -50,7 +51,8 @@ func runRun(env *Env, args []string) int {
 	var exports multiFlag
 	fs.Var(&exports, "export", "a Bulk Data export (manifest.json or folder) instead of --input: tables of the current state over all --export (repeatable; docs/versions.md)")
 	stateDir := fs.String("state", "", "with --export: apply each export in turn to the incremental state in DIR (tables under DIR/current; read them through DIR/current/duckdb.sql)")
-	compact := fs.Bool("compact", false, "with --state: rewrite each table as one file of its live rows after the last apply, or alone without --export (default: when the ids changed since the last compaction reach 10% of the state)")
+	compact := fs.Bool("compact", false, "with --state: rewrite each table as one file of its live rows after the last apply, or alone without --export")
+	compactAt := fs.Float64("compact-at", 100*state.DefaultCompactAt, "with --state: compact when the ids changed since the last compaction exceed this percentage of the state (0: only with --compact)")
 	args = splitInputs(args)
 	paths, err := parseFlags(env, fs, args)
 	if err != nil {
@@ -73,6 +75,8 @@ func runRun(env *Env, args []string) int {
 		return runUsage(env, "--workers must be 0 (all cores) or a positive number of workers, not %d", *workers)
 	case *maxErrors < 0:
 		return runUsage(env, "--max-errors must be 0 (stop at the first bad line) or a positive count, not %d", *maxErrors)
+	case *compactAt < 0:
+		return runUsage(env, "--compact-at is a percentage of the state, 0 (only with --compact) or more, not %g", *compactAt)
 	case *maxLine <= 0:
 		return runUsage(env, "--max-line-bytes must be a positive number of bytes, not %d (default %d)", *maxLine, runtime.DefaultMaxLineBytes)
 	}
@@ -138,7 +142,11 @@ func runRun(env *Env, args []string) int {
 		opts.Stdin = &cancelReader{ctx: ctx, r: env.Stdin}
 	}
 	if len(exports) > 0 || *compact {
-		return runExports(ctx, env, interrupted, views, exports, *stateDir, f, *compact, opts, *quiet)
+		cfg := state.Config{Format: f, Compact: *compact, CompactAt: *compactAt / 100}
+		if *compactAt == 0 {
+			cfg.CompactAt = -1
+		}
+		return runExports(ctx, env, interrupted, views, exports, *stateDir, cfg, opts, *quiet)
 	}
 	sum, err := runtime.Run(ctx, views, opts)
 	if sig := interrupted(); sig != nil {

@@ -31,7 +31,7 @@ func checkExportFlags(env *Env, inputs, exports []string, stateDir, outDir, form
 // runExports runs views over the current state of exports: a full
 // two-pass run, or with stateDir each export applied in turn to the
 // incremental state.
-func runExports(ctx context.Context, env *Env, interrupted func() os.Signal, views []*plan.View, paths []string, stateDir, format string, compact bool, opts runtime.Options, quiet bool) int {
+func runExports(ctx context.Context, env *Env, interrupted func() os.Signal, views []*plan.View, paths []string, stateDir string, cfg state.Config, opts runtime.Options, quiet bool) int {
 	var exports []*state.Export
 	for _, p := range paths {
 		e, err := state.LoadExport(p)
@@ -55,8 +55,9 @@ func runExports(ctx context.Context, env *Env, interrupted func() os.Signal, vie
 			exports = append(exports, nil)
 		}
 		for i, e := range exports {
-			cfg := state.Config{Format: format, Compact: compact && i == len(exports)-1}
-			st, err := state.Apply(ctx, views, stateDir, e, cfg, opts)
+			c := cfg
+			c.Compact = cfg.Compact && i == len(exports)-1
+			st, err := state.Apply(ctx, views, stateDir, e, c, opts)
 			if code, ok := stopped(); ok {
 				return code
 			}
@@ -74,6 +75,7 @@ func runExports(ctx context.Context, env *Env, interrupted func() os.Signal, vie
 		}
 		return ExitOK
 	}
+	format := cfg.Format
 	opts.Format = format
 	sum, stats, err := state.Run(ctx, views, exports, opts)
 	if code, ok := stopped(); ok {
