@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/fhirql/fhirql/compiler/plan"
 )
@@ -16,7 +17,8 @@ import (
 // as the base merged with the delta; the touched lists and the delta's
 // records go. It costs one copy of the state's files: the price of
 // applies that leave the base alone until then.
-func compact(genDir string, gen int, info *stateInfo, kviews []*plan.View) ([]int64, error) {
+func compact(genDir string, gen int, info *stateInfo, kviews []*plan.View, phases *[2]time.Duration) ([]int64, error) {
+	start := time.Now()
 	dead, err := readTouched(genDir, info.Touched)
 	if err != nil {
 		return nil, err
@@ -42,6 +44,8 @@ func compact(genDir string, gen int, info *stateInfo, kviews []*plan.View) ([]in
 		live[i] = n
 	}
 	dead = nil
+	phases[0] = time.Since(start)
+	start = time.Now()
 
 	old, err := openIndex(filepath.Join(genDir, "index.bin"))
 	if err != nil {
@@ -85,6 +89,7 @@ func compact(genDir string, gen int, info *stateInfo, kviews []*plan.View) ([]in
 	}
 	info.Touched = nil
 	info.Base, info.BaseKeys, info.DeltaKeys = gen, iw.n, 0
+	phases[1] = time.Since(start)
 	return live, nil
 }
 

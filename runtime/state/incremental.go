@@ -113,6 +113,8 @@ type ApplyStats struct {
 	// Compacted reports a compaction; LiveRows the rows it kept per view.
 	Compacted bool
 	LiveRows  []int64
+	// CompactPhases: rewriting the tables, then the index.
+	CompactPhases [2]time.Duration
 	Elapsed   time.Duration
 	// Phases: the export's first pass (keys), the index lookups and the
 	// delta index, evaluating the winning lines, writing the segments and
@@ -131,14 +133,14 @@ func (s *ApplyStats) Write(w io.Writer) {
 	}
 	r := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
 	if s.Export == "" {
-		fmt.Fprintf(w, "state generation %d: compacted in %s: %d live row(s) rewritten as the base, %d key(s)\n", s.Generation, r(s.Elapsed), live, s.BaseKeys)
+		fmt.Fprintf(w, "state generation %d: compacted in %s (tables %s, index %s): %d live row(s) rewritten as the base, %d key(s)\n", s.Generation, r(s.Elapsed), r(s.CompactPhases[0]), r(s.CompactPhases[1]), live, s.BaseKeys)
 		return
 	}
 	fmt.Fprintf(w, "state generation %d: applied %s (%d version(s), %d deletion(s)) in %s: rows of %d id(s) removed, %d id(s) inserted, %d new row(s); %d key(s) changed since the base of %d\n",
 		s.Generation, s.Export, s.Versions, s.Deletions, r(s.Elapsed), s.Changed, s.Inserted, added, s.DeltaKeys, s.BaseKeys)
 	fmt.Fprintf(w, "  export keys %s, index %s, evaluation %s, segments %s", r(s.Phases[0]), r(s.Phases[1]), r(s.Phases[2]), r(s.Phases[3]))
 	if s.Compacted {
-		fmt.Fprintf(w, ", compaction %s (%d live row(s) rewritten as the base)", r(s.Phases[4]), live)
+		fmt.Fprintf(w, ", compaction %s (tables %s, index %s; %d live row(s) rewritten as the base)", r(s.Phases[4]), r(s.CompactPhases[0]), r(s.CompactPhases[1]), live)
 	}
 	fmt.Fprintln(w)
 }
@@ -476,7 +478,7 @@ func Apply(ctx context.Context, views []*plan.View, dir string, e *Export, cfg C
 		at = DefaultCompactAt
 	}
 	if curGen != "" && (e == nil || cfg.Compact || (at >= 0 && float64(info.DeltaKeys) > at*float64(info.BaseKeys))) {
-		live, err := compact(genDir, gen, &info, kviews)
+		live, err := compact(genDir, gen, &info, kviews, &st.CompactPhases)
 		if err != nil {
 			return fail(fmt.Errorf("compacting: %v", err))
 		}
