@@ -115,7 +115,7 @@ type ApplyStats struct {
 	LiveRows  []int64
 	// CompactPhases: rewriting the tables, then the index.
 	CompactPhases [2]time.Duration
-	Elapsed   time.Duration
+	Elapsed       time.Duration
 	// Phases: the export's first pass (keys), the index lookups and the
 	// delta index, evaluating the winning lines, writing the segments and
 	// the touched list, compacting.
