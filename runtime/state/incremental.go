@@ -237,10 +237,11 @@ func Apply(ctx context.Context, views []*plan.View, dir string, e *Export, cfg C
 	// applied in the order given.
 	ex := int32(gen)
 	nx := NewIndex()
-	nx.names = map[Key]string{}
 	var base *baseIndex
 	var oldDelta *indexReader
 	if curGen != "" {
+		// The touched list names the keys (a new state has none).
+		nx.names = map[Key]string{}
 		if base, err = openBase(filepath.Join(curGen, "index.bin"), filepath.Join(curGen, "index.dir")); err != nil {
 			return nil, err
 		}
