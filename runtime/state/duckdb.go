@@ -18,7 +18,7 @@ import (
 func duckdbSQL(gen string, info *stateInfo, views []*plan.View) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "-- DuckDB views over the tables of fhirql state generation %d (docs/versions.md).\n", info.Generation)
-	fmt.Fprintf(&b, "-- Run it after each apply: duckdb -c \".read %s\" (or the state's current/duckdb.sql).\n", sqlPath(filepath.Join(gen, "duckdb.sql")))
+	fmt.Fprintf(&b, "-- Run it after each apply (duckdb -cmd \".read %s\", or the state's current/duckdb.sql); then query the views.\n", sqlPath(filepath.Join(gen, "duckdb.sql")))
 	fmt.Fprintf(&b, "-- A row of part-<g> is live unless a touched list of a later generation names its %s.\n\n", KeyColumn)
 	touched := ""
 	if len(info.Touched) > 0 {
