@@ -169,11 +169,15 @@ func TestBulkDataServer(t *testing.T) {
 	}
 	stateDir := filepath.Join(dir, "state")
 	for _, e := range []*Export{exports[1], exports[0]} {
-		if _, err := Apply(context.Background(), views, stateDir, e, "csv", runtime.Options{}); err != nil {
+		if _, err := Apply(context.Background(), views, stateDir, e, Config{Format: "csv"}, runtime.Options{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	table := readTableLines(t, filepath.Join(stateDir, "current", "c.csv"))
+	// Compacted, the table is one file of live rows.
+	if _, err := Apply(context.Background(), views, stateDir, nil, Config{Compact: true}, runtime.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	table := readTableLines(t, filepath.Join(stateDir, "current", "c", "part-000003.csv"))
 	if len(table) != len(want) {
 		t.Fatalf("the state holds %d rows, want %d", len(table), len(want))
 	}

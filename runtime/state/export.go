@@ -11,6 +11,12 @@
 // lets through only the line of each key's winning version (its input and
 // byte offset), so views see exactly the current resources and memory
 // stays bounded by the number of distinct ids, not the data's size.
+//
+// Apply keeps such tables current across `_since` exports in a state
+// directory whose files are log-structured (incremental.go): immutable
+// segments and touched lists hard-linked from generation to generation,
+// a base key index looked up through a radix directory, and compaction,
+// so that an apply costs about what its export does.
 package state
 
 import (

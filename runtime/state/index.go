@@ -52,6 +52,9 @@ type Index struct {
 	dels    map[Key]fact // the latest deletion per key
 	texts   []string     // text versionIds
 	textIdx map[string]uint32
+	// names, when not nil (an apply), maps each key to its "Type/id": the
+	// touched lists name keys as readers see them (_resource_key).
+	names map[Key]string
 	// Counts for the summary.
 	Versions  int64 // resource lines read
 	Deletions int64 // deletion entries read
@@ -231,6 +234,11 @@ func (x *Index) scanOutputs(ctx context.Context, inputs []string, export []int32
 				k = Key{^uint64(0), f.pos}
 			} else {
 				k = KeyOf(rt, id)
+				if x.names != nil {
+					if _, ok := x.names[k]; !ok {
+						x.names[k] = rt + "/" + id
+					}
+				}
 			}
 			if m := res.Get("meta"); m != nil {
 				if v := m.Get("lastUpdated"); v != nil && v.Str != "" {
@@ -353,7 +361,11 @@ func (x *Index) deletedLine(name string, line int64, l []byte, e int32, ex *Expo
 			f.t = ex.at.UnixNano()
 		}
 		x.Deletions++
-		x.add(KeyOf(typ, id), f)
+		k := KeyOf(typ, id)
+		if x.names != nil {
+			x.names[k] = typ + "/" + id
+		}
+		x.add(k, f)
 	}
 	return nil
 }

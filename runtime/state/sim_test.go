@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -90,9 +92,8 @@ func TestSimulatedExports(t *testing.T) {
 	}
 }
 
-// readTable reads a state's table as "Type/id|val" rows, checking that
-// each row's key column is its resource's key.
-func readTable(t *testing.T, path, format, typ string) []string {
+// readRows reads a table file as [key, val, _resource_key] rows.
+func readRows(t *testing.T, path, format string) [][]string {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -107,27 +108,78 @@ func readTable(t *testing.T, path, format, typ string) []string {
 		if len(recs) == 0 || strings.Join(recs[0], ",") != "key,val,"+KeyColumn {
 			t.Fatalf("%s: header %v", path, recs)
 		}
-		rows = recs[1:]
-	} else {
-		for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-			if l == "" {
-				continue
-			}
-			var m map[string]any
-			if err := json.Unmarshal([]byte(l), &m); err != nil {
-				t.Fatalf("%s: %v", path, err)
-			}
-			rows = append(rows, []string{fmt.Sprint(m["key"]), fmt.Sprint(m["val"]), fmt.Sprint(m[KeyColumn])})
+		return recs[1:]
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if l == "" {
+			continue
 		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		rows = append(rows, []string{fmt.Sprint(m["key"]), fmt.Sprint(m["val"]), fmt.Sprint(m[KeyColumn])})
+	}
+	return rows
+}
+
+// readTable reads the live rows of a view's table in the state under
+// stateDir as "Type/id|val" rows, by the layout of docs/versions.md and
+// independently of the package's code: the segments state.json lists,
+// less the rows of a segment g whose key a touched list of a later
+// generation names. It checks that each row's key column is its
+// resource's key, and returns the number of segment files read.
+func readTable(t *testing.T, stateDir, view, format, typ string) ([]string, int) {
+	t.Helper()
+	gen := filepath.Join(stateDir, "current")
+	var info struct {
+		Views    []string
+		Tables   []string
+		Segments [][]int
+		Touched  []int
+	}
+	data, err := os.ReadFile(filepath.Join(gen, "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &info); err != nil {
+		t.Fatal(err)
+	}
+	dead := map[string]int{} // key -> the last generation that touched it
+	for _, g := range info.Touched {
+		f, err := os.Open(filepath.Join(gen, fmt.Sprintf("touched-%06d.csv", g)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil || len(recs) == 0 || strings.Join(recs[0], ",") != KeyColumn+",generation" {
+			t.Fatalf("touched list of generation %d: %v %v", g, recs, err)
+		}
+		for _, r := range recs[1:] {
+			if r[1] != fmt.Sprint(g) {
+				t.Fatalf("touched list of generation %d names generation %s", g, r[1])
+			}
+			dead[r[0]] = max(dead[r[0]], g)
+		}
+	}
+	i := slices.Index(info.Views, view)
+	if i < 0 {
+		t.Fatalf("state.json has no view %s: %v", view, info.Views)
 	}
 	var out []string
-	for _, r := range rows {
-		if r[2] != typ+"/"+r[0] {
-			t.Fatalf("%s: key column %q for id %q", path, r[2], r[0])
+	for _, g := range info.Segments[i] {
+		for _, r := range readRows(t, filepath.Join(gen, info.Tables[i], fmt.Sprintf("part-%06d.%s", g, format)), format) {
+			if r[2] != typ+"/"+r[0] {
+				t.Fatalf("%s: key column %q for id %q", view, r[2], r[0])
+			}
+			if dead[r[2]] > g {
+				continue
+			}
+			out = append(out, r[2]+"|"+r[1])
 		}
-		out = append(out, r[2]+"|"+r[1])
 	}
-	return out
+	return out, len(info.Segments[i])
 }
 
 // TestIncrementalState is the proof of the incremental state: after each
@@ -141,14 +193,32 @@ func TestIncrementalState(t *testing.T) {
 		t.Run(fmt.Sprint("seed", seed, format), func(t *testing.T) {
 			s := statetest.NewSim(seed+100, t.TempDir())
 			dir := filepath.Join(t.TempDir(), "state")
+			applies, compactions := 0, 0
 			for step := 0; step < 12; step++ {
 				s.Step(t)
 				e, err := LoadExport(s.Exports[step])
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := Apply(context.Background(), views, dir, e, format, runtime.Options{Workers: 2, ChunkBytes: 512}); err != nil {
+				var baseBefore os.FileInfo
+				if step > 0 {
+					baseBefore = baseSegment(t, dir, format)
+				}
+				// A low threshold: both an apply that leaves the base alone
+				// and one that compacts happen in every sequence.
+				st, err := Apply(context.Background(), views, dir, e, Config{Format: format, CompactAt: 0.3}, runtime.Options{Workers: 2, ChunkBytes: 512})
+				if err != nil {
 					t.Fatalf("step %d: %v", step, err)
+				}
+				if st.Compacted {
+					compactions++
+				} else if step > 0 {
+					applies++
+					// The base segment is the previous generation's file,
+					// linked, not copied.
+					if !os.SameFile(baseBefore, baseSegment(t, dir, format)) {
+						t.Fatalf("step %d: the apply rewrote the base segment", step)
+					}
 				}
 				// Only the new export may be read by the next step.
 				if err := os.RemoveAll(s.Exports[step]); err != nil {
@@ -156,7 +226,11 @@ func TestIncrementalState(t *testing.T) {
 				}
 				var got []string
 				for _, v := range views {
-					got = append(got, readTable(t, filepath.Join(dir, "current", v.Name+"."+format), format, v.Resource)...)
+					rows, segs := readTable(t, dir, v.Name, format, v.Resource)
+					if st.Compacted && segs != 1 {
+						t.Fatalf("step %d: %d segments of %s after a compaction, want one", step, segs, v.Name)
+					}
+					got = append(got, rows...)
 				}
 				sort.Strings(got)
 				want := s.Expected()
@@ -168,55 +242,125 @@ func TestIncrementalState(t *testing.T) {
 					t.Fatalf("step %d: generations %v, want only the current one", step, gens)
 				}
 			}
+			t.Logf("%d applies left the base alone, %d compacted", applies, compactions)
+			if applies == 0 || compactions == 0 {
+				t.Fatalf("%d applies without compaction and %d with: the sequence must run both", applies, compactions)
+			}
 		})
 	}
 }
 
-// TestIncrementalCrash checks that an apply that fails before its switch
-// leaves the previous generation current and byte for byte unchanged,
-// and that the next apply removes the unfinished generation and succeeds.
+// baseSegment stats the base segment of the state's sim_patient table.
+func baseSegment(t *testing.T, dir, format string) os.FileInfo {
+	t.Helper()
+	ms, _ := filepath.Glob(filepath.Join(dir, "current", "sim_patient", "part-*."+format))
+	if len(ms) == 0 {
+		t.Fatalf("no segments in %s", dir)
+	}
+	sort.Strings(ms)
+	fi, err := os.Stat(ms[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi
+}
+
+// snapshot reads every file of the state's current generation.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	gen, err := filepath.EvalSymlinks(filepath.Join(dir, "current"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	err = filepath.WalkDir(gen, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(filepath.Dir(gen), p)
+		out[rel] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestIncrementalCrash checks that an apply or a compaction that fails
+// before its switch leaves the previous generation current and byte for
+// byte unchanged (the new generation shares its files as hard links, so
+// this also checks that nothing shared is written to), and that the next
+// apply removes the unfinished generation and succeeds.
 func TestIncrementalCrash(t *testing.T) {
 	views := loadSimViews(t)
 	s := statetest.NewSim(7, t.TempDir())
 	dir := filepath.Join(t.TempDir(), "state")
-	s.Step(t)
-	s.Step(t)
-	apply := func(i int) error {
-		e, err := LoadExport(s.Exports[i])
-		if err != nil {
-			t.Fatal(err)
+	apply := func(i int, compact bool) error {
+		var e *Export
+		if i >= 0 {
+			var err error
+			if e, err = LoadExport(s.Exports[i]); err != nil {
+				t.Fatal(err)
+			}
 		}
-		_, err = Apply(context.Background(), views, dir, e, "csv", runtime.Options{Workers: 1})
+		_, err := Apply(context.Background(), views, dir, e, Config{Format: "csv", Compact: compact}, runtime.Options{Workers: 1})
 		return err
 	}
-	if err := apply(0); err != nil {
+	check := func() {
+		t.Helper()
+		p, _ := readTable(t, dir, "sim_patient", "csv", "Patient")
+		o, _ := readTable(t, dir, "sim_observation", "csv", "Observation")
+		got := append(p, o...)
+		sort.Strings(got)
+		if want := s.Expected(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("after export %d:\ngot  %v\nwant %v", len(s.Exports), got, want)
+		}
+	}
+	crash := errors.New("power cut")
+	crashed := func(name string, f func() error) {
+		t.Helper()
+		before := snapshot(t, dir)
+		beforeSwitch = func() error { return crash }
+		err := f()
+		beforeSwitch = nil
+		if !errors.Is(err, crash) {
+			t.Fatalf("%s: %v, want the injected failure", name, err)
+		}
+		if after := snapshot(t, dir); !maps.Equal(before, after) {
+			t.Fatalf("%s: the current generation changed after a failed apply", name)
+		}
+	}
+	s.Step(t)
+	if err := apply(0, false); err != nil {
 		t.Fatal(err)
 	}
-	table := filepath.Join(dir, "current", "sim_patient.csv")
-	before, _ := os.ReadFile(table)
-	crash := errors.New("power cut")
-	beforeSwitch = func() error { return crash }
-	err := apply(1)
-	beforeSwitch = nil
-	if !errors.Is(err, crash) {
-		t.Fatalf("apply: %v, want the injected failure", err)
-	}
-	after, err := os.ReadFile(table)
-	if err != nil || !bytes.Equal(before, after) {
-		t.Fatalf("the current table changed after a failed apply (%v)", err)
-	}
+	s.Step(t)
+	crashed("apply", func() error { return apply(1, false) })
+	crashed("apply and compaction", func() error { return apply(1, true) })
 	// A crash that left the unfinished generation behind (a kill, not an
 	// error) is cleaned up by the next apply.
-	if err := os.MkdirAll(filepath.Join(dir, "gen-000002"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "gen-000002", "sim_patient"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := apply(1); err != nil {
+	if err := apply(1, false); err != nil {
 		t.Fatal(err)
 	}
-	got := append(readTable(t, table, "csv", "Patient"), readTable(t, filepath.Join(dir, "current", "sim_observation.csv"), "csv", "Observation")...)
-	sort.Strings(got)
-	if strings.Join(got, "\n") != strings.Join(s.Expected(), "\n") {
-		t.Fatalf("after the retry:\ngot  %v\nwant %v", got, s.Expected())
+	check()
+	s.Step(t)
+	if err := apply(2, false); err != nil {
+		t.Fatal(err)
+	}
+	check()
+	crashed("compaction alone", func() error { return apply(-1, true) })
+	check()
+	if err := apply(-1, true); err != nil {
+		t.Fatal(err)
+	}
+	check()
+	if ms, _ := filepath.Glob(filepath.Join(dir, "current", "touched-*")); len(ms) != 0 {
+		t.Fatalf("touched lists %v after a compaction", ms)
 	}
 }
 
@@ -251,16 +395,25 @@ func TestResourceWithoutID(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Apply(context.Background(), views, stateDir, ex, "csv", runtime.Options{Workers: 1}); err != nil {
+		if _, err := Apply(context.Background(), views, stateDir, ex, Config{Format: "csv", CompactAt: -1}, runtime.Options{Workers: 1}); err != nil {
 			t.Fatalf("apply %s: %v", e, err)
 		}
 	}
-	data, err := os.ReadFile(filepath.Join(stateDir, "current", "sim_patient.csv"))
+	rows, _ := readTable(t, stateDir, "sim_patient", "csv", "Patient")
+	sort.Strings(rows)
+	if want := "Patient/a|v2\nPatient/|anon"; strings.Join(rows, "\n") != want {
+		t.Fatalf("state rows %q, want %q", rows, want)
+	}
+	// After a compaction the table is one file again.
+	if _, err := Apply(context.Background(), views, stateDir, nil, Config{Compact: true}, runtime.Options{Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(stateDir, "current", "sim_patient", "part-000003.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := "key,val,_resource_key\r\n,anon,Patient/\r\na,v2,Patient/a\r\n"; string(data) != want {
-		t.Fatalf("state table %q, want %q", data, want)
+		t.Fatalf("compacted table %q, want %q", data, want)
 	}
 }
 

@@ -157,8 +157,10 @@ func TestIncrementalLoadScript(t *testing.T) {
 }
 
 // TestStateTablesReadByDuckDB checks that the runtime's incremental state
-// stays readable by DuckDB after every step: its CSV tables under
-// DIR/current, read with read_csv, equal the server's current state.
+// stays readable by DuckDB after every step: the views of
+// DIR/current/duckdb.sql (segments less the rows of touched keys), over
+// CSV and NDJSON tables, equal the server's current state, through
+// applies that leave the base alone and compactions.
 func TestStateTablesReadByDuckDB(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "sim.fview")
@@ -170,42 +172,60 @@ func TestStateTablesReadByDuckDB(t *testing.T) {
 		t.Fatal(res.Diags.Err())
 	}
 	views := res.Views()
-	s := statetest.NewSim(300, t.TempDir())
-	stateDir := filepath.Join(t.TempDir(), "state")
-	e, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	db := e.(*Engine).db
-	for step := 0; step < 8; step++ {
-		s.Step(t)
-		ex, err := state.LoadExport(s.Exports[step])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := state.Apply(context.Background(), views, stateDir, ex, "csv", runtime.Options{Workers: 1}); err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, v := range views {
-			path := filepath.Join(stateDir, "current", v.Name+".csv")
-			rows, err := db.Query(fmt.Sprintf(`SELECT val, %s FROM read_csv('%s', header = true)`, plan.KeyColumn, path))
+	for _, format := range []string{"csv", "ndjson"} {
+		t.Run(format, func(t *testing.T) {
+			s := statetest.NewSim(300, t.TempDir())
+			stateDir := filepath.Join(t.TempDir(), "state")
+			e, err := New(Options{})
 			if err != nil {
-				t.Fatalf("step %d: DuckDB cannot read %s: %v", step, path, err)
+				t.Fatal(err)
 			}
-			for rows.Next() {
-				var val, key string
-				if err := rows.Scan(&val, &key); err != nil {
+			defer e.Close()
+			db := e.(*Engine).db
+			compactions := 0
+			for step := 0; step < 8; step++ {
+				s.Step(t)
+				ex, err := state.LoadExport(s.Exports[step])
+				if err != nil {
 					t.Fatal(err)
 				}
-				got = append(got, key+"|"+val)
+				st, err := state.Apply(context.Background(), views, stateDir, ex, state.Config{Format: format, CompactAt: 0.3}, runtime.Options{Workers: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.Compacted {
+					compactions++
+				}
+				script, err := os.ReadFile(filepath.Join(stateDir, "current", "duckdb.sql"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.Exec(string(script)); err != nil {
+					t.Fatalf("step %d: DuckDB cannot run duckdb.sql: %v\n%s", step, err, script)
+				}
+				var got []string
+				for _, v := range views {
+					rows, err := db.Query(fmt.Sprintf(`SELECT val, %s FROM %s`, plan.KeyColumn, v.Name))
+					if err != nil {
+						t.Fatalf("step %d: DuckDB cannot read view %s: %v", step, v.Name, err)
+					}
+					for rows.Next() {
+						var val, key string
+						if err := rows.Scan(&val, &key); err != nil {
+							t.Fatal(err)
+						}
+						got = append(got, key+"|"+val)
+					}
+					rows.Close()
+				}
+				sort.Strings(got)
+				if want := s.Expected(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+					t.Fatalf("step %d:\ngot  %v\nwant %v\n%s", step, got, want, script)
+				}
 			}
-			rows.Close()
-		}
-		sort.Strings(got)
-		if want := s.Expected(); strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Fatalf("step %d:\ngot  %v\nwant %v", step, got, want)
-		}
+			if compactions == 0 || compactions == 7 {
+				t.Fatalf("%d of 7 applies compacted: the sequence must read both layouts", compactions)
+			}
+		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fhirql/fhirql/runtime"
+	"github.com/fhirql/fhirql/runtime/state"
 )
 
 func init() {
@@ -49,7 +50,9 @@ func runRun(env *Env, args []string) int {
 	azureCred := azureCredentialFlag(fs)
 	var exports multiFlag
 	fs.Var(&exports, "export", "a Bulk Data export (manifest.json or folder) instead of --input: tables of the current state over all --export (repeatable; docs/versions.md)")
-	stateDir := fs.String("state", "", "with --export: apply each export in turn to the incremental state in DIR (tables under DIR/current)")
+	stateDir := fs.String("state", "", "with --export: apply each export in turn to the incremental state in DIR (tables under DIR/current; read them through DIR/current/duckdb.sql)")
+	compact := fs.Bool("compact", false, "with --state: rewrite each table as one file of its live rows after the last apply, or alone without --export")
+	compactAt := fs.Float64("compact-at", 100*state.DefaultCompactAt, "with --state: compact when the ids changed since the last compaction exceed this percentage of the state (0: only with --compact)")
 	args = splitInputs(args)
 	paths, err := parseFlags(env, fs, args)
 	if err != nil {
@@ -60,10 +63,10 @@ func runRun(env *Env, args []string) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	if code, done := checkExportFlags(env, inputs, exports, *stateDir, *outDir, *format); done {
+	if code, done := checkExportFlags(env, inputs, exports, *stateDir, *outDir, *format, *compact); done {
 		return code
 	}
-	if len(inputs) == 0 && len(exports) == 0 {
+	if len(inputs) == 0 && len(exports) == 0 && !*compact {
 		fmt.Fprintln(env.Stderr, "fhirql run: say where the data is with --input PATH (an NDJSON file, directory, glob, or - for stdin)")
 		return ExitUsage
 	}
@@ -72,6 +75,8 @@ func runRun(env *Env, args []string) int {
 		return runUsage(env, "--workers must be 0 (all cores) or a positive number of workers, not %d", *workers)
 	case *maxErrors < 0:
 		return runUsage(env, "--max-errors must be 0 (stop at the first bad line) or a positive count, not %d", *maxErrors)
+	case *compactAt < 0:
+		return runUsage(env, "--compact-at is a percentage of the state, 0 (only with --compact) or more, not %g", *compactAt)
 	case *maxLine <= 0:
 		return runUsage(env, "--max-line-bytes must be a positive number of bytes, not %d (default %d)", *maxLine, runtime.DefaultMaxLineBytes)
 	}
@@ -136,8 +141,12 @@ func runRun(env *Env, args []string) int {
 	if env.Stdin != nil {
 		opts.Stdin = &cancelReader{ctx: ctx, r: env.Stdin}
 	}
-	if len(exports) > 0 {
-		return runExports(ctx, env, interrupted, views, exports, *stateDir, f, opts, *quiet)
+	if len(exports) > 0 || *compact {
+		cfg := state.Config{Format: f, Compact: *compact, CompactAt: *compactAt / 100}
+		if *compactAt == 0 {
+			cfg.CompactAt = -1
+		}
+		return runExports(ctx, env, interrupted, views, exports, *stateDir, cfg, opts, *quiet)
 	}
 	sum, err := runtime.Run(ctx, views, opts)
 	if sig := interrupted(); sig != nil {

@@ -12,11 +12,13 @@ import (
 
 // checkExportFlags checks the flags of `fhirql run --export` and
 // `--state`; done reports a usage error already printed.
-func checkExportFlags(env *Env, inputs, exports []string, stateDir, outDir, format string) (int, bool) {
+func checkExportFlags(env *Env, inputs, exports []string, stateDir, outDir, format string, compact bool) (int, bool) {
 	switch {
+	case compact && stateDir == "":
+		return runUsage(env, "--compact rewrites the tables of a state: give it with --state DIR"), true
 	case len(exports) > 0 && len(inputs) > 0:
 		return runUsage(env, "--export and --input do not mix: an export's files are read through its manifest or folder; give every export with --export"), true
-	case stateDir != "" && len(exports) == 0:
+	case stateDir != "" && len(exports) == 0 && !compact:
 		return runUsage(env, "--state DIR applies exports: name them with --export (a manifest.json or an export folder)"), true
 	case stateDir != "" && outDir != "":
 		return runUsage(env, "--state DIR keeps its tables under DIR/current: leave --out out"), true
@@ -29,7 +31,7 @@ func checkExportFlags(env *Env, inputs, exports []string, stateDir, outDir, form
 // runExports runs views over the current state of exports: a full
 // two-pass run, or with stateDir each export applied in turn to the
 // incremental state.
-func runExports(ctx context.Context, env *Env, interrupted func() os.Signal, views []*plan.View, paths []string, stateDir, format string, opts runtime.Options, quiet bool) int {
+func runExports(ctx context.Context, env *Env, interrupted func() os.Signal, views []*plan.View, paths []string, stateDir string, cfg state.Config, opts runtime.Options, quiet bool) int {
 	var exports []*state.Export
 	for _, p := range paths {
 		e, err := state.LoadExport(p)
@@ -48,13 +50,23 @@ func runExports(ctx context.Context, env *Env, interrupted func() os.Signal, vie
 	}
 	if stateDir != "" {
 		opts.Progress = nil
-		for _, e := range exports {
-			st, err := state.Apply(ctx, views, stateDir, e, format, opts)
+		if len(exports) == 0 {
+			// --compact alone: a compaction as a generation of its own.
+			exports = append(exports, nil)
+		}
+		for i, e := range exports {
+			c := cfg
+			c.Compact = cfg.Compact && i == len(exports)-1
+			st, err := state.Apply(ctx, views, stateDir, e, c, opts)
 			if code, ok := stopped(); ok {
 				return code
 			}
 			if err != nil {
-				fmt.Fprintf(env.Stderr, "fhirql run: applying %s: %v (the state is as it was before this export)\n", e.Name, err)
+				what := "compacting"
+				if e != nil {
+					what = "applying " + e.Name
+				}
+				fmt.Fprintf(env.Stderr, "fhirql run: %s: %v (the state is as it was before)\n", what, err)
 				return ExitErrors
 			}
 			if !quiet {
@@ -63,6 +75,7 @@ func runExports(ctx context.Context, env *Env, interrupted func() os.Signal, vie
 		}
 		return ExitOK
 	}
+	format := cfg.Format
 	opts.Format = format
 	sum, stats, err := state.Run(ctx, views, exports, opts)
 	if code, ok := stopped(); ok {
