@@ -10,7 +10,10 @@ FROM (
     SELECT
         "s"."filename" AS "file",
         CASE
-            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN NOT (json_valid("s"."line") AND NOT (CASE
+                WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                ELSE false
+            END)) THEN 'not valid JSON'
             WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
             WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
         END AS "reason",
@@ -62,12 +65,12 @@ WHERE "r"."reason" IS NOT NULL;
 CREATE OR REPLACE VIEW "condition_codings" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$') AS VARCHAR)
     END AS "id",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b2"."v" AS VARCHAR)
         END
         FROM (
@@ -78,9 +81,13 @@ SELECT
                     END
                     FROM (
                         SELECT
+                            json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'subject'), 'reference'), '$'), '$') AS "ref"
+                    ) AS "k1"
+                    CROSS JOIN LATERAL (
+                        SELECT
                             CASE
-                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') - 1)
-                                ELSE json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$')
+                                WHEN strpos("k1"."ref", '/_history/') > 0 THEN left("k1"."ref", strpos("k1"."ref", '/_history/') - 1)
+                                ELSE "k1"."ref"
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -100,7 +107,7 @@ SELECT
     ) AS "patient_id",
     (
         SELECT CASE
-            WHEN length("b3"."v") > 64 THEN CAST(error(concat('fhirql: column "encounter_id" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b3"."v") > 64 THEN CAST(error(concat('fhirql: column "encounter_id" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b3"."v" AS VARCHAR)
         END
         FROM (
@@ -111,9 +118,13 @@ SELECT
                     END
                     FROM (
                         SELECT
+                            json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'encounter'), 'reference'), '$'), '$') AS "ref"
+                    ) AS "k6"
+                    CROSS JOIN LATERAL (
+                        SELECT
                             CASE
-                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."encounter"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."encounter"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."encounter"."reference"'), '$'), '/_history/') - 1)
-                                ELSE json_extract_string(json_value("r"."doc", '$."encounter"."reference"'), '$')
+                                WHEN strpos("k6"."ref", '/_history/') > 0 THEN left("k6"."ref", strpos("k6"."ref", '/_history/') - 1)
+                                ELSE "k6"."ref"
                             END AS "base"
                     ) AS "k7"
                     CROSS JOIN LATERAL (
@@ -133,7 +144,7 @@ SELECT
     ) AS "encounter_id",
     (
         SELECT CASE
-            WHEN length("b4"."v") > 256 THEN CAST(error(concat('fhirql: column "clinical_status" of view "condition_codings" is sized for 256 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b4"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b4"."v") > 256 THEN CAST(error(concat('fhirql: column "clinical_status" of view "condition_codings" is sized for 256 characters but Condition/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b4"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b4"."v" AS VARCHAR)
         END
         FROM (
@@ -144,7 +155,9 @@ SELECT
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j1"."value" AS VARCHAR)
                     END, '$."code"'), '$')
-                    FROM json_each(CASE WHEN json_type("r"."doc", '$."clinicalStatus"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."clinicalStatus"."coding"') AS "j1"
+                    FROM json_each(CASE
+                        WHEN json_type(struct_extract(struct_extract("r"."t", 'clinicalStatus'), 'coding'), '$') = 'ARRAY' THEN struct_extract(struct_extract("r"."t", 'clinicalStatus'), 'coding')
+                    END, '$') AS "j1"
                     WHERE "j1"."type" <> 'NULL'
                         AND json_extract_string(json_value(CASE "j1"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
@@ -158,7 +171,7 @@ SELECT
     ) AS "clinical_status",
     (
         SELECT CASE
-            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "category" of view "condition_codings" is sized for 256 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "category" of view "condition_codings" is sized for 256 characters but Condition/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b5"."v" AS VARCHAR)
         END
         FROM (
@@ -169,7 +182,9 @@ SELECT
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j3"."value" AS VARCHAR)
                     END, '$."code"'), '$')
-                    FROM json_each(CASE WHEN json_type("r"."doc", '$."category"') = 'ARRAY' THEN "r"."doc" END, '$."category"') AS "j2"
+                    FROM json_each(CASE
+                        WHEN json_type(struct_extract("r"."t", 'category'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'category')
+                    END, '$') AS "j2"
                     CROSS JOIN LATERAL json_each(CASE
                         WHEN json_type(CASE "j2"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
@@ -194,21 +209,21 @@ SELECT
         ) AS "b5"
     ) AS "category",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."onsetDateTime"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "onset" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."onsetDateTime"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."onsetDateTime"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'onsetDateTime'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "onset" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'onsetDateTime'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'onsetDateTime'), '$'), '$') AS VARCHAR)
     END AS "onset",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."abatementDateTime"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "abatement" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."abatementDateTime"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."abatementDateTime"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'abatementDateTime'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "abatement" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'abatementDateTime'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'abatementDateTime'), '$'), '$') AS VARCHAR)
     END AS "abatement",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."recordedDate"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "recorded" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."recordedDate"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."recordedDate"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'recordedDate'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "recorded" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'recordedDate'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'recordedDate'), '$'), '$') AS VARCHAR)
     END AS "recorded",
     "f1"."row_index" AS "coding_index",
     json_extract_string(json_value("f1"."value", '$."system"'), '$') AS "system",
     CASE
-        WHEN length(json_extract_string(json_value("f1"."value", '$."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "code" of view "condition_codings" is sized for 256 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("f1"."value", '$."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        WHEN length(json_extract_string(json_value("f1"."value", '$."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "code" of view "condition_codings" is sized for 256 characters but Condition/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value("f1"."value", '$."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST(json_extract_string(json_value("f1"."value", '$."code"'), '$') AS VARCHAR)
     END AS "code",
     json_extract_string(json_value("f1"."value", '$."display"'), '$') AS "display",
@@ -218,22 +233,30 @@ SELECT
     END AS BOOLEAN) AS "is_snomed"
 FROM (
     SELECT
-        CASE
-            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
-        END AS "doc"
-    FROM read_csv(
-        'examples/data/Condition*.ndjson',
-        columns = {'line': 'VARCHAR'},
-        delim = chr(11),
-        quote = '',
-        escape = '',
-        header = false,
-        auto_detect = false,
-        new_line = '\n',
-        strict_mode = false,
-        ignore_errors = true,
-        max_line_size = 67108864
-    ) AS "s"
+        "l"."doc" AS "doc",
+        json_transform("l"."doc", '{"id":"JSON","subject":{"reference":"JSON"},"encounter":{"reference":"JSON"},"clinicalStatus":{"coding":"JSON"},"category":"JSON","onsetDateTime":"JSON","abatementDateTime":"JSON","recordedDate":"JSON","code":{"coding":"JSON"},"resourceType":"JSON","verificationStatus":{"coding":"JSON"}}') AS "t"
+    FROM (
+        SELECT
+            CASE
+                WHEN json_valid("s"."line") AND NOT (CASE
+                    WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                    ELSE false
+                END) THEN "s"."line"
+            END AS "doc"
+        FROM read_csv(
+            'examples/data/Condition*.ndjson',
+            columns = {'line': 'VARCHAR'},
+            delim = chr(11),
+            quote = '',
+            escape = '',
+            header = false,
+            auto_detect = false,
+            new_line = '\n',
+            strict_mode = false,
+            ignore_errors = true,
+            max_line_size = 67108864
+        ) AS "s"
+    ) AS "l"
 ) AS "r"
 CROSS JOIN LATERAL (
     SELECT
@@ -243,13 +266,17 @@ CROSS JOIN LATERAL (
             ELSE CAST("j4"."value" AS VARCHAR)
         END AS "value",
         CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j4"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
-    FROM json_each(CASE WHEN json_type("r"."doc", '$."code"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."code"."coding"') AS "j4"
+    FROM json_each(CASE
+        WHEN json_type(struct_extract(struct_extract("r"."t", 'code'), 'coding'), '$') = 'ARRAY' THEN struct_extract(struct_extract("r"."t", 'code'), 'coding')
+    END, '$') AS "j4"
     WHERE "j4"."type" <> 'NULL'
 ) AS "f1"
-WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Condition'
+WHERE json_extract_string(json_value(struct_extract("r"."t", 'resourceType'), '$'), '$') = 'Condition'
     AND EXISTS (
         SELECT 1
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."verificationStatus"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."verificationStatus"."coding"') AS "j5"
+        FROM json_each(CASE
+            WHEN json_type(struct_extract(struct_extract("r"."t", 'verificationStatus'), 'coding'), '$') = 'ARRAY' THEN struct_extract(struct_extract("r"."t", 'verificationStatus'), 'coding')
+        END, '$') AS "j5"
         WHERE "j5"."type" <> 'NULL'
             AND json_extract_string(json_value(CASE "j5"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')

@@ -10,7 +10,10 @@ FROM (
     SELECT
         "s"."filename" AS "file",
         CASE
-            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN NOT (json_valid("s"."line") AND NOT (CASE
+                WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                ELSE false
+            END)) THEN 'not valid JSON'
             WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
             WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
         END AS "reason",
@@ -61,12 +64,12 @@ WHERE "r"."reason" IS NOT NULL;
 CREATE OR REPLACE VIEW "encounters" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$') AS VARCHAR)
     END AS "id",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b2"."v" AS VARCHAR)
         END
         FROM (
@@ -77,9 +80,13 @@ SELECT
                     END
                     FROM (
                         SELECT
+                            json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'subject'), 'reference'), '$'), '$') AS "ref"
+                    ) AS "k1"
+                    CROSS JOIN LATERAL (
+                        SELECT
                             CASE
-                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') - 1)
-                                ELSE json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$')
+                                WHEN strpos("k1"."ref", '/_history/') > 0 THEN left("k1"."ref", strpos("k1"."ref", '/_history/') - 1)
+                                ELSE "k1"."ref"
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -98,16 +105,22 @@ SELECT
         ) AS "b2"
     ) AS "patient_id",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."status"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "status" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."status"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."status"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'status'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "status" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'status'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'status'), '$'), '$') AS VARCHAR)
     END AS "status",
-    CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."class"."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "class_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."class"."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."class"."code"'), '$') AS VARCHAR)
-    END AS "class_code",
     (
         SELECT CASE
-            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "type_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b4"."v") > 256 THEN CAST(error(concat('fhirql: column "class_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b4"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b4"."v" AS VARCHAR)
+        END
+        FROM (
+            SELECT
+                json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'class'), 'code'), '$'), '$') AS "v"
+        ) AS "b4"
+    ) AS "class_code",
+    (
+        SELECT CASE
+            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "type_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b5"."v" AS VARCHAR)
         END
         FROM (
@@ -118,7 +131,9 @@ SELECT
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j2"."value" AS VARCHAR)
                     END, '$."code"'), '$')
-                    FROM json_each(CASE WHEN json_type("r"."doc", '$."type"') = 'ARRAY' THEN "r"."doc" END, '$."type"') AS "j1"
+                    FROM json_each(CASE
+                        WHEN json_type(struct_extract("r"."t", 'type'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'type')
+                    END, '$') AS "j1"
                     CROSS JOIN LATERAL json_each(CASE
                         WHEN json_type(CASE "j1"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
@@ -153,7 +168,9 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j3"."value" AS VARCHAR)
         END, '$."text"'), '$')
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."type"') = 'ARRAY' THEN "r"."doc" END, '$."type"') AS "j3"
+        FROM json_each(CASE
+            WHEN json_type(struct_extract("r"."t", 'type'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'type')
+        END, '$') AS "j3"
         WHERE "j3"."type" <> 'NULL'
             AND json_extract_string(json_value(CASE "j3"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
@@ -163,17 +180,29 @@ SELECT
         ORDER BY TRY_CAST("j3"."key" AS INTEGER)
         LIMIT 1
     ) AS "type_display",
-    CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."period"."start"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "start" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."period"."start"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."period"."start"'), '$') AS VARCHAR)
-    END AS "start",
-    CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."period"."end"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "end" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."period"."end"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."period"."end"'), '$') AS VARCHAR)
-    END AS "end",
     (
         SELECT CASE
-            WHEN length("b8"."v") > 256 THEN CAST(error(concat('fhirql: column "reason_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b8"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b6"."v") > 64 THEN CAST(error(concat('fhirql: column "start" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b6"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b6"."v" AS VARCHAR)
+        END
+        FROM (
+            SELECT
+                json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'period'), 'start'), '$'), '$') AS "v"
+        ) AS "b6"
+    ) AS "start",
+    (
+        SELECT CASE
+            WHEN length("b7"."v") > 64 THEN CAST(error(concat('fhirql: column "end" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b7"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b7"."v" AS VARCHAR)
+        END
+        FROM (
+            SELECT
+                json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'period'), 'end'), '$'), '$') AS "v"
+        ) AS "b7"
+    ) AS "end",
+    (
+        SELECT CASE
+            WHEN length("b8"."v") > 256 THEN CAST(error(concat('fhirql: column "reason_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b8"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b8"."v" AS VARCHAR)
         END
         FROM (
@@ -184,7 +213,9 @@ SELECT
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j5"."value" AS VARCHAR)
                     END, '$."code"'), '$')
-                    FROM json_each(CASE WHEN json_type("r"."doc", '$."reasonCode"') = 'ARRAY' THEN "r"."doc" END, '$."reasonCode"') AS "j4"
+                    FROM json_each(CASE
+                        WHEN json_type(struct_extract("r"."t", 'reasonCode'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'reasonCode')
+                    END, '$') AS "j4"
                     CROSS JOIN LATERAL json_each(CASE
                         WHEN json_type(CASE "j4"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
@@ -208,25 +239,33 @@ SELECT
                 ) AS "v"
         ) AS "b8"
     ) AS "reason_code",
-    json_extract_string(json_value("r"."doc", '$."serviceProvider"."display"'), '$') AS "provider"
+    json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'serviceProvider'), 'display'), '$'), '$') AS "provider"
 FROM (
     SELECT
-        CASE
-            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
-        END AS "doc"
-    FROM read_csv(
-        'examples/data/Encounter*.ndjson',
-        columns = {'line': 'VARCHAR'},
-        delim = chr(11),
-        quote = '',
-        escape = '',
-        header = false,
-        auto_detect = false,
-        new_line = '\n',
-        strict_mode = false,
-        ignore_errors = true,
-        max_line_size = 67108864
-    ) AS "s"
+        "l"."doc" AS "doc",
+        json_transform("l"."doc", '{"id":"JSON","subject":{"reference":"JSON"},"status":"JSON","class":{"code":"JSON"},"type":"JSON","period":{"start":"JSON","end":"JSON"},"reasonCode":"JSON","serviceProvider":{"display":"JSON"},"resourceType":"JSON"}') AS "t"
+    FROM (
+        SELECT
+            CASE
+                WHEN json_valid("s"."line") AND NOT (CASE
+                    WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                    ELSE false
+                END) THEN "s"."line"
+            END AS "doc"
+        FROM read_csv(
+            'examples/data/Encounter*.ndjson',
+            columns = {'line': 'VARCHAR'},
+            delim = chr(11),
+            quote = '',
+            escape = '',
+            header = false,
+            auto_detect = false,
+            new_line = '\n',
+            strict_mode = false,
+            ignore_errors = true,
+            max_line_size = 67108864
+        ) AS "s"
+    ) AS "l"
 ) AS "r"
-WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Encounter';
+WHERE json_extract_string(json_value(struct_extract("r"."t", 'resourceType'), '$'), '$') = 'Encounter';
 

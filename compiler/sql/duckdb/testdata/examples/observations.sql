@@ -10,7 +10,10 @@ FROM (
     SELECT
         "s"."filename" AS "file",
         CASE
-            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN NOT (json_valid("s"."line") AND NOT (CASE
+                WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                ELSE false
+            END)) THEN 'not valid JSON'
             WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
             WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
         END AS "reason",
@@ -62,12 +65,12 @@ WHERE "r"."reason" IS NOT NULL;
 CREATE OR REPLACE VIEW "observation_quantities" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$') AS VARCHAR)
     END AS "id",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b2"."v" AS VARCHAR)
         END
         FROM (
@@ -78,9 +81,13 @@ SELECT
                     END
                     FROM (
                         SELECT
+                            json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'subject'), 'reference'), '$'), '$') AS "ref"
+                    ) AS "k1"
+                    CROSS JOIN LATERAL (
+                        SELECT
                             CASE
-                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') - 1)
-                                ELSE json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$')
+                                WHEN strpos("k1"."ref", '/_history/') > 0 THEN left("k1"."ref", strpos("k1"."ref", '/_history/') - 1)
+                                ELSE "k1"."ref"
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -100,7 +107,7 @@ SELECT
     ) AS "patient_id",
     (
         SELECT CASE
-            WHEN length("b3"."v") > 256 THEN CAST(error(concat('fhirql: column "loinc_code" of view "observation_quantities" is sized for 256 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b3"."v") > 256 THEN CAST(error(concat('fhirql: column "loinc_code" of view "observation_quantities" is sized for 256 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b3"."v" AS VARCHAR)
         END
         FROM (
@@ -111,7 +118,9 @@ SELECT
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j1"."value" AS VARCHAR)
                     END, '$."code"'), '$')
-                    FROM json_each(CASE WHEN json_type("r"."doc", '$."code"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."code"."coding"') AS "j1"
+                    FROM json_each(CASE
+                        WHEN json_type(struct_extract(struct_extract("r"."t", 'code'), 'coding'), '$') = 'ARRAY' THEN struct_extract(struct_extract("r"."t", 'code'), 'coding')
+                    END, '$') AS "j1"
                     WHERE "j1"."type" <> 'NULL'
                         AND json_extract_string(json_value(CASE "j1"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
@@ -128,39 +137,59 @@ SELECT
                 ) AS "v"
         ) AS "b3"
     ) AS "loinc_code",
-    json_extract_string(json_value("r"."doc", '$."code"."text"'), '$') AS "name",
+    json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'code'), 'text'), '$'), '$') AS "name",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "effective" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'effectiveDateTime'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "effective" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'effectiveDateTime'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'effectiveDateTime'), '$'), '$') AS VARCHAR)
     END AS "effective",
-    CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."valueQuantity"."value"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "value" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."valueQuantity"."value"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."valueQuantity"."value"'), '$') AS VARCHAR)
-    END AS "value",
-    CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."valueQuantity"."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "unit" of view "observation_quantities" is sized for 256 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."valueQuantity"."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."valueQuantity"."code"'), '$') AS VARCHAR)
-    END AS "unit"
+    (
+        SELECT CASE
+            WHEN length("b5"."v") > 64 THEN CAST(error(concat('fhirql: column "value" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b5"."v" AS VARCHAR)
+        END
+        FROM (
+            SELECT
+                json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'valueQuantity'), 'value'), '$'), '$') AS "v"
+        ) AS "b5"
+    ) AS "value",
+    (
+        SELECT CASE
+            WHEN length("b6"."v") > 256 THEN CAST(error(concat('fhirql: column "unit" of view "observation_quantities" is sized for 256 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b6"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b6"."v" AS VARCHAR)
+        END
+        FROM (
+            SELECT
+                json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'valueQuantity'), 'code'), '$'), '$') AS "v"
+        ) AS "b6"
+    ) AS "unit"
 FROM (
     SELECT
-        CASE
-            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
-        END AS "doc"
-    FROM read_csv(
-        'examples/data/Observation*.ndjson',
-        columns = {'line': 'VARCHAR'},
-        delim = chr(11),
-        quote = '',
-        escape = '',
-        header = false,
-        auto_detect = false,
-        new_line = '\n',
-        strict_mode = false,
-        ignore_errors = true,
-        max_line_size = 67108864
-    ) AS "s"
+        "l"."doc" AS "doc",
+        json_transform("l"."doc", '{"id":"JSON","subject":{"reference":"JSON"},"code":{"coding":"JSON","text":"JSON"},"effectiveDateTime":"JSON","valueQuantity":{"value":"JSON","code":"JSON"},"resourceType":"JSON"}') AS "t"
+    FROM (
+        SELECT
+            CASE
+                WHEN json_valid("s"."line") AND NOT (CASE
+                    WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                    ELSE false
+                END) THEN "s"."line"
+            END AS "doc"
+        FROM read_csv(
+            'examples/data/Observation*.ndjson',
+            columns = {'line': 'VARCHAR'},
+            delim = chr(11),
+            quote = '',
+            escape = '',
+            header = false,
+            auto_detect = false,
+            new_line = '\n',
+            strict_mode = false,
+            ignore_errors = true,
+            max_line_size = 67108864
+        ) AS "s"
+    ) AS "l"
 ) AS "r"
-WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Observation'
+WHERE json_extract_string(json_value(struct_extract("r"."t", 'resourceType'), '$'), '$') = 'Observation'
     AND CAST(json_extract("r"."doc", '$."valueQuantity"') AS VARCHAR) IS NOT NULL;
 
 -- fhirql view "blood_pressure" of Observation, for duckdb
@@ -170,12 +199,12 @@ WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Obs
 CREATE OR REPLACE VIEW "blood_pressure" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$') AS VARCHAR)
     END AS "id",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b2"."v" AS VARCHAR)
         END
         FROM (
@@ -186,9 +215,13 @@ SELECT
                     END
                     FROM (
                         SELECT
+                            json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'subject'), 'reference'), '$'), '$') AS "ref"
+                    ) AS "k1"
+                    CROSS JOIN LATERAL (
+                        SELECT
                             CASE
-                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') - 1)
-                                ELSE json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$')
+                                WHEN strpos("k1"."ref", '/_history/') > 0 THEN left("k1"."ref", strpos("k1"."ref", '/_history/') - 1)
+                                ELSE "k1"."ref"
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -207,8 +240,8 @@ SELECT
         ) AS "b2"
     ) AS "patient_id",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "effective" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'effectiveDateTime'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "effective" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'effectiveDateTime'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'effectiveDateTime'), '$'), '$') AS VARCHAR)
     END AS "effective",
     (
         SELECT TRY_CAST(json_extract_string(json_value(CASE "j1"."type"
@@ -216,7 +249,9 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j1"."value" AS VARCHAR)
         END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."component"') = 'ARRAY' THEN "r"."doc" END, '$."component"') AS "j1"
+        FROM json_each(CASE
+            WHEN json_type(struct_extract("r"."t", 'component'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'component')
+        END, '$') AS "j1"
         WHERE "j1"."type" <> 'NULL'
             AND EXISTS (
                 SELECT 1
@@ -256,7 +291,9 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j3"."value" AS VARCHAR)
         END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."component"') = 'ARRAY' THEN "r"."doc" END, '$."component"') AS "j3"
+        FROM json_each(CASE
+            WHEN json_type(struct_extract("r"."t", 'component'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'component')
+        END, '$') AS "j3"
         WHERE "j3"."type" <> 'NULL'
             AND EXISTS (
                 SELECT 1
@@ -292,27 +329,37 @@ SELECT
     ) AS "diastolic"
 FROM (
     SELECT
-        CASE
-            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
-        END AS "doc"
-    FROM read_csv(
-        'examples/data/Observation*.ndjson',
-        columns = {'line': 'VARCHAR'},
-        delim = chr(11),
-        quote = '',
-        escape = '',
-        header = false,
-        auto_detect = false,
-        new_line = '\n',
-        strict_mode = false,
-        ignore_errors = true,
-        max_line_size = 67108864
-    ) AS "s"
+        "l"."doc" AS "doc",
+        json_transform("l"."doc", '{"id":"JSON","subject":{"reference":"JSON"},"effectiveDateTime":"JSON","component":"JSON","resourceType":"JSON","code":{"coding":"JSON"}}') AS "t"
+    FROM (
+        SELECT
+            CASE
+                WHEN json_valid("s"."line") AND NOT (CASE
+                    WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                    ELSE false
+                END) THEN "s"."line"
+            END AS "doc"
+        FROM read_csv(
+            'examples/data/Observation*.ndjson',
+            columns = {'line': 'VARCHAR'},
+            delim = chr(11),
+            quote = '',
+            escape = '',
+            header = false,
+            auto_detect = false,
+            new_line = '\n',
+            strict_mode = false,
+            ignore_errors = true,
+            max_line_size = 67108864
+        ) AS "s"
+    ) AS "l"
 ) AS "r"
-WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Observation'
+WHERE json_extract_string(json_value(struct_extract("r"."t", 'resourceType'), '$'), '$') = 'Observation'
     AND EXISTS (
         SELECT 1
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."code"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."code"."coding"') AS "j5"
+        FROM json_each(CASE
+            WHEN json_type(struct_extract(struct_extract("r"."t", 'code'), 'coding'), '$') = 'ARRAY' THEN struct_extract(struct_extract("r"."t", 'code'), 'coding')
+        END, '$') AS "j5"
         WHERE "j5"."type" <> 'NULL'
             AND json_extract_string(json_value(CASE "j5"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')

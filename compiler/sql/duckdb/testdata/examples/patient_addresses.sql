@@ -10,7 +10,10 @@ FROM (
     SELECT
         "s"."filename" AS "file",
         CASE
-            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN NOT (json_valid("s"."line") AND NOT (CASE
+                WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                ELSE false
+            END)) THEN 'not valid JSON'
             WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
             WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
         END AS "reason",
@@ -62,8 +65,8 @@ WHERE "r"."reason" IS NOT NULL;
 CREATE OR REPLACE VIEW "patient_addresses" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$') AS VARCHAR)
     END AS "patient_id",
     "u1"."address_index" AS "address_index",
     "u1"."use" AS "use",
@@ -76,28 +79,36 @@ SELECT
     "u1"."longitude" AS "longitude"
 FROM (
     SELECT
-        CASE
-            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
-        END AS "doc"
-    FROM read_csv(
-        'examples/data/Patient*.ndjson',
-        columns = {'line': 'VARCHAR'},
-        delim = chr(11),
-        quote = '',
-        escape = '',
-        header = false,
-        auto_detect = false,
-        new_line = '\n',
-        strict_mode = false,
-        ignore_errors = true,
-        max_line_size = 67108864
-    ) AS "s"
+        "l"."doc" AS "doc",
+        json_transform("l"."doc", '{"id":"JSON","address":"JSON","resourceType":"JSON"}') AS "t"
+    FROM (
+        SELECT
+            CASE
+                WHEN json_valid("s"."line") AND NOT (CASE
+                    WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                    ELSE false
+                END) THEN "s"."line"
+            END AS "doc"
+        FROM read_csv(
+            'examples/data/Patient*.ndjson',
+            columns = {'line': 'VARCHAR'},
+            delim = chr(11),
+            quote = '',
+            escape = '',
+            header = false,
+            auto_detect = false,
+            new_line = '\n',
+            strict_mode = false,
+            ignore_errors = true,
+            max_line_size = 67108864
+        ) AS "s"
+    ) AS "l"
 ) AS "r"
 CROSS JOIN LATERAL (
     SELECT
         "f1"."row_index" AS "address_index",
         CASE
-            WHEN length(json_extract_string(json_value("f1"."value", '$."use"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "use" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("f1"."value", '$."use"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length(json_extract_string(json_value("f1"."value", '$."use"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "use" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value("f1"."value", '$."use"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST(json_extract_string(json_value("f1"."value", '$."use"'), '$') AS VARCHAR)
         END AS "use",
         (
@@ -115,7 +126,7 @@ CROSS JOIN LATERAL (
         json_extract_string(json_value("f1"."value", '$."country"'), '$') AS "country",
         (
             SELECT CASE
-                WHEN length("b3"."v") > 64 THEN CAST(error(concat('fhirql: column "latitude" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+                WHEN length("b3"."v") > 64 THEN CAST(error(concat('fhirql: column "latitude" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
                 ELSE CAST("b3"."v" AS VARCHAR)
             END
             FROM (
@@ -162,7 +173,7 @@ CROSS JOIN LATERAL (
         ) AS "latitude",
         (
             SELECT CASE
-                WHEN length("b4"."v") > 64 THEN CAST(error(concat('fhirql: column "longitude" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b4"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+                WHEN length("b4"."v") > 64 THEN CAST(error(concat('fhirql: column "longitude" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b4"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
                 ELSE CAST("b4"."v" AS VARCHAR)
             END
             FROM (
@@ -215,7 +226,9 @@ CROSS JOIN LATERAL (
                 ELSE CAST("j1"."value" AS VARCHAR)
             END AS "value",
             CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j1"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."address"') = 'ARRAY' THEN "r"."doc" END, '$."address"') AS "j1"
+        FROM json_each(CASE
+            WHEN json_type(struct_extract("r"."t", 'address'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'address')
+        END, '$') AS "j1"
         WHERE "j1"."type" <> 'NULL'
     ) AS "f1"
     UNION ALL
@@ -239,10 +252,12 @@ CROSS JOIN LATERAL (
                         ELSE CAST("j1"."value" AS VARCHAR)
                     END AS "value",
                     CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j1"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
-                FROM json_each(CASE WHEN json_type("r"."doc", '$."address"') = 'ARRAY' THEN "r"."doc" END, '$."address"') AS "j1"
+                FROM json_each(CASE
+                    WHEN json_type(struct_extract("r"."t", 'address'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'address')
+                END, '$') AS "j1"
                 WHERE "j1"."type" <> 'NULL'
             ) AS "e1"
         )
 ) AS "u1"
-WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Patient';
+WHERE json_extract_string(json_value(struct_extract("r"."t", 'resourceType'), '$'), '$') = 'Patient';
 

@@ -10,7 +10,10 @@ FROM (
     SELECT
         "s"."filename" AS "file",
         CASE
-            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN NOT (json_valid("s"."line") AND NOT (CASE
+                WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                ELSE false
+            END)) THEN 'not valid JSON'
             WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
             WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
         END AS "reason",
@@ -61,20 +64,20 @@ WHERE "r"."reason" IS NOT NULL;
 CREATE OR REPLACE VIEW "patient_demographics" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$') AS VARCHAR)
     END AS "id",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."gender"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "gender" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."gender"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."gender"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'gender'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "gender" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'gender'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'gender'), '$'), '$') AS VARCHAR)
     END AS "gender",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."birthDate"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "birth_date" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."birthDate"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."birthDate"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'birthDate'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "birth_date" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'birthDate'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'birthDate'), '$'), '$') AS VARCHAR)
     END AS "birth_date",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."deceasedDateTime"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "deceased" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."deceasedDateTime"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."deceasedDateTime"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'deceasedDateTime'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "deceased" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'deceasedDateTime'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'deceasedDateTime'), '$'), '$') AS VARCHAR)
     END AS "deceased",
     (
         SELECT json_extract_string(json_value(CASE "j1"."type"
@@ -82,7 +85,9 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j1"."value" AS VARCHAR)
         END, '$."family"'), '$')
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."name"') = 'ARRAY' THEN "r"."doc" END, '$."name"') AS "j1"
+        FROM json_each(CASE
+            WHEN json_type(struct_extract("r"."t", 'name'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'name')
+        END, '$') AS "j1"
         WHERE "j1"."type" <> 'NULL'
             AND json_extract_string(json_value(CASE "j1"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
@@ -103,7 +108,9 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j3"."value" AS VARCHAR)
         END AS VARCHAR), ' ' ORDER BY TRY_CAST("j2"."key" AS INTEGER), TRY_CAST("j3"."key" AS INTEGER))
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."name"') = 'ARRAY' THEN "r"."doc" END, '$."name"') AS "j2"
+        FROM json_each(CASE
+            WHEN json_type(struct_extract("r"."t", 'name'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'name')
+        END, '$') AS "j2"
         CROSS JOIN LATERAL json_each(CASE
             WHEN json_type(CASE "j2"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
@@ -129,7 +136,9 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j5"."value" AS VARCHAR)
         END AS VARCHAR)) AS VARCHAR) AS VARCHAR), ',' ORDER BY TRY_CAST("j4"."key" AS INTEGER), TRY_CAST("j5"."key" AS INTEGER))
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."name"') = 'ARRAY' THEN "r"."doc" END, '$."name"') AS "j4"
+        FROM json_each(CASE
+            WHEN json_type(struct_extract("r"."t", 'name'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'name')
+        END, '$') AS "j4"
         CROSS JOIN LATERAL json_each(CASE
             WHEN json_type(CASE "j4"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
@@ -146,7 +155,7 @@ SELECT
     ), ']') AS "all_given",
     (
         SELECT CASE
-            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "marital" of view "patient_demographics" is sized for 256 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "marital" of view "patient_demographics" is sized for 256 characters but Patient/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b5"."v" AS VARCHAR)
         END
         FROM (
@@ -157,7 +166,9 @@ SELECT
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j6"."value" AS VARCHAR)
                     END, '$."code"'), '$')
-                    FROM json_each(CASE WHEN json_type("r"."doc", '$."maritalStatus"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."maritalStatus"."coding"') AS "j6"
+                    FROM json_each(CASE
+                        WHEN json_type(struct_extract(struct_extract("r"."t", 'maritalStatus'), 'coding'), '$') = 'ARRAY' THEN struct_extract(struct_extract("r"."t", 'maritalStatus'), 'coding')
+                    END, '$') AS "j6"
                     WHERE "j6"."type" <> 'NULL'
                         AND json_extract_string(json_value(CASE "j6"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
@@ -180,7 +191,9 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j8"."value" AS VARCHAR)
         END, '$."valueString"'), '$')
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."extension"') = 'ARRAY' THEN "r"."doc" END, '$."extension"') AS "j7"
+        FROM json_each(CASE
+            WHEN json_type(struct_extract("r"."t", 'extension'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'extension')
+        END, '$') AS "j7"
         CROSS JOIN LATERAL json_each(CASE
             WHEN json_type(CASE "j7"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
@@ -218,7 +231,9 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j9"."value" AS VARCHAR)
         END, '$."value"'), '$')
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."identifier"') = 'ARRAY' THEN "r"."doc" END, '$."identifier"') AS "j9"
+        FROM json_each(CASE
+            WHEN json_type(struct_extract("r"."t", 'identifier'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'identifier')
+        END, '$') AS "j9"
         WHERE "j9"."type" <> 'NULL'
             AND json_extract_string(json_value(CASE "j9"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$')
@@ -235,22 +250,30 @@ SELECT
     ) AS "ssn"
 FROM (
     SELECT
-        CASE
-            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
-        END AS "doc"
-    FROM read_csv(
-        'examples/data/Patient*.ndjson',
-        columns = {'line': 'VARCHAR'},
-        delim = chr(11),
-        quote = '',
-        escape = '',
-        header = false,
-        auto_detect = false,
-        new_line = '\n',
-        strict_mode = false,
-        ignore_errors = true,
-        max_line_size = 67108864
-    ) AS "s"
+        "l"."doc" AS "doc",
+        json_transform("l"."doc", '{"id":"JSON","gender":"JSON","birthDate":"JSON","deceasedDateTime":"JSON","name":"JSON","maritalStatus":{"coding":"JSON"},"extension":"JSON","identifier":"JSON","resourceType":"JSON"}') AS "t"
+    FROM (
+        SELECT
+            CASE
+                WHEN json_valid("s"."line") AND NOT (CASE
+                    WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                    ELSE false
+                END) THEN "s"."line"
+            END AS "doc"
+        FROM read_csv(
+            'examples/data/Patient*.ndjson',
+            columns = {'line': 'VARCHAR'},
+            delim = chr(11),
+            quote = '',
+            escape = '',
+            header = false,
+            auto_detect = false,
+            new_line = '\n',
+            strict_mode = false,
+            ignore_errors = true,
+            max_line_size = 67108864
+        ) AS "s"
+    ) AS "l"
 ) AS "r"
-WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Patient';
+WHERE json_extract_string(json_value(struct_extract("r"."t", 'resourceType'), '$'), '$') = 'Patient';
 

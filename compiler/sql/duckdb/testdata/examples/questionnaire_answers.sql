@@ -10,7 +10,10 @@ FROM (
     SELECT
         "s"."filename" AS "file",
         CASE
-            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN NOT (json_valid("s"."line") AND NOT (CASE
+                WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                ELSE false
+            END)) THEN 'not valid JSON'
             WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
             WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
         END AS "reason",
@@ -62,13 +65,13 @@ WHERE "r"."reason" IS NOT NULL;
 CREATE OR REPLACE VIEW "questionnaire_answers" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$') AS VARCHAR)
     END AS "id",
-    json_extract_string(json_value("r"."doc", '$."questionnaire"'), '$') AS "questionnaire",
+    json_extract_string(json_value(struct_extract("r"."t", 'questionnaire'), '$'), '$') AS "questionnaire",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST("b2"."v" AS VARCHAR)
         END
         FROM (
@@ -79,9 +82,13 @@ SELECT
                     END
                     FROM (
                         SELECT
+                            json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'subject'), 'reference'), '$'), '$') AS "ref"
+                    ) AS "k1"
+                    CROSS JOIN LATERAL (
+                        SELECT
                             CASE
-                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') - 1)
-                                ELSE json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$')
+                                WHEN strpos("k1"."ref", '/_history/') > 0 THEN left("k1"."ref", strpos("k1"."ref", '/_history/') - 1)
+                                ELSE "k1"."ref"
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -100,8 +107,8 @@ SELECT
         ) AS "b2"
     ) AS "patient_id",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."authored"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "authored" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."authored"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."authored"'), '$') AS VARCHAR)
+        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'authored'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "authored" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'authored'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'authored'), '$'), '$') AS VARCHAR)
     END AS "authored",
     "f1"."row_index" AS "item_index",
     json_extract_string(json_value("f1"."value", '$."linkId"'), '$') AS "link_id",
@@ -112,22 +119,30 @@ SELECT
     "u1"."value_code" AS "value_code"
 FROM (
     SELECT
-        CASE
-            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
-        END AS "doc"
-    FROM read_csv(
-        'examples/data/QuestionnaireResponse*.ndjson',
-        columns = {'line': 'VARCHAR'},
-        delim = chr(11),
-        quote = '',
-        escape = '',
-        header = false,
-        auto_detect = false,
-        new_line = '\n',
-        strict_mode = false,
-        ignore_errors = true,
-        max_line_size = 67108864
-    ) AS "s"
+        "l"."doc" AS "doc",
+        json_transform("l"."doc", '{"id":"JSON","questionnaire":"JSON","subject":{"reference":"JSON"},"authored":"JSON","item":"JSON","answer":"JSON","resourceType":"JSON"}') AS "t"
+    FROM (
+        SELECT
+            CASE
+                WHEN json_valid("s"."line") AND NOT (CASE
+                    WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                    ELSE false
+                END) THEN "s"."line"
+            END AS "doc"
+        FROM read_csv(
+            'examples/data/QuestionnaireResponse*.ndjson',
+            columns = {'line': 'VARCHAR'},
+            delim = chr(11),
+            quote = '',
+            escape = '',
+            header = false,
+            auto_detect = false,
+            new_line = '\n',
+            strict_mode = false,
+            ignore_errors = true,
+            max_line_size = 67108864
+        ) AS "s"
+    ) AS "l"
 ) AS "r"
 CROSS JOIN LATERAL (
     SELECT
@@ -143,7 +158,9 @@ CROSS JOIN LATERAL (
                         ELSE CAST("j1"."value" AS VARCHAR)
                     END AS "value",
                     CAST(concat('01', right(concat('0000000000', TRY_CAST("j1"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
-                FROM json_each(CASE WHEN json_type("r"."doc", '$."item"') = 'ARRAY' THEN "r"."doc" END, '$."item"') AS "j1"
+                FROM json_each(CASE
+                    WHEN json_type(struct_extract("r"."t", 'item'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'item')
+                END, '$') AS "j1"
                 WHERE "j1"."type" <> 'NULL'
                 UNION ALL
                 SELECT
@@ -153,7 +170,9 @@ CROSS JOIN LATERAL (
                         ELSE CAST("j3"."value" AS VARCHAR)
                     END AS "value",
                     CAST(concat('02', right(concat('0000000000', TRY_CAST("j2"."key" AS INTEGER)), 10), right(concat('0000000000', TRY_CAST("j3"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
-                FROM json_each(CASE WHEN json_type("r"."doc", '$."answer"') = 'ARRAY' THEN "r"."doc" END, '$."answer"') AS "j2"
+                FROM json_each(CASE
+                    WHEN json_type(struct_extract("r"."t", 'answer'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'answer')
+                END, '$') AS "j2"
                 CROSS JOIN LATERAL json_each(CASE
                     WHEN json_type(CASE "j2"."type"
                         WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
@@ -240,7 +259,7 @@ CROSS JOIN LATERAL (
                 END
         ) AS "value_integer",
         CASE
-            WHEN length(json_extract_string(json_value("f2"."value", '$."valueCoding"."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "value_code" of view "questionnaire_answers" is sized for 256 characters but QuestionnaireResponse/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("f2"."value", '$."valueCoding"."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length(json_extract_string(json_value("f2"."value", '$."valueCoding"."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "value_code" of view "questionnaire_answers" is sized for 256 characters but QuestionnaireResponse/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value("f2"."value", '$."valueCoding"."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST(json_extract_string(json_value("f2"."value", '$."valueCoding"."code"'), '$') AS VARCHAR)
         END AS "value_code"
     FROM (
@@ -273,5 +292,5 @@ CROSS JOIN LATERAL (
             ) AS "e1"
         )
 ) AS "u1"
-WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'QuestionnaireResponse';
+WHERE json_extract_string(json_value(struct_extract("r"."t", 'resourceType'), '$'), '$') = 'QuestionnaireResponse';
 
