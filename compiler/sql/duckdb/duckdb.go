@@ -268,9 +268,13 @@ func path(keys []string) sql.Expr { return &sql.Str{V: JSONPath(keys)} }
 // an element of the wrong shape (docs/input.md). DuckDB has no length
 // limit, so long does not matter.
 func (t *Target) JSONValue(doc sql.Expr, keys []string, long bool) sql.Expr {
-	if leaf := t.typedLeaf(doc, keys); leaf != nil {
-		doc, keys = leaf, nil
+	if leaf := t.typedLeaf(doc, keys, leafText); leaf != nil {
+		return leaf
 	}
+	return jsonText(doc, keys)
+}
+
+func jsonText(doc sql.Expr, keys []string) sql.Expr {
 	return call("json_extract_string", call("json_value", doc, path(keys)), &sql.Str{V: "$"})
 }
 
@@ -300,7 +304,7 @@ func eachCols(alias string) sql.EachCols {
 // rows, and an element that repeats but holds a single value is absent, as
 // on the runtime (docs/input.md).
 func (t *Target) JSONEach(doc sql.Expr, keys []string, alias string) (sql.Source, sql.EachCols) {
-	if leaf := t.typedLeaf(doc, keys); leaf != nil {
+	if leaf := t.typedLeaf(doc, keys, leafJSON); leaf != nil {
 		doc, keys = leaf, nil
 	}
 	onlyArray := &sql.Case{Whens: []sql.When{{Cond: &sql.Bin{Op: sql.OpEq, X: call("json_type", doc, path(keys)), Y: &sql.Str{V: "ARRAY"}}, Then: doc}}}
@@ -419,18 +423,22 @@ func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
 		Items: []sql.Item{{X: &sql.Case{Whens: []sql.When{{Cond: strictJSON(line), Then: line}}}, Alias: "doc"}},
 		From:  []*sql.From{{Src: t.Lines(resource, false, false), Alias: "s"}},
 	}
-	// The typed reader (typed.go) adds its STRUCT column to sel on the
-	// first read.
+	// The typed reader (typed.go) adds its STRUCT column to parse, and a
+	// column to sel per element read.
 	inner := &sql.Col{Table: "l", Name: "doc"}
-	sel := &sql.Select{
+	parse := &sql.Select{
 		Items: []sql.Item{{X: inner, Alias: "doc"}},
 		From:  []*sql.From{{Src: &sql.Derived{Q: lines}, Alias: "l"}},
+	}
+	sel := &sql.Select{
+		Items: []sql.Item{{X: &sql.Col{Table: "p", Name: "doc"}, Alias: "doc"}},
+		From:  []*sql.From{{Src: &sql.Derived{Q: parse}, Alias: "p"}},
 	}
 	doc := &sql.Col{Table: alias, Name: "doc"}
 	if t.roots == nil {
 		t.roots = map[sql.Expr]*typedRoot{}
 	}
-	t.roots[doc] = &typedRoot{alias: alias, doc: inner, sel: sel, tree: &typedNode{kids: map[string]*typedNode{}}}
+	t.roots[doc] = &typedRoot{alias: alias, doc: inner, parse: parse, cols: sel, tree: &typedNode{kids: map[string]*typedNode{}}}
 	return &sql.From{Src: &sql.Derived{Q: sel}, Alias: alias}, doc
 }
 

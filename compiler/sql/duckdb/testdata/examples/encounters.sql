@@ -64,13 +64,13 @@ WHERE "r"."reason" IS NOT NULL;
 CREATE OR REPLACE VIEW "encounters" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$') AS VARCHAR)
+        WHEN length("r"."id") > 64 THEN CAST(error(concat('fhirql: column "id" of view "encounters" is sized for 64 characters but Encounter/', "r"."id", ' has a value of ', length("r"."id"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."id" AS VARCHAR)
     END AS "id",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b2"."v" AS VARCHAR)
+            WHEN length("b1"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "encounters" is sized for 64 characters but Encounter/', "r"."id", ' has a value of ', length("b1"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b1"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -80,13 +80,9 @@ SELECT
                     END
                     FROM (
                         SELECT
-                            json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'subject'), 'reference'), '$'), '$') AS "ref"
-                    ) AS "k1"
-                    CROSS JOIN LATERAL (
-                        SELECT
                             CASE
-                                WHEN strpos("k1"."ref", '/_history/') > 0 THEN left("k1"."ref", strpos("k1"."ref", '/_history/') - 1)
-                                ELSE "k1"."ref"
+                                WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
+                                ELSE "r"."subject.reference"
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -102,26 +98,20 @@ SELECT
                             right("k4"."rest", strpos(reverse(concat('/', "k4"."rest")), '/') - 1) AS "type"
                     ) AS "k5"
                 ) AS "v"
-        ) AS "b2"
+        ) AS "b1"
     ) AS "patient_id",
     CASE
-        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'status'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "status" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'status'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'status'), '$'), '$') AS VARCHAR)
+        WHEN length("r"."status") > 64 THEN CAST(error(concat('fhirql: column "status" of view "encounters" is sized for 64 characters but Encounter/', "r"."id", ' has a value of ', length("r"."status"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."status" AS VARCHAR)
     END AS "status",
+    CASE
+        WHEN length("r"."class.code") > 256 THEN CAST(error(concat('fhirql: column "class_code" of view "encounters" is sized for 256 characters but Encounter/', "r"."id", ' has a value of ', length("r"."class.code"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."class.code" AS VARCHAR)
+    END AS "class_code",
     (
         SELECT CASE
-            WHEN length("b4"."v") > 256 THEN CAST(error(concat('fhirql: column "class_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b4"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b4"."v" AS VARCHAR)
-        END
-        FROM (
-            SELECT
-                json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'class'), 'code'), '$'), '$') AS "v"
-        ) AS "b4"
-    ) AS "class_code",
-    (
-        SELECT CASE
-            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "type_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b5"."v" AS VARCHAR)
+            WHEN length("b2"."v") > 256 THEN CAST(error(concat('fhirql: column "type_code" of view "encounters" is sized for 256 characters but Encounter/', "r"."id", ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b2"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -131,9 +121,7 @@ SELECT
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j2"."value" AS VARCHAR)
                     END, '$."code"'), '$')
-                    FROM json_each(CASE
-                        WHEN json_type(struct_extract("r"."t", 'type'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'type')
-                    END, '$') AS "j1"
+                    FROM json_each(CASE WHEN json_type("r"."type", '$') = 'ARRAY' THEN "r"."type" END, '$') AS "j1"
                     CROSS JOIN LATERAL json_each(CASE
                         WHEN json_type(CASE "j1"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
@@ -160,7 +148,7 @@ SELECT
                     ORDER BY TRY_CAST("j1"."key" AS INTEGER), TRY_CAST("j2"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
-        ) AS "b5"
+        ) AS "b2"
     ) AS "type_code",
     (
         SELECT json_extract_string(json_value(CASE "j3"."type"
@@ -168,9 +156,7 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j3"."value" AS VARCHAR)
         END, '$."text"'), '$')
-        FROM json_each(CASE
-            WHEN json_type(struct_extract("r"."t", 'type'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'type')
-        END, '$') AS "j3"
+        FROM json_each(CASE WHEN json_type("r"."type", '$') = 'ARRAY' THEN "r"."type" END, '$') AS "j3"
         WHERE "j3"."type" <> 'NULL'
             AND json_extract_string(json_value(CASE "j3"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
@@ -180,30 +166,18 @@ SELECT
         ORDER BY TRY_CAST("j3"."key" AS INTEGER)
         LIMIT 1
     ) AS "type_display",
+    CASE
+        WHEN length("r"."period.start") > 64 THEN CAST(error(concat('fhirql: column "start" of view "encounters" is sized for 64 characters but Encounter/', "r"."id", ' has a value of ', length("r"."period.start"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."period.start" AS VARCHAR)
+    END AS "start",
+    CASE
+        WHEN length("r"."period.end") > 64 THEN CAST(error(concat('fhirql: column "end" of view "encounters" is sized for 64 characters but Encounter/', "r"."id", ' has a value of ', length("r"."period.end"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."period.end" AS VARCHAR)
+    END AS "end",
     (
         SELECT CASE
-            WHEN length("b6"."v") > 64 THEN CAST(error(concat('fhirql: column "start" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b6"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b6"."v" AS VARCHAR)
-        END
-        FROM (
-            SELECT
-                json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'period'), 'start'), '$'), '$') AS "v"
-        ) AS "b6"
-    ) AS "start",
-    (
-        SELECT CASE
-            WHEN length("b7"."v") > 64 THEN CAST(error(concat('fhirql: column "end" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b7"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b7"."v" AS VARCHAR)
-        END
-        FROM (
-            SELECT
-                json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'period'), 'end'), '$'), '$') AS "v"
-        ) AS "b7"
-    ) AS "end",
-    (
-        SELECT CASE
-            WHEN length("b8"."v") > 256 THEN CAST(error(concat('fhirql: column "reason_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b8"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b8"."v" AS VARCHAR)
+            WHEN length("b3"."v") > 256 THEN CAST(error(concat('fhirql: column "reason_code" of view "encounters" is sized for 256 characters but Encounter/', "r"."id", ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b3"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -213,9 +187,7 @@ SELECT
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j5"."value" AS VARCHAR)
                     END, '$."code"'), '$')
-                    FROM json_each(CASE
-                        WHEN json_type(struct_extract("r"."t", 'reasonCode'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'reasonCode')
-                    END, '$') AS "j4"
+                    FROM json_each(CASE WHEN json_type("r"."reasonCode", '$') = 'ARRAY' THEN "r"."reasonCode" END, '$') AS "j4"
                     CROSS JOIN LATERAL json_each(CASE
                         WHEN json_type(CASE "j4"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
@@ -237,35 +209,73 @@ SELECT
                     ORDER BY TRY_CAST("j4"."key" AS INTEGER), TRY_CAST("j5"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
-        ) AS "b8"
+        ) AS "b3"
     ) AS "reason_code",
-    json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'serviceProvider'), 'display'), '$'), '$') AS "provider"
+    "r"."serviceProvider.display" AS "provider"
 FROM (
     SELECT
-        "l"."doc" AS "doc",
-        json_transform("l"."doc", '{"id":"JSON","subject":{"reference":"JSON"},"status":"JSON","class":{"code":"JSON"},"type":"JSON","period":{"start":"JSON","end":"JSON"},"reasonCode":"JSON","serviceProvider":{"display":"JSON"},"resourceType":"JSON"}') AS "t"
+        "p"."doc" AS "doc",
+        CASE
+            WHEN left(struct_extract("p"."t", 'id'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."id"'), '$')
+            ELSE struct_extract("p"."t", 'id')
+        END AS "id",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'subject'), 'reference'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."subject"."reference"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'subject'), 'reference')
+        END AS "subject.reference",
+        CASE
+            WHEN left(struct_extract("p"."t", 'status'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."status"'), '$')
+            ELSE struct_extract("p"."t", 'status')
+        END AS "status",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'class'), 'code'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."class"."code"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'class'), 'code')
+        END AS "class.code",
+        struct_extract("p"."t", 'type') AS "type",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'period'), 'start'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."period"."start"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'period'), 'start')
+        END AS "period.start",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'period'), 'end'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."period"."end"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'period'), 'end')
+        END AS "period.end",
+        struct_extract("p"."t", 'reasonCode') AS "reasonCode",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'serviceProvider'), 'display'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."serviceProvider"."display"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'serviceProvider'), 'display')
+        END AS "serviceProvider.display",
+        CASE
+            WHEN left(struct_extract("p"."t", 'resourceType'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."resourceType"'), '$')
+            ELSE struct_extract("p"."t", 'resourceType')
+        END AS "resourceType"
     FROM (
         SELECT
-            CASE
-                WHEN json_valid("s"."line") AND NOT (CASE
-                    WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
-                    ELSE false
-                END) THEN "s"."line"
-            END AS "doc"
-        FROM read_csv(
-            'examples/data/Encounter*.ndjson',
-            columns = {'line': 'VARCHAR'},
-            delim = chr(11),
-            quote = '',
-            escape = '',
-            header = false,
-            auto_detect = false,
-            new_line = '\n',
-            strict_mode = false,
-            ignore_errors = true,
-            max_line_size = 67108864
-        ) AS "s"
-    ) AS "l"
+            "l"."doc" AS "doc",
+            json_transform("l"."doc", '{"id":"VARCHAR","subject":{"reference":"VARCHAR"},"status":"VARCHAR","class":{"code":"VARCHAR"},"type":"JSON","period":{"start":"VARCHAR","end":"VARCHAR"},"reasonCode":"JSON","serviceProvider":{"display":"VARCHAR"},"resourceType":"VARCHAR"}') AS "t"
+        FROM (
+            SELECT
+                CASE
+                    WHEN json_valid("s"."line") AND NOT (CASE
+                        WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                        ELSE false
+                    END) THEN "s"."line"
+                END AS "doc"
+            FROM read_csv(
+                'examples/data/Encounter*.ndjson',
+                columns = {'line': 'VARCHAR'},
+                delim = chr(11),
+                quote = '',
+                escape = '',
+                header = false,
+                auto_detect = false,
+                new_line = '\n',
+                strict_mode = false,
+                ignore_errors = true,
+                max_line_size = 67108864
+            ) AS "s"
+        ) AS "l"
+    ) AS "p"
 ) AS "r"
-WHERE json_extract_string(json_value(struct_extract("r"."t", 'resourceType'), '$'), '$') = 'Encounter';
+WHERE "r"."resourceType" = 'Encounter';
 

@@ -65,13 +65,13 @@ WHERE "r"."reason" IS NOT NULL;
 CREATE OR REPLACE VIEW "observation_quantities" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$') AS VARCHAR)
+        WHEN length("r"."id") > 64 THEN CAST(error(concat('fhirql: column "id" of view "observation_quantities" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("r"."id"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."id" AS VARCHAR)
     END AS "id",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b2"."v" AS VARCHAR)
+            WHEN length("b1"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "observation_quantities" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("b1"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b1"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -81,13 +81,9 @@ SELECT
                     END
                     FROM (
                         SELECT
-                            json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'subject'), 'reference'), '$'), '$') AS "ref"
-                    ) AS "k1"
-                    CROSS JOIN LATERAL (
-                        SELECT
                             CASE
-                                WHEN strpos("k1"."ref", '/_history/') > 0 THEN left("k1"."ref", strpos("k1"."ref", '/_history/') - 1)
-                                ELSE "k1"."ref"
+                                WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
+                                ELSE "r"."subject.reference"
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -103,12 +99,12 @@ SELECT
                             right("k4"."rest", strpos(reverse(concat('/', "k4"."rest")), '/') - 1) AS "type"
                     ) AS "k5"
                 ) AS "v"
-        ) AS "b2"
+        ) AS "b1"
     ) AS "patient_id",
     (
         SELECT CASE
-            WHEN length("b3"."v") > 256 THEN CAST(error(concat('fhirql: column "loinc_code" of view "observation_quantities" is sized for 256 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b3"."v" AS VARCHAR)
+            WHEN length("b2"."v") > 256 THEN CAST(error(concat('fhirql: column "loinc_code" of view "observation_quantities" is sized for 256 characters but Observation/', "r"."id", ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b2"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -118,9 +114,7 @@ SELECT
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j1"."value" AS VARCHAR)
                     END, '$."code"'), '$')
-                    FROM json_each(CASE
-                        WHEN json_type(struct_extract(struct_extract("r"."t", 'code'), 'coding'), '$') = 'ARRAY' THEN struct_extract(struct_extract("r"."t", 'code'), 'coding')
-                    END, '$') AS "j1"
+                    FROM json_each(CASE WHEN json_type("r"."code.coding", '$') = 'ARRAY' THEN "r"."code.coding" END, '$') AS "j1"
                     WHERE "j1"."type" <> 'NULL'
                         AND json_extract_string(json_value(CASE "j1"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
@@ -135,61 +129,82 @@ SELECT
                     ORDER BY TRY_CAST("j1"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
-        ) AS "b3"
+        ) AS "b2"
     ) AS "loinc_code",
-    json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'code'), 'text'), '$'), '$') AS "name",
+    "r"."code.text" AS "name",
     CASE
-        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'effectiveDateTime'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "effective" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'effectiveDateTime'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'effectiveDateTime'), '$'), '$') AS VARCHAR)
+        WHEN length("r"."effectiveDateTime") > 64 THEN CAST(error(concat('fhirql: column "effective" of view "observation_quantities" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("r"."effectiveDateTime"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."effectiveDateTime" AS VARCHAR)
     END AS "effective",
-    (
-        SELECT CASE
-            WHEN length("b5"."v") > 64 THEN CAST(error(concat('fhirql: column "value" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b5"."v" AS VARCHAR)
-        END
-        FROM (
-            SELECT
-                json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'valueQuantity'), 'value'), '$'), '$') AS "v"
-        ) AS "b5"
-    ) AS "value",
-    (
-        SELECT CASE
-            WHEN length("b6"."v") > 256 THEN CAST(error(concat('fhirql: column "unit" of view "observation_quantities" is sized for 256 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b6"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b6"."v" AS VARCHAR)
-        END
-        FROM (
-            SELECT
-                json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'valueQuantity'), 'code'), '$'), '$') AS "v"
-        ) AS "b6"
-    ) AS "unit"
+    CASE
+        WHEN length("r"."valueQuantity.value") > 64 THEN CAST(error(concat('fhirql: column "value" of view "observation_quantities" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("r"."valueQuantity.value"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."valueQuantity.value" AS VARCHAR)
+    END AS "value",
+    CASE
+        WHEN length("r"."valueQuantity.code") > 256 THEN CAST(error(concat('fhirql: column "unit" of view "observation_quantities" is sized for 256 characters but Observation/', "r"."id", ' has a value of ', length("r"."valueQuantity.code"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."valueQuantity.code" AS VARCHAR)
+    END AS "unit"
 FROM (
     SELECT
-        "l"."doc" AS "doc",
-        json_transform("l"."doc", '{"id":"JSON","subject":{"reference":"JSON"},"code":{"coding":"JSON","text":"JSON"},"effectiveDateTime":"JSON","valueQuantity":{"value":"JSON","code":"JSON"},"resourceType":"JSON"}') AS "t"
+        "p"."doc" AS "doc",
+        CASE
+            WHEN left(struct_extract("p"."t", 'id'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."id"'), '$')
+            ELSE struct_extract("p"."t", 'id')
+        END AS "id",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'subject'), 'reference'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."subject"."reference"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'subject'), 'reference')
+        END AS "subject.reference",
+        struct_extract(struct_extract("p"."t", 'code'), 'coding') AS "code.coding",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'code'), 'text'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."code"."text"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'code'), 'text')
+        END AS "code.text",
+        CASE
+            WHEN left(struct_extract("p"."t", 'effectiveDateTime'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."effectiveDateTime"'), '$')
+            ELSE struct_extract("p"."t", 'effectiveDateTime')
+        END AS "effectiveDateTime",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'valueQuantity'), 'value'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."valueQuantity"."value"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'valueQuantity'), 'value')
+        END AS "valueQuantity.value",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'valueQuantity'), 'code'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."valueQuantity"."code"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'valueQuantity'), 'code')
+        END AS "valueQuantity.code",
+        CASE
+            WHEN left(struct_extract("p"."t", 'resourceType'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."resourceType"'), '$')
+            ELSE struct_extract("p"."t", 'resourceType')
+        END AS "resourceType"
     FROM (
         SELECT
-            CASE
-                WHEN json_valid("s"."line") AND NOT (CASE
-                    WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
-                    ELSE false
-                END) THEN "s"."line"
-            END AS "doc"
-        FROM read_csv(
-            'examples/data/Observation*.ndjson',
-            columns = {'line': 'VARCHAR'},
-            delim = chr(11),
-            quote = '',
-            escape = '',
-            header = false,
-            auto_detect = false,
-            new_line = '\n',
-            strict_mode = false,
-            ignore_errors = true,
-            max_line_size = 67108864
-        ) AS "s"
-    ) AS "l"
+            "l"."doc" AS "doc",
+            json_transform("l"."doc", '{"id":"VARCHAR","subject":{"reference":"VARCHAR"},"code":{"coding":"JSON","text":"VARCHAR"},"effectiveDateTime":"VARCHAR","valueQuantity":{"value":"VARCHAR","code":"VARCHAR"},"resourceType":"VARCHAR"}') AS "t"
+        FROM (
+            SELECT
+                CASE
+                    WHEN json_valid("s"."line") AND NOT (CASE
+                        WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                        ELSE false
+                    END) THEN "s"."line"
+                END AS "doc"
+            FROM read_csv(
+                'examples/data/Observation*.ndjson',
+                columns = {'line': 'VARCHAR'},
+                delim = chr(11),
+                quote = '',
+                escape = '',
+                header = false,
+                auto_detect = false,
+                new_line = '\n',
+                strict_mode = false,
+                ignore_errors = true,
+                max_line_size = 67108864
+            ) AS "s"
+        ) AS "l"
+    ) AS "p"
 ) AS "r"
-WHERE json_extract_string(json_value(struct_extract("r"."t", 'resourceType'), '$'), '$') = 'Observation'
+WHERE "r"."resourceType" = 'Observation'
     AND CAST(json_extract("r"."doc", '$."valueQuantity"') AS VARCHAR) IS NOT NULL;
 
 -- fhirql view "blood_pressure" of Observation, for duckdb
@@ -199,13 +214,13 @@ WHERE json_extract_string(json_value(struct_extract("r"."t", 'resourceType'), '$
 CREATE OR REPLACE VIEW "blood_pressure" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$') AS VARCHAR)
+        WHEN length("r"."id") > 64 THEN CAST(error(concat('fhirql: column "id" of view "blood_pressure" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("r"."id"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."id" AS VARCHAR)
     END AS "id",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b2"."v" AS VARCHAR)
+            WHEN length("b1"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "blood_pressure" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("b1"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b1"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -215,13 +230,9 @@ SELECT
                     END
                     FROM (
                         SELECT
-                            json_extract_string(json_value(struct_extract(struct_extract("r"."t", 'subject'), 'reference'), '$'), '$') AS "ref"
-                    ) AS "k1"
-                    CROSS JOIN LATERAL (
-                        SELECT
                             CASE
-                                WHEN strpos("k1"."ref", '/_history/') > 0 THEN left("k1"."ref", strpos("k1"."ref", '/_history/') - 1)
-                                ELSE "k1"."ref"
+                                WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
+                                ELSE "r"."subject.reference"
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -237,11 +248,11 @@ SELECT
                             right("k4"."rest", strpos(reverse(concat('/', "k4"."rest")), '/') - 1) AS "type"
                     ) AS "k5"
                 ) AS "v"
-        ) AS "b2"
+        ) AS "b1"
     ) AS "patient_id",
     CASE
-        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'effectiveDateTime'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "effective" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'effectiveDateTime'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'effectiveDateTime'), '$'), '$') AS VARCHAR)
+        WHEN length("r"."effectiveDateTime") > 64 THEN CAST(error(concat('fhirql: column "effective" of view "blood_pressure" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("r"."effectiveDateTime"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."effectiveDateTime" AS VARCHAR)
     END AS "effective",
     (
         SELECT TRY_CAST(json_extract_string(json_value(CASE "j1"."type"
@@ -249,9 +260,7 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j1"."value" AS VARCHAR)
         END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))
-        FROM json_each(CASE
-            WHEN json_type(struct_extract("r"."t", 'component'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'component')
-        END, '$') AS "j1"
+        FROM json_each(CASE WHEN json_type("r"."component", '$') = 'ARRAY' THEN "r"."component" END, '$') AS "j1"
         WHERE "j1"."type" <> 'NULL'
             AND EXISTS (
                 SELECT 1
@@ -291,9 +300,7 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j3"."value" AS VARCHAR)
         END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))
-        FROM json_each(CASE
-            WHEN json_type(struct_extract("r"."t", 'component'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'component')
-        END, '$') AS "j3"
+        FROM json_each(CASE WHEN json_type("r"."component", '$') = 'ARRAY' THEN "r"."component" END, '$') AS "j3"
         WHERE "j3"."type" <> 'NULL'
             AND EXISTS (
                 SELECT 1
@@ -329,37 +336,57 @@ SELECT
     ) AS "diastolic"
 FROM (
     SELECT
-        "l"."doc" AS "doc",
-        json_transform("l"."doc", '{"id":"JSON","subject":{"reference":"JSON"},"effectiveDateTime":"JSON","component":"JSON","resourceType":"JSON","code":{"coding":"JSON"}}') AS "t"
+        "p"."doc" AS "doc",
+        CASE
+            WHEN left(struct_extract("p"."t", 'id'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."id"'), '$')
+            ELSE struct_extract("p"."t", 'id')
+        END AS "id",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'subject'), 'reference'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."subject"."reference"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'subject'), 'reference')
+        END AS "subject.reference",
+        CASE
+            WHEN left(struct_extract("p"."t", 'effectiveDateTime'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."effectiveDateTime"'), '$')
+            ELSE struct_extract("p"."t", 'effectiveDateTime')
+        END AS "effectiveDateTime",
+        struct_extract("p"."t", 'component') AS "component",
+        CASE
+            WHEN left(struct_extract("p"."t", 'resourceType'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."resourceType"'), '$')
+            ELSE struct_extract("p"."t", 'resourceType')
+        END AS "resourceType",
+        struct_extract(struct_extract("p"."t", 'code'), 'coding') AS "code.coding"
     FROM (
         SELECT
-            CASE
-                WHEN json_valid("s"."line") AND NOT (CASE
-                    WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
-                    ELSE false
-                END) THEN "s"."line"
-            END AS "doc"
-        FROM read_csv(
-            'examples/data/Observation*.ndjson',
-            columns = {'line': 'VARCHAR'},
-            delim = chr(11),
-            quote = '',
-            escape = '',
-            header = false,
-            auto_detect = false,
-            new_line = '\n',
-            strict_mode = false,
-            ignore_errors = true,
-            max_line_size = 67108864
-        ) AS "s"
-    ) AS "l"
+            "l"."doc" AS "doc",
+            json_transform("l"."doc", '{"id":"VARCHAR","subject":{"reference":"VARCHAR"},"effectiveDateTime":"VARCHAR","component":"JSON","resourceType":"VARCHAR","code":{"coding":"JSON"}}') AS "t"
+        FROM (
+            SELECT
+                CASE
+                    WHEN json_valid("s"."line") AND NOT (CASE
+                        WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                        ELSE false
+                    END) THEN "s"."line"
+                END AS "doc"
+            FROM read_csv(
+                'examples/data/Observation*.ndjson',
+                columns = {'line': 'VARCHAR'},
+                delim = chr(11),
+                quote = '',
+                escape = '',
+                header = false,
+                auto_detect = false,
+                new_line = '\n',
+                strict_mode = false,
+                ignore_errors = true,
+                max_line_size = 67108864
+            ) AS "s"
+        ) AS "l"
+    ) AS "p"
 ) AS "r"
-WHERE json_extract_string(json_value(struct_extract("r"."t", 'resourceType'), '$'), '$') = 'Observation'
+WHERE "r"."resourceType" = 'Observation'
     AND EXISTS (
         SELECT 1
-        FROM json_each(CASE
-            WHEN json_type(struct_extract(struct_extract("r"."t", 'code'), 'coding'), '$') = 'ARRAY' THEN struct_extract(struct_extract("r"."t", 'code'), 'coding')
-        END, '$') AS "j5"
+        FROM json_each(CASE WHEN json_type("r"."code.coding", '$') = 'ARRAY' THEN "r"."code.coding" END, '$') AS "j5"
         WHERE "j5"."type" <> 'NULL'
             AND json_extract_string(json_value(CASE "j5"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')

@@ -64,20 +64,20 @@ WHERE "r"."reason" IS NOT NULL;
 CREATE OR REPLACE VIEW "patient_demographics" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$') AS VARCHAR)
+        WHEN length("r"."id") > 64 THEN CAST(error(concat('fhirql: column "id" of view "patient_demographics" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length("r"."id"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."id" AS VARCHAR)
     END AS "id",
     CASE
-        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'gender'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "gender" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'gender'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'gender'), '$'), '$') AS VARCHAR)
+        WHEN length("r"."gender") > 64 THEN CAST(error(concat('fhirql: column "gender" of view "patient_demographics" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length("r"."gender"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."gender" AS VARCHAR)
     END AS "gender",
     CASE
-        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'birthDate'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "birth_date" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'birthDate'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'birthDate'), '$'), '$') AS VARCHAR)
+        WHEN length("r"."birthDate") > 64 THEN CAST(error(concat('fhirql: column "birth_date" of view "patient_demographics" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length("r"."birthDate"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."birthDate" AS VARCHAR)
     END AS "birth_date",
     CASE
-        WHEN length(json_extract_string(json_value(struct_extract("r"."t", 'deceasedDateTime'), '$'), '$')) > 64 THEN CAST(error(concat('fhirql: column "deceased" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length(json_extract_string(json_value(struct_extract("r"."t", 'deceasedDateTime'), '$'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value(struct_extract("r"."t", 'deceasedDateTime'), '$'), '$') AS VARCHAR)
+        WHEN length("r"."deceasedDateTime") > 64 THEN CAST(error(concat('fhirql: column "deceased" of view "patient_demographics" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length("r"."deceasedDateTime"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."deceasedDateTime" AS VARCHAR)
     END AS "deceased",
     (
         SELECT json_extract_string(json_value(CASE "j1"."type"
@@ -85,9 +85,7 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j1"."value" AS VARCHAR)
         END, '$."family"'), '$')
-        FROM json_each(CASE
-            WHEN json_type(struct_extract("r"."t", 'name'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'name')
-        END, '$') AS "j1"
+        FROM json_each(CASE WHEN json_type("r"."name", '$') = 'ARRAY' THEN "r"."name" END, '$') AS "j1"
         WHERE "j1"."type" <> 'NULL'
             AND json_extract_string(json_value(CASE "j1"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
@@ -108,9 +106,7 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j3"."value" AS VARCHAR)
         END AS VARCHAR), ' ' ORDER BY TRY_CAST("j2"."key" AS INTEGER), TRY_CAST("j3"."key" AS INTEGER))
-        FROM json_each(CASE
-            WHEN json_type(struct_extract("r"."t", 'name'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'name')
-        END, '$') AS "j2"
+        FROM json_each(CASE WHEN json_type("r"."name", '$') = 'ARRAY' THEN "r"."name" END, '$') AS "j2"
         CROSS JOIN LATERAL json_each(CASE
             WHEN json_type(CASE "j2"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
@@ -136,9 +132,7 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j5"."value" AS VARCHAR)
         END AS VARCHAR)) AS VARCHAR) AS VARCHAR), ',' ORDER BY TRY_CAST("j4"."key" AS INTEGER), TRY_CAST("j5"."key" AS INTEGER))
-        FROM json_each(CASE
-            WHEN json_type(struct_extract("r"."t", 'name'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'name')
-        END, '$') AS "j4"
+        FROM json_each(CASE WHEN json_type("r"."name", '$') = 'ARRAY' THEN "r"."name" END, '$') AS "j4"
         CROSS JOIN LATERAL json_each(CASE
             WHEN json_type(CASE "j4"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
@@ -155,8 +149,8 @@ SELECT
     ), ']') AS "all_given",
     (
         SELECT CASE
-            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "marital" of view "patient_demographics" is sized for 256 characters but Patient/', json_extract_string(json_value(struct_extract("r"."t", 'id'), '$'), '$'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b5"."v" AS VARCHAR)
+            WHEN length("b1"."v") > 256 THEN CAST(error(concat('fhirql: column "marital" of view "patient_demographics" is sized for 256 characters but Patient/', "r"."id", ' has a value of ', length("b1"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b1"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -166,9 +160,7 @@ SELECT
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j6"."value" AS VARCHAR)
                     END, '$."code"'), '$')
-                    FROM json_each(CASE
-                        WHEN json_type(struct_extract(struct_extract("r"."t", 'maritalStatus'), 'coding'), '$') = 'ARRAY' THEN struct_extract(struct_extract("r"."t", 'maritalStatus'), 'coding')
-                    END, '$') AS "j6"
+                    FROM json_each(CASE WHEN json_type("r"."maritalStatus.coding", '$') = 'ARRAY' THEN "r"."maritalStatus.coding" END, '$') AS "j6"
                     WHERE "j6"."type" <> 'NULL'
                         AND json_extract_string(json_value(CASE "j6"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
@@ -183,7 +175,7 @@ SELECT
                     ORDER BY TRY_CAST("j6"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
-        ) AS "b5"
+        ) AS "b1"
     ) AS "marital",
     (
         SELECT json_extract_string(json_value(CASE "j8"."type"
@@ -191,9 +183,7 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j8"."value" AS VARCHAR)
         END, '$."valueString"'), '$')
-        FROM json_each(CASE
-            WHEN json_type(struct_extract("r"."t", 'extension'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'extension')
-        END, '$') AS "j7"
+        FROM json_each(CASE WHEN json_type("r"."extension", '$') = 'ARRAY' THEN "r"."extension" END, '$') AS "j7"
         CROSS JOIN LATERAL json_each(CASE
             WHEN json_type(CASE "j7"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
@@ -231,9 +221,7 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j9"."value" AS VARCHAR)
         END, '$."value"'), '$')
-        FROM json_each(CASE
-            WHEN json_type(struct_extract("r"."t", 'identifier'), '$') = 'ARRAY' THEN struct_extract("r"."t", 'identifier')
-        END, '$') AS "j9"
+        FROM json_each(CASE WHEN json_type("r"."identifier", '$') = 'ARRAY' THEN "r"."identifier" END, '$') AS "j9"
         WHERE "j9"."type" <> 'NULL'
             AND json_extract_string(json_value(CASE "j9"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$')
@@ -250,30 +238,58 @@ SELECT
     ) AS "ssn"
 FROM (
     SELECT
-        "l"."doc" AS "doc",
-        json_transform("l"."doc", '{"id":"JSON","gender":"JSON","birthDate":"JSON","deceasedDateTime":"JSON","name":"JSON","maritalStatus":{"coding":"JSON"},"extension":"JSON","identifier":"JSON","resourceType":"JSON"}') AS "t"
+        "p"."doc" AS "doc",
+        CASE
+            WHEN left(struct_extract("p"."t", 'id'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."id"'), '$')
+            ELSE struct_extract("p"."t", 'id')
+        END AS "id",
+        CASE
+            WHEN left(struct_extract("p"."t", 'gender'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."gender"'), '$')
+            ELSE struct_extract("p"."t", 'gender')
+        END AS "gender",
+        CASE
+            WHEN left(struct_extract("p"."t", 'birthDate'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."birthDate"'), '$')
+            ELSE struct_extract("p"."t", 'birthDate')
+        END AS "birthDate",
+        CASE
+            WHEN left(struct_extract("p"."t", 'deceasedDateTime'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."deceasedDateTime"'), '$')
+            ELSE struct_extract("p"."t", 'deceasedDateTime')
+        END AS "deceasedDateTime",
+        struct_extract("p"."t", 'name') AS "name",
+        struct_extract(struct_extract("p"."t", 'maritalStatus'), 'coding') AS "maritalStatus.coding",
+        struct_extract("p"."t", 'extension') AS "extension",
+        struct_extract("p"."t", 'identifier') AS "identifier",
+        CASE
+            WHEN left(struct_extract("p"."t", 'resourceType'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."resourceType"'), '$')
+            ELSE struct_extract("p"."t", 'resourceType')
+        END AS "resourceType"
     FROM (
         SELECT
-            CASE
-                WHEN json_valid("s"."line") AND NOT (CASE
-                    WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
-                    ELSE false
-                END) THEN "s"."line"
-            END AS "doc"
-        FROM read_csv(
-            'examples/data/Patient*.ndjson',
-            columns = {'line': 'VARCHAR'},
-            delim = chr(11),
-            quote = '',
-            escape = '',
-            header = false,
-            auto_detect = false,
-            new_line = '\n',
-            strict_mode = false,
-            ignore_errors = true,
-            max_line_size = 67108864
-        ) AS "s"
-    ) AS "l"
+            "l"."doc" AS "doc",
+            json_transform("l"."doc", '{"id":"VARCHAR","gender":"VARCHAR","birthDate":"VARCHAR","deceasedDateTime":"VARCHAR","name":"JSON","maritalStatus":{"coding":"JSON"},"extension":"JSON","identifier":"JSON","resourceType":"VARCHAR"}') AS "t"
+        FROM (
+            SELECT
+                CASE
+                    WHEN json_valid("s"."line") AND NOT (CASE
+                        WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                        ELSE false
+                    END) THEN "s"."line"
+                END AS "doc"
+            FROM read_csv(
+                'examples/data/Patient*.ndjson',
+                columns = {'line': 'VARCHAR'},
+                delim = chr(11),
+                quote = '',
+                escape = '',
+                header = false,
+                auto_detect = false,
+                new_line = '\n',
+                strict_mode = false,
+                ignore_errors = true,
+                max_line_size = 67108864
+            ) AS "s"
+        ) AS "l"
+    ) AS "p"
 ) AS "r"
-WHERE json_extract_string(json_value(struct_extract("r"."t", 'resourceType'), '$'), '$') = 'Patient';
+WHERE "r"."resourceType" = 'Patient';
 
