@@ -424,7 +424,8 @@ func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
 		From:  []*sql.From{{Src: t.Lines(resource, false, false), Alias: "s"}},
 	}
 	// The typed reader (typed.go) adds its STRUCT column to parse, and a
-	// column to sel per element read.
+	// column to sel per element read; it then tests the JSON by parsing it
+	// once (typedRoot.leaf), so lines and sel's doc are rewritten too.
 	inner := &sql.Col{Table: "l", Name: "doc"}
 	parse := &sql.Select{
 		Items: []sql.Item{{X: inner, Alias: "doc"}},
@@ -438,7 +439,10 @@ func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
 	if t.roots == nil {
 		t.roots = map[sql.Expr]*typedRoot{}
 	}
-	t.roots[doc] = &typedRoot{alias: alias, doc: inner, parse: parse, cols: sel, tree: &typedNode{kids: map[string]*typedNode{}}}
+	t.roots[doc] = &typedRoot{alias: alias, doc: inner, parse: parse, cols: sel, tree: &typedNode{kids: map[string]*typedNode{}},
+		onParse: func() {
+			lines.Items[0].X = &sql.Case{Whens: []sql.When{{Cond: notLenient(line), Then: line}}}
+		}}
 	return &sql.From{Src: &sql.Derived{Q: sel}, Alias: alias}, doc
 }
 
@@ -453,14 +457,18 @@ func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
 const lenient = `^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))`
 
 var lenientHints = []string{
-	`,[ \t\r]*[\]}]`,
+	`,[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))`,
 	`:[ \t\r]*[-+]?(?i:nan|inf)`,
-	`,[ \t\r]*[-+]?(?i:nan|inf)`,
 	`\[[ \t\r]*[-+]?(?i:nan|inf)`,
 }
 
 // strictJSON is json_valid without DuckDB's leniency (lenient).
 func strictJSON(line sql.Expr) sql.Expr {
+	return &sql.Bin{Op: sql.OpAnd, X: call("json_valid", line), Y: notLenient(line)}
+}
+
+// notLenient is true unless the line is JSON only to DuckDB (lenient).
+func notLenient(line sql.Expr) sql.Expr {
 	var hint sql.Expr
 	for _, h := range lenientHints {
 		m := call("regexp_matches", line, &sql.Str{V: h})
@@ -473,10 +481,10 @@ func strictJSON(line sql.Expr) sql.Expr {
 	// A CASE, not AND: DuckDB evaluates both sides of an AND in a
 	// projection for every row, and the exact test on every line costs ten
 	// times the line read; CASE runs it on the lines the hints pick only.
-	return &sql.Bin{Op: sql.OpAnd, X: call("json_valid", line), Y: &sql.Not{X: &sql.Case{
+	return &sql.Not{X: &sql.Case{
 		Whens: []sql.When{{Cond: hint, Then: call("regexp_matches", line, &sql.Str{V: lenient})}},
 		Else:  &sql.Bare{K: "false"},
-	}}}
+	}}
 }
 
 // Lines reads the lines of one resource type's files as text (with the

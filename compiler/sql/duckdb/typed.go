@@ -55,6 +55,9 @@ type typedRoot struct {
 	cols  *sql.Select // the source's SELECT, which gets one column per element read
 	spec  *sql.Str    // json_transform's structure, rewritten as reads register
 	tree  *typedNode
+	// onParse rewrites the line's test when the STRUCT is first made
+	// (Source): json_valid parsed every line a second time.
+	onParse func()
 }
 
 // Leaf types: a primitive read as text, an array kept as JSON text.
@@ -109,8 +112,16 @@ func (r *typedRoot) leaf(keys []string, typ string) sql.Expr {
 		n = kid
 	}
 	if r.spec == nil {
+		// The one parse of the line is also its test: try() makes the
+		// STRUCT NULL where the text is not JSON (json_transform fails),
+		// and only then, so the document is the line where the STRUCT is
+		// not NULL, without json_valid parsing every line a second time.
+		// The line's test for what DuckDB alone accepts stays (onParse).
 		r.spec = &sql.Str{}
-		r.parse.Items = append(r.parse.Items, sql.Item{X: call("json_transform", r.doc, r.spec), Alias: "t"})
+		r.parse.Items = append(r.parse.Items, sql.Item{X: call("try", call("json_transform", r.doc, r.spec)), Alias: "t"})
+		t := &sql.Col{Table: "p", Name: "t"}
+		r.cols.Items[0].X = &sql.Case{Whens: []sql.When{{Cond: &sql.IsNull{X: t, Not: true}, Then: &sql.Col{Table: "p", Name: "doc"}}}}
+		r.onParse()
 	}
 	r.spec.V = r.tree.spec()
 	var x sql.Expr = &sql.Col{Table: "p", Name: "t"}

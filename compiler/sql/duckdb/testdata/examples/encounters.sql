@@ -11,7 +11,7 @@ FROM (
         "s"."filename" AS "file",
         CASE
             WHEN NOT (json_valid("s"."line") AND NOT (CASE
-                WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                WHEN regexp_matches("s"."line", ',[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
                 ELSE false
             END)) THEN 'not valid JSON'
             WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
@@ -214,7 +214,7 @@ SELECT
     "r"."serviceProvider.display" AS "provider"
 FROM (
     SELECT
-        "p"."doc" AS "doc",
+        CASE WHEN "p"."t" IS NOT NULL THEN "p"."doc" END AS "doc",
         CASE
             WHEN left(struct_extract("p"."t", 'id'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."id"'), '$')
             ELSE struct_extract("p"."t", 'id')
@@ -252,12 +252,12 @@ FROM (
     FROM (
         SELECT
             "l"."doc" AS "doc",
-            json_transform("l"."doc", '{"id":"VARCHAR","subject":{"reference":"VARCHAR"},"status":"VARCHAR","class":{"code":"VARCHAR"},"type":"JSON","period":{"start":"VARCHAR","end":"VARCHAR"},"reasonCode":"JSON","serviceProvider":{"display":"VARCHAR"},"resourceType":"VARCHAR"}') AS "t"
+            try(json_transform("l"."doc", '{"id":"VARCHAR","subject":{"reference":"VARCHAR"},"status":"VARCHAR","class":{"code":"VARCHAR"},"type":"JSON","period":{"start":"VARCHAR","end":"VARCHAR"},"reasonCode":"JSON","serviceProvider":{"display":"VARCHAR"},"resourceType":"VARCHAR"}')) AS "t"
         FROM (
             SELECT
                 CASE
-                    WHEN json_valid("s"."line") AND NOT (CASE
-                        WHEN regexp_matches("s"."line", ',[ \t\r]*[\]}]') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", ',[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                    WHEN NOT (CASE
+                        WHEN regexp_matches("s"."line", ',[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
                         ELSE false
                     END) THEN "s"."line"
                 END AS "doc"
