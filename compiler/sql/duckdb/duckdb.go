@@ -15,6 +15,11 @@
 // table (Caps.LateralRecursiveCTE), so a view is always one self-contained
 // SELECT with no helper objects.
 //
+// Each line is parsed once, into a STRUCT of the elements the view reads
+// from the resource, typed from the plan (typed.go); what a STRUCT cannot
+// hold is read with the JSON functions, per expression (docs/sql.md,
+// "DuckDB: how the generated SQL reads a resource").
+//
 // Known differences from the runtime, all in the data, none in the view:
 // DuckDB's JSON reader parses numbers as doubles, so a decimal read from the
 // data comes back in its shortest double form ("1.50" as "1.5", "1.0e3" as
