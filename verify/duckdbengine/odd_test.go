@@ -89,6 +89,9 @@ func TestOddShapesInOneFile(t *testing.T) {
 		`{"resourceType":"Patient","id":12345,"gender":["male"],"name":{"family":"Solo"}}`,
 		`{"resourceType":"Patient","id":"b","gender":"male","active":"true","birthDate":19700101,"name":[{"family":"Arr"}]}`,
 		`{"resourceType":"Patient","id":"c","gender":{"x":1},"active":true,"telecom":{"value":"1"},"name":[{"family":["Two","Fams"]}]}`,
+		// strings that start like an array or object: DuckDB's typed
+		// reader reads such text again on the JSON path (typed.go)
+		`{"resourceType":"Patient","id":"d","gender":"[male]","active":false,"birthDate":"{1970}","name":[{"family":"{Br"}]}`,
 	}, "\n") + "\n"
 	if err := os.WriteFile(input, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
@@ -105,5 +108,6 @@ func TestOddShapesInOneFile(t *testing.T) {
 		"12345": "null | null | null | null | null",
 		"b":     "male | true | 19700101 | Arr | null",
 		"c":     "null | true | null | null | null",
+		"d":     "[male] | false | {1970} | {Br | null",
 	})
 }

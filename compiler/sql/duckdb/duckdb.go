@@ -15,6 +15,11 @@
 // table (Caps.LateralRecursiveCTE), so a view is always one self-contained
 // SELECT with no helper objects.
 //
+// Each line is parsed once, into a STRUCT of the elements the view reads
+// from the resource, typed from the plan (typed.go); what a STRUCT cannot
+// hold is read with the JSON functions, per expression (docs/sql.md,
+// "DuckDB: how the generated SQL reads a resource").
+//
 // Known differences from the runtime, all in the data, none in the view:
 // DuckDB's JSON reader parses numbers as doubles, so a decimal read from the
 // data comes back in its shortest double form ("1.50" as "1.5", "1.0e3" as
@@ -63,6 +68,9 @@ type Options struct {
 // Target compiles views for DuckDB.
 type Target struct {
 	opts Options
+	// roots are the resources Source made, keyed by their document
+	// expression, whose reads go through the typed reader (typed.go).
+	roots map[sql.Expr]*typedRoot
 }
 
 // New makes a target.
@@ -264,7 +272,14 @@ func path(keys []string) sql.Expr { return &sql.Str{V: JSONPath(keys)} }
 // array or object (json_value), as T-SQL's JSON_VALUE and the runtime read
 // an element of the wrong shape (docs/input.md). DuckDB has no length
 // limit, so long does not matter.
-func (*Target) JSONValue(doc sql.Expr, keys []string, long bool) sql.Expr {
+func (t *Target) JSONValue(doc sql.Expr, keys []string, long bool) sql.Expr {
+	if leaf := t.typedLeaf(doc, keys, leafText); leaf != nil {
+		return leaf
+	}
+	return jsonText(doc, keys)
+}
+
+func jsonText(doc sql.Expr, keys []string) sql.Expr {
 	return call("json_extract_string", call("json_value", doc, path(keys)), &sql.Str{V: "$"})
 }
 
@@ -293,7 +308,10 @@ func eachCols(alias string) sql.EachCols {
 // Only an array: json_each would list an object's members or a scalar as
 // rows, and an element that repeats but holds a single value is absent, as
 // on the runtime (docs/input.md).
-func (*Target) JSONEach(doc sql.Expr, keys []string, alias string) (sql.Source, sql.EachCols) {
+func (t *Target) JSONEach(doc sql.Expr, keys []string, alias string) (sql.Source, sql.EachCols) {
+	if leaf := t.typedLeaf(doc, keys, leafJSON); leaf != nil {
+		doc, keys = leaf, nil
+	}
 	onlyArray := &sql.Case{Whens: []sql.When{{Cond: &sql.Bin{Op: sql.OpEq, X: call("json_type", doc, path(keys)), Y: &sql.Str{V: "ARRAY"}}, Then: doc}}}
 	return &sql.TableFunc{Name: "json_each", Args: []sql.Expr{onlyArray, path(keys)}}, eachCols(alias)
 }
@@ -406,30 +424,72 @@ func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
 		return &sql.From{Src: &sql.Table{Name: t.CurrentName(resource)}, Alias: alias}, &sql.Col{Table: alias, Name: "doc"}
 	}
 	line := &sql.Col{Table: "s", Name: "line"}
-	sel := &sql.Select{
+	lines := &sql.Select{
 		Items: []sql.Item{{X: &sql.Case{Whens: []sql.When{{Cond: strictJSON(line), Then: line}}}, Alias: "doc"}},
 		From:  []*sql.From{{Src: t.Lines(resource, false, false), Alias: "s"}},
 	}
-	return &sql.From{Src: &sql.Derived{Q: sel}, Alias: alias}, &sql.Col{Table: alias, Name: "doc"}
+	// The typed reader (typed.go) adds its STRUCT column to parse, and a
+	// column to sel per element read; it then tests the JSON by parsing it
+	// once (typedRoot.leaf), so lines and sel's doc are rewritten too.
+	inner := &sql.Col{Table: "l", Name: "doc"}
+	parse := &sql.Select{
+		Items: []sql.Item{{X: inner, Alias: "doc"}},
+		From:  []*sql.From{{Src: &sql.Derived{Q: lines}, Alias: "l"}},
+	}
+	sel := &sql.Select{
+		Items: []sql.Item{{X: &sql.Col{Table: "p", Name: "doc"}, Alias: "doc"}},
+		From:  []*sql.From{{Src: &sql.Derived{Q: parse}, Alias: "p"}},
+	}
+	doc := &sql.Col{Table: alias, Name: "doc"}
+	if t.roots == nil {
+		t.roots = map[sql.Expr]*typedRoot{}
+	}
+	t.roots[doc] = &typedRoot{alias: alias, doc: inner, parse: parse, cols: sel, tree: &typedNode{kids: map[string]*typedNode{}},
+		onParse: func() {
+			lines.Items[0].X = &sql.Case{Whens: []sql.When{{Cond: notLenient(line), Then: line}}}
+		}}
+	return &sql.From{Src: &sql.Derived{Q: sel}, Alias: alias}, doc
 }
 
 // lenient finds what DuckDB's JSON parser accepts beyond RFC 8259 (and
 // the runtime and T-SQL's ISJSON do not): a trailing comma in an object or
 // array, and NaN or Infinity as a number (any case), outside strings.
-// lenientHint is a cheap unanchored test that no line of a real export
+// lenientHints are cheap unanchored tests that no line of a real export
 // passes (the word "information" does not), so that the exact test, which
-// follows strings, runs on almost no line.
-const (
-	lenientHint = `,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)`
-	lenient     = `^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))`
-)
+// follows strings, runs on almost no line. Each hint starts with one fixed
+// byte, which RE2 finds with memchr; one pattern starting with a class
+// ([:,\[]) is scanned byte by byte and cost three times the line read.
+const lenient = `^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))`
+
+var lenientHints = []string{
+	`,[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))`,
+	`:[ \t\r]*[-+]?(?i:nan|inf)`,
+	`\[[ \t\r]*[-+]?(?i:nan|inf)`,
+}
 
 // strictJSON is json_valid without DuckDB's leniency (lenient).
 func strictJSON(line sql.Expr) sql.Expr {
-	return &sql.Bin{Op: sql.OpAnd, X: call("json_valid", line), Y: &sql.Not{X: &sql.Bin{Op: sql.OpAnd,
-		X: call("regexp_matches", line, &sql.Str{V: lenientHint}),
-		Y: call("regexp_matches", line, &sql.Str{V: lenient}),
-	}}}
+	return &sql.Bin{Op: sql.OpAnd, X: call("json_valid", line), Y: notLenient(line)}
+}
+
+// notLenient is true unless the line is JSON only to DuckDB (lenient).
+func notLenient(line sql.Expr) sql.Expr {
+	var hint sql.Expr
+	for _, h := range lenientHints {
+		m := call("regexp_matches", line, &sql.Str{V: h})
+		if hint == nil {
+			hint = m
+		} else {
+			hint = &sql.Bin{Op: sql.OpOr, X: hint, Y: m}
+		}
+	}
+	// A CASE, not AND: DuckDB evaluates both sides of an AND in a
+	// projection for every row, and the exact test on every line costs ten
+	// times the line read; CASE runs it on the lines the hints pick only.
+	return &sql.Not{X: &sql.Case{
+		Whens: []sql.When{{Cond: hint, Then: call("regexp_matches", line, &sql.Str{V: lenient})}},
+		Else:  &sql.Bare{K: "false"},
+	}}
 }
 
 // Lines reads the lines of one resource type's files as text (with the

@@ -10,7 +10,10 @@ FROM (
     SELECT
         "s"."filename" AS "file",
         CASE
-            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN NOT (json_valid("s"."line") AND NOT (CASE
+                WHEN regexp_matches("s"."line", ',[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                ELSE false
+            END)) THEN 'not valid JSON'
             WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
             WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
         END AS "reason",
@@ -62,13 +65,13 @@ WHERE "r"."reason" IS NOT NULL;
 CREATE OR REPLACE VIEW "condition_codings" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
+        WHEN length("r"."id") > 64 THEN CAST(error(concat('fhirql: column "id" of view "condition_codings" is sized for 64 characters but Condition/', "r"."id", ' has a value of ', length("r"."id"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."id" AS VARCHAR)
     END AS "id",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b2"."v" AS VARCHAR)
+            WHEN length("b1"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "condition_codings" is sized for 64 characters but Condition/', "r"."id", ' has a value of ', length("b1"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b1"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -79,8 +82,8 @@ SELECT
                     FROM (
                         SELECT
                             CASE
-                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') - 1)
-                                ELSE json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$')
+                                WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
+                                ELSE "r"."subject.reference"
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -96,12 +99,12 @@ SELECT
                             right("k4"."rest", strpos(reverse(concat('/', "k4"."rest")), '/') - 1) AS "type"
                     ) AS "k5"
                 ) AS "v"
-        ) AS "b2"
+        ) AS "b1"
     ) AS "patient_id",
     (
         SELECT CASE
-            WHEN length("b3"."v") > 64 THEN CAST(error(concat('fhirql: column "encounter_id" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b3"."v" AS VARCHAR)
+            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "encounter_id" of view "condition_codings" is sized for 64 characters but Condition/', "r"."id", ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b2"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -112,8 +115,8 @@ SELECT
                     FROM (
                         SELECT
                             CASE
-                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."encounter"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."encounter"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."encounter"."reference"'), '$'), '/_history/') - 1)
-                                ELSE json_extract_string(json_value("r"."doc", '$."encounter"."reference"'), '$')
+                                WHEN strpos("r"."encounter.reference", '/_history/') > 0 THEN left("r"."encounter.reference", strpos("r"."encounter.reference", '/_history/') - 1)
+                                ELSE "r"."encounter.reference"
                             END AS "base"
                     ) AS "k7"
                     CROSS JOIN LATERAL (
@@ -129,12 +132,12 @@ SELECT
                             right("k9"."rest", strpos(reverse(concat('/', "k9"."rest")), '/') - 1) AS "type"
                     ) AS "k10"
                 ) AS "v"
-        ) AS "b3"
+        ) AS "b2"
     ) AS "encounter_id",
     (
         SELECT CASE
-            WHEN length("b4"."v") > 256 THEN CAST(error(concat('fhirql: column "clinical_status" of view "condition_codings" is sized for 256 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b4"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b4"."v" AS VARCHAR)
+            WHEN length("b3"."v") > 256 THEN CAST(error(concat('fhirql: column "clinical_status" of view "condition_codings" is sized for 256 characters but Condition/', "r"."id", ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b3"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -144,7 +147,7 @@ SELECT
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j1"."value" AS VARCHAR)
                     END, '$."code"'), '$')
-                    FROM json_each(CASE WHEN json_type("r"."doc", '$."clinicalStatus"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."clinicalStatus"."coding"') AS "j1"
+                    FROM json_each(CASE WHEN json_type("r"."clinicalStatus.coding", '$') = 'ARRAY' THEN "r"."clinicalStatus.coding" END, '$') AS "j1"
                     WHERE "j1"."type" <> 'NULL'
                         AND json_extract_string(json_value(CASE "j1"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
@@ -154,12 +157,12 @@ SELECT
                     ORDER BY TRY_CAST("j1"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
-        ) AS "b4"
+        ) AS "b3"
     ) AS "clinical_status",
     (
         SELECT CASE
-            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "category" of view "condition_codings" is sized for 256 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b5"."v" AS VARCHAR)
+            WHEN length("b4"."v") > 256 THEN CAST(error(concat('fhirql: column "category" of view "condition_codings" is sized for 256 characters but Condition/', "r"."id", ' has a value of ', length("b4"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b4"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -169,7 +172,7 @@ SELECT
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j3"."value" AS VARCHAR)
                     END, '$."code"'), '$')
-                    FROM json_each(CASE WHEN json_type("r"."doc", '$."category"') = 'ARRAY' THEN "r"."doc" END, '$."category"') AS "j2"
+                    FROM json_each(CASE WHEN json_type("r"."category", '$') = 'ARRAY' THEN "r"."category" END, '$') AS "j2"
                     CROSS JOIN LATERAL json_each(CASE
                         WHEN json_type(CASE "j2"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
@@ -191,24 +194,24 @@ SELECT
                     ORDER BY TRY_CAST("j2"."key" AS INTEGER), TRY_CAST("j3"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
-        ) AS "b5"
+        ) AS "b4"
     ) AS "category",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."onsetDateTime"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "onset" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."onsetDateTime"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."onsetDateTime"'), '$') AS VARCHAR)
+        WHEN length("r"."onsetDateTime") > 64 THEN CAST(error(concat('fhirql: column "onset" of view "condition_codings" is sized for 64 characters but Condition/', "r"."id", ' has a value of ', length("r"."onsetDateTime"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."onsetDateTime" AS VARCHAR)
     END AS "onset",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."abatementDateTime"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "abatement" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."abatementDateTime"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."abatementDateTime"'), '$') AS VARCHAR)
+        WHEN length("r"."abatementDateTime") > 64 THEN CAST(error(concat('fhirql: column "abatement" of view "condition_codings" is sized for 64 characters but Condition/', "r"."id", ' has a value of ', length("r"."abatementDateTime"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."abatementDateTime" AS VARCHAR)
     END AS "abatement",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."recordedDate"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "recorded" of view "condition_codings" is sized for 64 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."recordedDate"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."recordedDate"'), '$') AS VARCHAR)
+        WHEN length("r"."recordedDate") > 64 THEN CAST(error(concat('fhirql: column "recorded" of view "condition_codings" is sized for 64 characters but Condition/', "r"."id", ' has a value of ', length("r"."recordedDate"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."recordedDate" AS VARCHAR)
     END AS "recorded",
     "f1"."row_index" AS "coding_index",
     json_extract_string(json_value("f1"."value", '$."system"'), '$') AS "system",
     CASE
-        WHEN length(json_extract_string(json_value("f1"."value", '$."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "code" of view "condition_codings" is sized for 256 characters but Condition/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("f1"."value", '$."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        WHEN length(json_extract_string(json_value("f1"."value", '$."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "code" of view "condition_codings" is sized for 256 characters but Condition/', "r"."id", ' has a value of ', length(json_extract_string(json_value("f1"."value", '$."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST(json_extract_string(json_value("f1"."value", '$."code"'), '$') AS VARCHAR)
     END AS "code",
     json_extract_string(json_value("f1"."value", '$."display"'), '$') AS "display",
@@ -218,22 +221,66 @@ SELECT
     END AS BOOLEAN) AS "is_snomed"
 FROM (
     SELECT
+        CASE WHEN "p"."t" IS NOT NULL THEN "p"."doc" END AS "doc",
         CASE
-            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
-        END AS "doc"
-    FROM read_csv(
-        'examples/data/Condition*.ndjson',
-        columns = {'line': 'VARCHAR'},
-        delim = chr(11),
-        quote = '',
-        escape = '',
-        header = false,
-        auto_detect = false,
-        new_line = '\n',
-        strict_mode = false,
-        ignore_errors = true,
-        max_line_size = 67108864
-    ) AS "s"
+            WHEN left(struct_extract("p"."t", 'id'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."id"'), '$')
+            ELSE struct_extract("p"."t", 'id')
+        END AS "id",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'subject'), 'reference'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."subject"."reference"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'subject'), 'reference')
+        END AS "subject.reference",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'encounter'), 'reference'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."encounter"."reference"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'encounter'), 'reference')
+        END AS "encounter.reference",
+        struct_extract(struct_extract("p"."t", 'clinicalStatus'), 'coding') AS "clinicalStatus.coding",
+        struct_extract("p"."t", 'category') AS "category",
+        CASE
+            WHEN left(struct_extract("p"."t", 'onsetDateTime'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."onsetDateTime"'), '$')
+            ELSE struct_extract("p"."t", 'onsetDateTime')
+        END AS "onsetDateTime",
+        CASE
+            WHEN left(struct_extract("p"."t", 'abatementDateTime'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."abatementDateTime"'), '$')
+            ELSE struct_extract("p"."t", 'abatementDateTime')
+        END AS "abatementDateTime",
+        CASE
+            WHEN left(struct_extract("p"."t", 'recordedDate'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."recordedDate"'), '$')
+            ELSE struct_extract("p"."t", 'recordedDate')
+        END AS "recordedDate",
+        struct_extract(struct_extract("p"."t", 'code'), 'coding') AS "code.coding",
+        CASE
+            WHEN left(struct_extract("p"."t", 'resourceType'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."resourceType"'), '$')
+            ELSE struct_extract("p"."t", 'resourceType')
+        END AS "resourceType",
+        struct_extract(struct_extract("p"."t", 'verificationStatus'), 'coding') AS "verificationStatus.coding"
+    FROM (
+        SELECT
+            "l"."doc" AS "doc",
+            try(json_transform("l"."doc", '{"id":"VARCHAR","subject":{"reference":"VARCHAR"},"encounter":{"reference":"VARCHAR"},"clinicalStatus":{"coding":"JSON"},"category":"JSON","onsetDateTime":"VARCHAR","abatementDateTime":"VARCHAR","recordedDate":"VARCHAR","code":{"coding":"JSON"},"resourceType":"VARCHAR","verificationStatus":{"coding":"JSON"}}')) AS "t"
+        FROM (
+            SELECT
+                CASE
+                    WHEN NOT (CASE
+                        WHEN regexp_matches("s"."line", ',[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                        ELSE false
+                    END) THEN "s"."line"
+                END AS "doc"
+            FROM read_csv(
+                'examples/data/Condition*.ndjson',
+                columns = {'line': 'VARCHAR'},
+                delim = chr(11),
+                quote = '',
+                escape = '',
+                header = false,
+                auto_detect = false,
+                new_line = '\n',
+                strict_mode = false,
+                ignore_errors = true,
+                max_line_size = 67108864
+            ) AS "s"
+        ) AS "l"
+    ) AS "p"
 ) AS "r"
 CROSS JOIN LATERAL (
     SELECT
@@ -243,13 +290,15 @@ CROSS JOIN LATERAL (
             ELSE CAST("j4"."value" AS VARCHAR)
         END AS "value",
         CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j4"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
-    FROM json_each(CASE WHEN json_type("r"."doc", '$."code"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."code"."coding"') AS "j4"
+    FROM json_each(CASE WHEN json_type("r"."code.coding", '$') = 'ARRAY' THEN "r"."code.coding" END, '$') AS "j4"
     WHERE "j4"."type" <> 'NULL'
 ) AS "f1"
-WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Condition'
+WHERE "r"."resourceType" = 'Condition'
     AND EXISTS (
         SELECT 1
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."verificationStatus"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."verificationStatus"."coding"') AS "j5"
+        FROM json_each(CASE
+            WHEN json_type("r"."verificationStatus.coding", '$') = 'ARRAY' THEN "r"."verificationStatus.coding"
+        END, '$') AS "j5"
         WHERE "j5"."type" <> 'NULL'
             AND json_extract_string(json_value(CASE "j5"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')

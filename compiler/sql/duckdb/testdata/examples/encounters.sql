@@ -10,7 +10,10 @@ FROM (
     SELECT
         "s"."filename" AS "file",
         CASE
-            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN NOT (json_valid("s"."line") AND NOT (CASE
+                WHEN regexp_matches("s"."line", ',[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                ELSE false
+            END)) THEN 'not valid JSON'
             WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
             WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
         END AS "reason",
@@ -61,13 +64,13 @@ WHERE "r"."reason" IS NOT NULL;
 CREATE OR REPLACE VIEW "encounters" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
+        WHEN length("r"."id") > 64 THEN CAST(error(concat('fhirql: column "id" of view "encounters" is sized for 64 characters but Encounter/', "r"."id", ' has a value of ', length("r"."id"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."id" AS VARCHAR)
     END AS "id",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b2"."v" AS VARCHAR)
+            WHEN length("b1"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "encounters" is sized for 64 characters but Encounter/', "r"."id", ' has a value of ', length("b1"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b1"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -78,8 +81,8 @@ SELECT
                     FROM (
                         SELECT
                             CASE
-                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') - 1)
-                                ELSE json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$')
+                                WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
+                                ELSE "r"."subject.reference"
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -95,20 +98,20 @@ SELECT
                             right("k4"."rest", strpos(reverse(concat('/', "k4"."rest")), '/') - 1) AS "type"
                     ) AS "k5"
                 ) AS "v"
-        ) AS "b2"
+        ) AS "b1"
     ) AS "patient_id",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."status"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "status" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."status"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."status"'), '$') AS VARCHAR)
+        WHEN length("r"."status") > 64 THEN CAST(error(concat('fhirql: column "status" of view "encounters" is sized for 64 characters but Encounter/', "r"."id", ' has a value of ', length("r"."status"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."status" AS VARCHAR)
     END AS "status",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."class"."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "class_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."class"."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."class"."code"'), '$') AS VARCHAR)
+        WHEN length("r"."class.code") > 256 THEN CAST(error(concat('fhirql: column "class_code" of view "encounters" is sized for 256 characters but Encounter/', "r"."id", ' has a value of ', length("r"."class.code"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."class.code" AS VARCHAR)
     END AS "class_code",
     (
         SELECT CASE
-            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "type_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b5"."v" AS VARCHAR)
+            WHEN length("b2"."v") > 256 THEN CAST(error(concat('fhirql: column "type_code" of view "encounters" is sized for 256 characters but Encounter/', "r"."id", ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b2"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -118,7 +121,7 @@ SELECT
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j2"."value" AS VARCHAR)
                     END, '$."code"'), '$')
-                    FROM json_each(CASE WHEN json_type("r"."doc", '$."type"') = 'ARRAY' THEN "r"."doc" END, '$."type"') AS "j1"
+                    FROM json_each(CASE WHEN json_type("r"."type", '$') = 'ARRAY' THEN "r"."type" END, '$') AS "j1"
                     CROSS JOIN LATERAL json_each(CASE
                         WHEN json_type(CASE "j1"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
@@ -145,7 +148,7 @@ SELECT
                     ORDER BY TRY_CAST("j1"."key" AS INTEGER), TRY_CAST("j2"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
-        ) AS "b5"
+        ) AS "b2"
     ) AS "type_code",
     (
         SELECT json_extract_string(json_value(CASE "j3"."type"
@@ -153,7 +156,7 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j3"."value" AS VARCHAR)
         END, '$."text"'), '$')
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."type"') = 'ARRAY' THEN "r"."doc" END, '$."type"') AS "j3"
+        FROM json_each(CASE WHEN json_type("r"."type", '$') = 'ARRAY' THEN "r"."type" END, '$') AS "j3"
         WHERE "j3"."type" <> 'NULL'
             AND json_extract_string(json_value(CASE "j3"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
@@ -164,17 +167,17 @@ SELECT
         LIMIT 1
     ) AS "type_display",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."period"."start"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "start" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."period"."start"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."period"."start"'), '$') AS VARCHAR)
+        WHEN length("r"."period.start") > 64 THEN CAST(error(concat('fhirql: column "start" of view "encounters" is sized for 64 characters but Encounter/', "r"."id", ' has a value of ', length("r"."period.start"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."period.start" AS VARCHAR)
     END AS "start",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."period"."end"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "end" of view "encounters" is sized for 64 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."period"."end"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."period"."end"'), '$') AS VARCHAR)
+        WHEN length("r"."period.end") > 64 THEN CAST(error(concat('fhirql: column "end" of view "encounters" is sized for 64 characters but Encounter/', "r"."id", ' has a value of ', length("r"."period.end"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."period.end" AS VARCHAR)
     END AS "end",
     (
         SELECT CASE
-            WHEN length("b8"."v") > 256 THEN CAST(error(concat('fhirql: column "reason_code" of view "encounters" is sized for 256 characters but Encounter/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b8"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b8"."v" AS VARCHAR)
+            WHEN length("b3"."v") > 256 THEN CAST(error(concat('fhirql: column "reason_code" of view "encounters" is sized for 256 characters but Encounter/', "r"."id", ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b3"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -184,7 +187,7 @@ SELECT
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j5"."value" AS VARCHAR)
                     END, '$."code"'), '$')
-                    FROM json_each(CASE WHEN json_type("r"."doc", '$."reasonCode"') = 'ARRAY' THEN "r"."doc" END, '$."reasonCode"') AS "j4"
+                    FROM json_each(CASE WHEN json_type("r"."reasonCode", '$') = 'ARRAY' THEN "r"."reasonCode" END, '$') AS "j4"
                     CROSS JOIN LATERAL json_each(CASE
                         WHEN json_type(CASE "j4"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
@@ -206,27 +209,73 @@ SELECT
                     ORDER BY TRY_CAST("j4"."key" AS INTEGER), TRY_CAST("j5"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
-        ) AS "b8"
+        ) AS "b3"
     ) AS "reason_code",
-    json_extract_string(json_value("r"."doc", '$."serviceProvider"."display"'), '$') AS "provider"
+    "r"."serviceProvider.display" AS "provider"
 FROM (
     SELECT
+        CASE WHEN "p"."t" IS NOT NULL THEN "p"."doc" END AS "doc",
         CASE
-            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
-        END AS "doc"
-    FROM read_csv(
-        'examples/data/Encounter*.ndjson',
-        columns = {'line': 'VARCHAR'},
-        delim = chr(11),
-        quote = '',
-        escape = '',
-        header = false,
-        auto_detect = false,
-        new_line = '\n',
-        strict_mode = false,
-        ignore_errors = true,
-        max_line_size = 67108864
-    ) AS "s"
+            WHEN left(struct_extract("p"."t", 'id'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."id"'), '$')
+            ELSE struct_extract("p"."t", 'id')
+        END AS "id",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'subject'), 'reference'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."subject"."reference"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'subject'), 'reference')
+        END AS "subject.reference",
+        CASE
+            WHEN left(struct_extract("p"."t", 'status'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."status"'), '$')
+            ELSE struct_extract("p"."t", 'status')
+        END AS "status",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'class'), 'code'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."class"."code"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'class'), 'code')
+        END AS "class.code",
+        struct_extract("p"."t", 'type') AS "type",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'period'), 'start'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."period"."start"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'period'), 'start')
+        END AS "period.start",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'period'), 'end'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."period"."end"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'period'), 'end')
+        END AS "period.end",
+        struct_extract("p"."t", 'reasonCode') AS "reasonCode",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'serviceProvider'), 'display'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."serviceProvider"."display"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'serviceProvider'), 'display')
+        END AS "serviceProvider.display",
+        CASE
+            WHEN left(struct_extract("p"."t", 'resourceType'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."resourceType"'), '$')
+            ELSE struct_extract("p"."t", 'resourceType')
+        END AS "resourceType"
+    FROM (
+        SELECT
+            "l"."doc" AS "doc",
+            try(json_transform("l"."doc", '{"id":"VARCHAR","subject":{"reference":"VARCHAR"},"status":"VARCHAR","class":{"code":"VARCHAR"},"type":"JSON","period":{"start":"VARCHAR","end":"VARCHAR"},"reasonCode":"JSON","serviceProvider":{"display":"VARCHAR"},"resourceType":"VARCHAR"}')) AS "t"
+        FROM (
+            SELECT
+                CASE
+                    WHEN NOT (CASE
+                        WHEN regexp_matches("s"."line", ',[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                        ELSE false
+                    END) THEN "s"."line"
+                END AS "doc"
+            FROM read_csv(
+                'examples/data/Encounter*.ndjson',
+                columns = {'line': 'VARCHAR'},
+                delim = chr(11),
+                quote = '',
+                escape = '',
+                header = false,
+                auto_detect = false,
+                new_line = '\n',
+                strict_mode = false,
+                ignore_errors = true,
+                max_line_size = 67108864
+            ) AS "s"
+        ) AS "l"
+    ) AS "p"
 ) AS "r"
-WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Encounter';
+WHERE "r"."resourceType" = 'Encounter';
 

@@ -10,7 +10,10 @@ FROM (
     SELECT
         "s"."filename" AS "file",
         CASE
-            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN NOT (json_valid("s"."line") AND NOT (CASE
+                WHEN regexp_matches("s"."line", ',[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                ELSE false
+            END)) THEN 'not valid JSON'
             WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
             WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
         END AS "reason",
@@ -62,13 +65,13 @@ WHERE "r"."reason" IS NOT NULL;
 CREATE OR REPLACE VIEW "observation_quantities" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
+        WHEN length("r"."id") > 64 THEN CAST(error(concat('fhirql: column "id" of view "observation_quantities" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("r"."id"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."id" AS VARCHAR)
     END AS "id",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b2"."v" AS VARCHAR)
+            WHEN length("b1"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "observation_quantities" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("b1"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b1"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -79,8 +82,8 @@ SELECT
                     FROM (
                         SELECT
                             CASE
-                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') - 1)
-                                ELSE json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$')
+                                WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
+                                ELSE "r"."subject.reference"
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -96,12 +99,12 @@ SELECT
                             right("k4"."rest", strpos(reverse(concat('/', "k4"."rest")), '/') - 1) AS "type"
                     ) AS "k5"
                 ) AS "v"
-        ) AS "b2"
+        ) AS "b1"
     ) AS "patient_id",
     (
         SELECT CASE
-            WHEN length("b3"."v") > 256 THEN CAST(error(concat('fhirql: column "loinc_code" of view "observation_quantities" is sized for 256 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b3"."v" AS VARCHAR)
+            WHEN length("b2"."v") > 256 THEN CAST(error(concat('fhirql: column "loinc_code" of view "observation_quantities" is sized for 256 characters but Observation/', "r"."id", ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b2"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -111,7 +114,7 @@ SELECT
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j1"."value" AS VARCHAR)
                     END, '$."code"'), '$')
-                    FROM json_each(CASE WHEN json_type("r"."doc", '$."code"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."code"."coding"') AS "j1"
+                    FROM json_each(CASE WHEN json_type("r"."code.coding", '$') = 'ARRAY' THEN "r"."code.coding" END, '$') AS "j1"
                     WHERE "j1"."type" <> 'NULL'
                         AND json_extract_string(json_value(CASE "j1"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
@@ -126,41 +129,82 @@ SELECT
                     ORDER BY TRY_CAST("j1"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
-        ) AS "b3"
+        ) AS "b2"
     ) AS "loinc_code",
-    json_extract_string(json_value("r"."doc", '$."code"."text"'), '$') AS "name",
+    "r"."code.text" AS "name",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "effective" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$') AS VARCHAR)
+        WHEN length("r"."effectiveDateTime") > 64 THEN CAST(error(concat('fhirql: column "effective" of view "observation_quantities" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("r"."effectiveDateTime"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."effectiveDateTime" AS VARCHAR)
     END AS "effective",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."valueQuantity"."value"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "value" of view "observation_quantities" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."valueQuantity"."value"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."valueQuantity"."value"'), '$') AS VARCHAR)
+        WHEN length("r"."valueQuantity.value") > 64 THEN CAST(error(concat('fhirql: column "value" of view "observation_quantities" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("r"."valueQuantity.value"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."valueQuantity.value" AS VARCHAR)
     END AS "value",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."valueQuantity"."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "unit" of view "observation_quantities" is sized for 256 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."valueQuantity"."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."valueQuantity"."code"'), '$') AS VARCHAR)
+        WHEN length("r"."valueQuantity.code") > 256 THEN CAST(error(concat('fhirql: column "unit" of view "observation_quantities" is sized for 256 characters but Observation/', "r"."id", ' has a value of ', length("r"."valueQuantity.code"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."valueQuantity.code" AS VARCHAR)
     END AS "unit"
 FROM (
     SELECT
+        CASE WHEN "p"."t" IS NOT NULL THEN "p"."doc" END AS "doc",
         CASE
-            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
-        END AS "doc"
-    FROM read_csv(
-        'examples/data/Observation*.ndjson',
-        columns = {'line': 'VARCHAR'},
-        delim = chr(11),
-        quote = '',
-        escape = '',
-        header = false,
-        auto_detect = false,
-        new_line = '\n',
-        strict_mode = false,
-        ignore_errors = true,
-        max_line_size = 67108864
-    ) AS "s"
+            WHEN left(struct_extract("p"."t", 'id'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."id"'), '$')
+            ELSE struct_extract("p"."t", 'id')
+        END AS "id",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'subject'), 'reference'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."subject"."reference"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'subject'), 'reference')
+        END AS "subject.reference",
+        struct_extract(struct_extract("p"."t", 'code'), 'coding') AS "code.coding",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'code'), 'text'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."code"."text"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'code'), 'text')
+        END AS "code.text",
+        CASE
+            WHEN left(struct_extract("p"."t", 'effectiveDateTime'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."effectiveDateTime"'), '$')
+            ELSE struct_extract("p"."t", 'effectiveDateTime')
+        END AS "effectiveDateTime",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'valueQuantity'), 'value'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."valueQuantity"."value"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'valueQuantity'), 'value')
+        END AS "valueQuantity.value",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'valueQuantity'), 'code'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."valueQuantity"."code"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'valueQuantity'), 'code')
+        END AS "valueQuantity.code",
+        CASE
+            WHEN left(struct_extract("p"."t", 'resourceType'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."resourceType"'), '$')
+            ELSE struct_extract("p"."t", 'resourceType')
+        END AS "resourceType"
+    FROM (
+        SELECT
+            "l"."doc" AS "doc",
+            try(json_transform("l"."doc", '{"id":"VARCHAR","subject":{"reference":"VARCHAR"},"code":{"coding":"JSON","text":"VARCHAR"},"effectiveDateTime":"VARCHAR","valueQuantity":{"value":"VARCHAR","code":"VARCHAR"},"resourceType":"VARCHAR"}')) AS "t"
+        FROM (
+            SELECT
+                CASE
+                    WHEN NOT (CASE
+                        WHEN regexp_matches("s"."line", ',[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                        ELSE false
+                    END) THEN "s"."line"
+                END AS "doc"
+            FROM read_csv(
+                'examples/data/Observation*.ndjson',
+                columns = {'line': 'VARCHAR'},
+                delim = chr(11),
+                quote = '',
+                escape = '',
+                header = false,
+                auto_detect = false,
+                new_line = '\n',
+                strict_mode = false,
+                ignore_errors = true,
+                max_line_size = 67108864
+            ) AS "s"
+        ) AS "l"
+    ) AS "p"
 ) AS "r"
-WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Observation'
+WHERE "r"."resourceType" = 'Observation'
     AND CAST(json_extract("r"."doc", '$."valueQuantity"') AS VARCHAR) IS NOT NULL;
 
 -- fhirql view "blood_pressure" of Observation, for duckdb
@@ -170,13 +214,13 @@ WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Obs
 CREATE OR REPLACE VIEW "blood_pressure" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
+        WHEN length("r"."id") > 64 THEN CAST(error(concat('fhirql: column "id" of view "blood_pressure" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("r"."id"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."id" AS VARCHAR)
     END AS "id",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b2"."v" AS VARCHAR)
+            WHEN length("b1"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "blood_pressure" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("b1"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b1"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -187,8 +231,8 @@ SELECT
                     FROM (
                         SELECT
                             CASE
-                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') - 1)
-                                ELSE json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$')
+                                WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
+                                ELSE "r"."subject.reference"
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -204,11 +248,11 @@ SELECT
                             right("k4"."rest", strpos(reverse(concat('/', "k4"."rest")), '/') - 1) AS "type"
                     ) AS "k5"
                 ) AS "v"
-        ) AS "b2"
+        ) AS "b1"
     ) AS "patient_id",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "effective" of view "blood_pressure" is sized for 64 characters but Observation/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."effectiveDateTime"'), '$') AS VARCHAR)
+        WHEN length("r"."effectiveDateTime") > 64 THEN CAST(error(concat('fhirql: column "effective" of view "blood_pressure" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("r"."effectiveDateTime"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."effectiveDateTime" AS VARCHAR)
     END AS "effective",
     (
         SELECT TRY_CAST(json_extract_string(json_value(CASE "j1"."type"
@@ -216,7 +260,7 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j1"."value" AS VARCHAR)
         END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."component"') = 'ARRAY' THEN "r"."doc" END, '$."component"') AS "j1"
+        FROM json_each(CASE WHEN json_type("r"."component", '$') = 'ARRAY' THEN "r"."component" END, '$') AS "j1"
         WHERE "j1"."type" <> 'NULL'
             AND EXISTS (
                 SELECT 1
@@ -256,7 +300,7 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j3"."value" AS VARCHAR)
         END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."component"') = 'ARRAY' THEN "r"."doc" END, '$."component"') AS "j3"
+        FROM json_each(CASE WHEN json_type("r"."component", '$') = 'ARRAY' THEN "r"."component" END, '$') AS "j3"
         WHERE "j3"."type" <> 'NULL'
             AND EXISTS (
                 SELECT 1
@@ -292,27 +336,57 @@ SELECT
     ) AS "diastolic"
 FROM (
     SELECT
+        CASE WHEN "p"."t" IS NOT NULL THEN "p"."doc" END AS "doc",
         CASE
-            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
-        END AS "doc"
-    FROM read_csv(
-        'examples/data/Observation*.ndjson',
-        columns = {'line': 'VARCHAR'},
-        delim = chr(11),
-        quote = '',
-        escape = '',
-        header = false,
-        auto_detect = false,
-        new_line = '\n',
-        strict_mode = false,
-        ignore_errors = true,
-        max_line_size = 67108864
-    ) AS "s"
+            WHEN left(struct_extract("p"."t", 'id'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."id"'), '$')
+            ELSE struct_extract("p"."t", 'id')
+        END AS "id",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'subject'), 'reference'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."subject"."reference"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'subject'), 'reference')
+        END AS "subject.reference",
+        CASE
+            WHEN left(struct_extract("p"."t", 'effectiveDateTime'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."effectiveDateTime"'), '$')
+            ELSE struct_extract("p"."t", 'effectiveDateTime')
+        END AS "effectiveDateTime",
+        struct_extract("p"."t", 'component') AS "component",
+        CASE
+            WHEN left(struct_extract("p"."t", 'resourceType'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."resourceType"'), '$')
+            ELSE struct_extract("p"."t", 'resourceType')
+        END AS "resourceType",
+        struct_extract(struct_extract("p"."t", 'code'), 'coding') AS "code.coding"
+    FROM (
+        SELECT
+            "l"."doc" AS "doc",
+            try(json_transform("l"."doc", '{"id":"VARCHAR","subject":{"reference":"VARCHAR"},"effectiveDateTime":"VARCHAR","component":"JSON","resourceType":"VARCHAR","code":{"coding":"JSON"}}')) AS "t"
+        FROM (
+            SELECT
+                CASE
+                    WHEN NOT (CASE
+                        WHEN regexp_matches("s"."line", ',[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                        ELSE false
+                    END) THEN "s"."line"
+                END AS "doc"
+            FROM read_csv(
+                'examples/data/Observation*.ndjson',
+                columns = {'line': 'VARCHAR'},
+                delim = chr(11),
+                quote = '',
+                escape = '',
+                header = false,
+                auto_detect = false,
+                new_line = '\n',
+                strict_mode = false,
+                ignore_errors = true,
+                max_line_size = 67108864
+            ) AS "s"
+        ) AS "l"
+    ) AS "p"
 ) AS "r"
-WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Observation'
+WHERE "r"."resourceType" = 'Observation'
     AND EXISTS (
         SELECT 1
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."code"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."code"."coding"') AS "j5"
+        FROM json_each(CASE WHEN json_type("r"."code.coding", '$') = 'ARRAY' THEN "r"."code.coding" END, '$') AS "j5"
         WHERE "j5"."type" <> 'NULL'
             AND json_extract_string(json_value(CASE "j5"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')

@@ -10,7 +10,10 @@ FROM (
     SELECT
         "s"."filename" AS "file",
         CASE
-            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN NOT (json_valid("s"."line") AND NOT (CASE
+                WHEN regexp_matches("s"."line", ',[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                ELSE false
+            END)) THEN 'not valid JSON'
             WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
             WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
         END AS "reason",
@@ -62,8 +65,8 @@ WHERE "r"."reason" IS NOT NULL;
 CREATE OR REPLACE VIEW "patient_addresses" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
+        WHEN length("r"."id") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "patient_addresses" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length("r"."id"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."id" AS VARCHAR)
     END AS "patient_id",
     "u1"."address_index" AS "address_index",
     "u1"."use" AS "use",
@@ -76,28 +79,49 @@ SELECT
     "u1"."longitude" AS "longitude"
 FROM (
     SELECT
+        CASE WHEN "p"."t" IS NOT NULL THEN "p"."doc" END AS "doc",
         CASE
-            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
-        END AS "doc"
-    FROM read_csv(
-        'examples/data/Patient*.ndjson',
-        columns = {'line': 'VARCHAR'},
-        delim = chr(11),
-        quote = '',
-        escape = '',
-        header = false,
-        auto_detect = false,
-        new_line = '\n',
-        strict_mode = false,
-        ignore_errors = true,
-        max_line_size = 67108864
-    ) AS "s"
+            WHEN left(struct_extract("p"."t", 'id'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."id"'), '$')
+            ELSE struct_extract("p"."t", 'id')
+        END AS "id",
+        struct_extract("p"."t", 'address') AS "address",
+        CASE
+            WHEN left(struct_extract("p"."t", 'resourceType'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."resourceType"'), '$')
+            ELSE struct_extract("p"."t", 'resourceType')
+        END AS "resourceType"
+    FROM (
+        SELECT
+            "l"."doc" AS "doc",
+            try(json_transform("l"."doc", '{"id":"VARCHAR","address":"JSON","resourceType":"VARCHAR"}')) AS "t"
+        FROM (
+            SELECT
+                CASE
+                    WHEN NOT (CASE
+                        WHEN regexp_matches("s"."line", ',[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                        ELSE false
+                    END) THEN "s"."line"
+                END AS "doc"
+            FROM read_csv(
+                'examples/data/Patient*.ndjson',
+                columns = {'line': 'VARCHAR'},
+                delim = chr(11),
+                quote = '',
+                escape = '',
+                header = false,
+                auto_detect = false,
+                new_line = '\n',
+                strict_mode = false,
+                ignore_errors = true,
+                max_line_size = 67108864
+            ) AS "s"
+        ) AS "l"
+    ) AS "p"
 ) AS "r"
 CROSS JOIN LATERAL (
     SELECT
         "f1"."row_index" AS "address_index",
         CASE
-            WHEN length(json_extract_string(json_value("f1"."value", '$."use"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "use" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("f1"."value", '$."use"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length(json_extract_string(json_value("f1"."value", '$."use"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "use" of view "patient_addresses" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length(json_extract_string(json_value("f1"."value", '$."use"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST(json_extract_string(json_value("f1"."value", '$."use"'), '$') AS VARCHAR)
         END AS "use",
         (
@@ -115,8 +139,8 @@ CROSS JOIN LATERAL (
         json_extract_string(json_value("f1"."value", '$."country"'), '$') AS "country",
         (
             SELECT CASE
-                WHEN length("b3"."v") > 64 THEN CAST(error(concat('fhirql: column "latitude" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-                ELSE CAST("b3"."v" AS VARCHAR)
+                WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "latitude" of view "patient_addresses" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+                ELSE CAST("b2"."v" AS VARCHAR)
             END
             FROM (
                 SELECT
@@ -158,12 +182,12 @@ CROSS JOIN LATERAL (
                         ORDER BY TRY_CAST("j3"."key" AS INTEGER), TRY_CAST("j4"."key" AS INTEGER)
                         LIMIT 1
                     ) AS "v"
-            ) AS "b3"
+            ) AS "b2"
         ) AS "latitude",
         (
             SELECT CASE
-                WHEN length("b4"."v") > 64 THEN CAST(error(concat('fhirql: column "longitude" of view "patient_addresses" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b4"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-                ELSE CAST("b4"."v" AS VARCHAR)
+                WHEN length("b3"."v") > 64 THEN CAST(error(concat('fhirql: column "longitude" of view "patient_addresses" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+                ELSE CAST("b3"."v" AS VARCHAR)
             END
             FROM (
                 SELECT
@@ -205,7 +229,7 @@ CROSS JOIN LATERAL (
                         ORDER BY TRY_CAST("j5"."key" AS INTEGER), TRY_CAST("j6"."key" AS INTEGER)
                         LIMIT 1
                     ) AS "v"
-            ) AS "b4"
+            ) AS "b3"
         ) AS "longitude"
     FROM (
         SELECT
@@ -215,7 +239,7 @@ CROSS JOIN LATERAL (
                 ELSE CAST("j1"."value" AS VARCHAR)
             END AS "value",
             CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j1"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."address"') = 'ARRAY' THEN "r"."doc" END, '$."address"') AS "j1"
+        FROM json_each(CASE WHEN json_type("r"."address", '$') = 'ARRAY' THEN "r"."address" END, '$') AS "j1"
         WHERE "j1"."type" <> 'NULL'
     ) AS "f1"
     UNION ALL
@@ -239,10 +263,10 @@ CROSS JOIN LATERAL (
                         ELSE CAST("j1"."value" AS VARCHAR)
                     END AS "value",
                     CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j1"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
-                FROM json_each(CASE WHEN json_type("r"."doc", '$."address"') = 'ARRAY' THEN "r"."doc" END, '$."address"') AS "j1"
+                FROM json_each(CASE WHEN json_type("r"."address", '$') = 'ARRAY' THEN "r"."address" END, '$') AS "j1"
                 WHERE "j1"."type" <> 'NULL'
             ) AS "e1"
         )
 ) AS "u1"
-WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Patient';
+WHERE "r"."resourceType" = 'Patient';
 

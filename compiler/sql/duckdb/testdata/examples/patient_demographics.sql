@@ -10,7 +10,10 @@ FROM (
     SELECT
         "s"."filename" AS "file",
         CASE
-            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN NOT (json_valid("s"."line") AND NOT (CASE
+                WHEN regexp_matches("s"."line", ',[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                ELSE false
+            END)) THEN 'not valid JSON'
             WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
             WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
         END AS "reason",
@@ -61,20 +64,20 @@ WHERE "r"."reason" IS NOT NULL;
 CREATE OR REPLACE VIEW "patient_demographics" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
+        WHEN length("r"."id") > 64 THEN CAST(error(concat('fhirql: column "id" of view "patient_demographics" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length("r"."id"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."id" AS VARCHAR)
     END AS "id",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."gender"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "gender" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."gender"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."gender"'), '$') AS VARCHAR)
+        WHEN length("r"."gender") > 64 THEN CAST(error(concat('fhirql: column "gender" of view "patient_demographics" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length("r"."gender"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."gender" AS VARCHAR)
     END AS "gender",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."birthDate"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "birth_date" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."birthDate"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."birthDate"'), '$') AS VARCHAR)
+        WHEN length("r"."birthDate") > 64 THEN CAST(error(concat('fhirql: column "birth_date" of view "patient_demographics" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length("r"."birthDate"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."birthDate" AS VARCHAR)
     END AS "birth_date",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."deceasedDateTime"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "deceased" of view "patient_demographics" is sized for 64 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."deceasedDateTime"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."deceasedDateTime"'), '$') AS VARCHAR)
+        WHEN length("r"."deceasedDateTime") > 64 THEN CAST(error(concat('fhirql: column "deceased" of view "patient_demographics" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length("r"."deceasedDateTime"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."deceasedDateTime" AS VARCHAR)
     END AS "deceased",
     (
         SELECT json_extract_string(json_value(CASE "j1"."type"
@@ -82,7 +85,7 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j1"."value" AS VARCHAR)
         END, '$."family"'), '$')
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."name"') = 'ARRAY' THEN "r"."doc" END, '$."name"') AS "j1"
+        FROM json_each(CASE WHEN json_type("r"."name", '$') = 'ARRAY' THEN "r"."name" END, '$') AS "j1"
         WHERE "j1"."type" <> 'NULL'
             AND json_extract_string(json_value(CASE "j1"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
@@ -103,7 +106,7 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j3"."value" AS VARCHAR)
         END AS VARCHAR), ' ' ORDER BY TRY_CAST("j2"."key" AS INTEGER), TRY_CAST("j3"."key" AS INTEGER))
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."name"') = 'ARRAY' THEN "r"."doc" END, '$."name"') AS "j2"
+        FROM json_each(CASE WHEN json_type("r"."name", '$') = 'ARRAY' THEN "r"."name" END, '$') AS "j2"
         CROSS JOIN LATERAL json_each(CASE
             WHEN json_type(CASE "j2"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
@@ -129,7 +132,7 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j5"."value" AS VARCHAR)
         END AS VARCHAR)) AS VARCHAR) AS VARCHAR), ',' ORDER BY TRY_CAST("j4"."key" AS INTEGER), TRY_CAST("j5"."key" AS INTEGER))
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."name"') = 'ARRAY' THEN "r"."doc" END, '$."name"') AS "j4"
+        FROM json_each(CASE WHEN json_type("r"."name", '$') = 'ARRAY' THEN "r"."name" END, '$') AS "j4"
         CROSS JOIN LATERAL json_each(CASE
             WHEN json_type(CASE "j4"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
@@ -146,8 +149,8 @@ SELECT
     ), ']') AS "all_given",
     (
         SELECT CASE
-            WHEN length("b5"."v") > 256 THEN CAST(error(concat('fhirql: column "marital" of view "patient_demographics" is sized for 256 characters but Patient/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b5"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b5"."v" AS VARCHAR)
+            WHEN length("b1"."v") > 256 THEN CAST(error(concat('fhirql: column "marital" of view "patient_demographics" is sized for 256 characters but Patient/', "r"."id", ' has a value of ', length("b1"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b1"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -157,7 +160,7 @@ SELECT
                         WHEN 'NULL' THEN NULL
                         ELSE CAST("j6"."value" AS VARCHAR)
                     END, '$."code"'), '$')
-                    FROM json_each(CASE WHEN json_type("r"."doc", '$."maritalStatus"."coding"') = 'ARRAY' THEN "r"."doc" END, '$."maritalStatus"."coding"') AS "j6"
+                    FROM json_each(CASE WHEN json_type("r"."maritalStatus.coding", '$') = 'ARRAY' THEN "r"."maritalStatus.coding" END, '$') AS "j6"
                     WHERE "j6"."type" <> 'NULL'
                         AND json_extract_string(json_value(CASE "j6"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
@@ -172,7 +175,7 @@ SELECT
                     ORDER BY TRY_CAST("j6"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
-        ) AS "b5"
+        ) AS "b1"
     ) AS "marital",
     (
         SELECT json_extract_string(json_value(CASE "j8"."type"
@@ -180,7 +183,7 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j8"."value" AS VARCHAR)
         END, '$."valueString"'), '$')
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."extension"') = 'ARRAY' THEN "r"."doc" END, '$."extension"') AS "j7"
+        FROM json_each(CASE WHEN json_type("r"."extension", '$') = 'ARRAY' THEN "r"."extension" END, '$') AS "j7"
         CROSS JOIN LATERAL json_each(CASE
             WHEN json_type(CASE "j7"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
@@ -218,7 +221,7 @@ SELECT
             WHEN 'NULL' THEN NULL
             ELSE CAST("j9"."value" AS VARCHAR)
         END, '$."value"'), '$')
-        FROM json_each(CASE WHEN json_type("r"."doc", '$."identifier"') = 'ARRAY' THEN "r"."doc" END, '$."identifier"') AS "j9"
+        FROM json_each(CASE WHEN json_type("r"."identifier", '$') = 'ARRAY' THEN "r"."identifier" END, '$') AS "j9"
         WHERE "j9"."type" <> 'NULL'
             AND json_extract_string(json_value(CASE "j9"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$')
@@ -235,22 +238,58 @@ SELECT
     ) AS "ssn"
 FROM (
     SELECT
+        CASE WHEN "p"."t" IS NOT NULL THEN "p"."doc" END AS "doc",
         CASE
-            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
-        END AS "doc"
-    FROM read_csv(
-        'examples/data/Patient*.ndjson',
-        columns = {'line': 'VARCHAR'},
-        delim = chr(11),
-        quote = '',
-        escape = '',
-        header = false,
-        auto_detect = false,
-        new_line = '\n',
-        strict_mode = false,
-        ignore_errors = true,
-        max_line_size = 67108864
-    ) AS "s"
+            WHEN left(struct_extract("p"."t", 'id'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."id"'), '$')
+            ELSE struct_extract("p"."t", 'id')
+        END AS "id",
+        CASE
+            WHEN left(struct_extract("p"."t", 'gender'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."gender"'), '$')
+            ELSE struct_extract("p"."t", 'gender')
+        END AS "gender",
+        CASE
+            WHEN left(struct_extract("p"."t", 'birthDate'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."birthDate"'), '$')
+            ELSE struct_extract("p"."t", 'birthDate')
+        END AS "birthDate",
+        CASE
+            WHEN left(struct_extract("p"."t", 'deceasedDateTime'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."deceasedDateTime"'), '$')
+            ELSE struct_extract("p"."t", 'deceasedDateTime')
+        END AS "deceasedDateTime",
+        struct_extract("p"."t", 'name') AS "name",
+        struct_extract(struct_extract("p"."t", 'maritalStatus'), 'coding') AS "maritalStatus.coding",
+        struct_extract("p"."t", 'extension') AS "extension",
+        struct_extract("p"."t", 'identifier') AS "identifier",
+        CASE
+            WHEN left(struct_extract("p"."t", 'resourceType'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."resourceType"'), '$')
+            ELSE struct_extract("p"."t", 'resourceType')
+        END AS "resourceType"
+    FROM (
+        SELECT
+            "l"."doc" AS "doc",
+            try(json_transform("l"."doc", '{"id":"VARCHAR","gender":"VARCHAR","birthDate":"VARCHAR","deceasedDateTime":"VARCHAR","name":"JSON","maritalStatus":{"coding":"JSON"},"extension":"JSON","identifier":"JSON","resourceType":"VARCHAR"}')) AS "t"
+        FROM (
+            SELECT
+                CASE
+                    WHEN NOT (CASE
+                        WHEN regexp_matches("s"."line", ',[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                        ELSE false
+                    END) THEN "s"."line"
+                END AS "doc"
+            FROM read_csv(
+                'examples/data/Patient*.ndjson',
+                columns = {'line': 'VARCHAR'},
+                delim = chr(11),
+                quote = '',
+                escape = '',
+                header = false,
+                auto_detect = false,
+                new_line = '\n',
+                strict_mode = false,
+                ignore_errors = true,
+                max_line_size = 67108864
+            ) AS "s"
+        ) AS "l"
+    ) AS "p"
 ) AS "r"
-WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'Patient';
+WHERE "r"."resourceType" = 'Patient';
 

@@ -10,7 +10,10 @@ FROM (
     SELECT
         "s"."filename" AS "file",
         CASE
-            WHEN NOT (json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))'))) THEN 'not valid JSON'
+            WHEN NOT (json_valid("s"."line") AND NOT (CASE
+                WHEN regexp_matches("s"."line", ',[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                ELSE false
+            END)) THEN 'not valid JSON'
             WHEN json_type("s"."line") <> 'OBJECT' THEN 'not a JSON object'
             WHEN coalesce(json_type("s"."line", '$.resourceType'), '') <> 'VARCHAR' THEN 'no resourceType'
         END AS "reason",
@@ -62,14 +65,14 @@ WHERE "r"."reason" IS NOT NULL;
 CREATE OR REPLACE VIEW "questionnaire_answers" AS
 SELECT
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."id"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."id"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."id"'), '$') AS VARCHAR)
+        WHEN length("r"."id") > 64 THEN CAST(error(concat('fhirql: column "id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', "r"."id", ' has a value of ', length("r"."id"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."id" AS VARCHAR)
     END AS "id",
-    json_extract_string(json_value("r"."doc", '$."questionnaire"'), '$') AS "questionnaire",
+    "r"."questionnaire" AS "questionnaire",
     (
         SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b2"."v" AS VARCHAR)
+            WHEN length("b1"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', "r"."id", ' has a value of ', length("b1"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            ELSE CAST("b1"."v" AS VARCHAR)
         END
         FROM (
             SELECT
@@ -80,8 +83,8 @@ SELECT
                     FROM (
                         SELECT
                             CASE
-                                WHEN strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') > 0 THEN left(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), strpos(json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$'), '/_history/') - 1)
-                                ELSE json_extract_string(json_value("r"."doc", '$."subject"."reference"'), '$')
+                                WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
+                                ELSE "r"."subject.reference"
                             END AS "base"
                     ) AS "k2"
                     CROSS JOIN LATERAL (
@@ -97,11 +100,11 @@ SELECT
                             right("k4"."rest", strpos(reverse(concat('/', "k4"."rest")), '/') - 1) AS "type"
                     ) AS "k5"
                 ) AS "v"
-        ) AS "b2"
+        ) AS "b1"
     ) AS "patient_id",
     CASE
-        WHEN length(json_extract_string(json_value("r"."doc", '$."authored"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "authored" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("r"."doc", '$."authored"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-        ELSE CAST(json_extract_string(json_value("r"."doc", '$."authored"'), '$') AS VARCHAR)
+        WHEN length("r"."authored") > 64 THEN CAST(error(concat('fhirql: column "authored" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', "r"."id", ' has a value of ', length("r"."authored"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("r"."authored" AS VARCHAR)
     END AS "authored",
     "f1"."row_index" AS "item_index",
     json_extract_string(json_value("f1"."value", '$."linkId"'), '$') AS "link_id",
@@ -112,22 +115,56 @@ SELECT
     "u1"."value_code" AS "value_code"
 FROM (
     SELECT
+        CASE WHEN "p"."t" IS NOT NULL THEN "p"."doc" END AS "doc",
         CASE
-            WHEN json_valid("s"."line") AND NOT (regexp_matches("s"."line", ',[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf)') AND regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')) THEN "s"."line"
-        END AS "doc"
-    FROM read_csv(
-        'examples/data/QuestionnaireResponse*.ndjson',
-        columns = {'line': 'VARCHAR'},
-        delim = chr(11),
-        quote = '',
-        escape = '',
-        header = false,
-        auto_detect = false,
-        new_line = '\n',
-        strict_mode = false,
-        ignore_errors = true,
-        max_line_size = 67108864
-    ) AS "s"
+            WHEN left(struct_extract("p"."t", 'id'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."id"'), '$')
+            ELSE struct_extract("p"."t", 'id')
+        END AS "id",
+        CASE
+            WHEN left(struct_extract("p"."t", 'questionnaire'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."questionnaire"'), '$')
+            ELSE struct_extract("p"."t", 'questionnaire')
+        END AS "questionnaire",
+        CASE
+            WHEN left(struct_extract(struct_extract("p"."t", 'subject'), 'reference'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."subject"."reference"'), '$')
+            ELSE struct_extract(struct_extract("p"."t", 'subject'), 'reference')
+        END AS "subject.reference",
+        CASE
+            WHEN left(struct_extract("p"."t", 'authored'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."authored"'), '$')
+            ELSE struct_extract("p"."t", 'authored')
+        END AS "authored",
+        struct_extract("p"."t", 'item') AS "item",
+        struct_extract("p"."t", 'answer') AS "answer",
+        CASE
+            WHEN left(struct_extract("p"."t", 'resourceType'), 1) IN ('[', '{') THEN json_extract_string(json_value("p"."doc", '$."resourceType"'), '$')
+            ELSE struct_extract("p"."t", 'resourceType')
+        END AS "resourceType"
+    FROM (
+        SELECT
+            "l"."doc" AS "doc",
+            try(json_transform("l"."doc", '{"id":"VARCHAR","questionnaire":"VARCHAR","subject":{"reference":"VARCHAR"},"authored":"VARCHAR","item":"JSON","answer":"JSON","resourceType":"VARCHAR"}')) AS "t"
+        FROM (
+            SELECT
+                CASE
+                    WHEN NOT (CASE
+                        WHEN regexp_matches("s"."line", ',[ \t\r]*(?:[\]}]|[-+]?(?i:nan|inf))') OR regexp_matches("s"."line", ':[ \t\r]*[-+]?(?i:nan|inf)') OR regexp_matches("s"."line", '\[[ \t\r]*[-+]?(?i:nan|inf)') THEN regexp_matches("s"."line", '^(?:"(?:[^"\\]|\\.)*"|[^"])*?(?:,[ \t\r]*[\]}]|[:,\[][ \t\r]*[-+]?(?i:nan|inf))')
+                        ELSE false
+                    END) THEN "s"."line"
+                END AS "doc"
+            FROM read_csv(
+                'examples/data/QuestionnaireResponse*.ndjson',
+                columns = {'line': 'VARCHAR'},
+                delim = chr(11),
+                quote = '',
+                escape = '',
+                header = false,
+                auto_detect = false,
+                new_line = '\n',
+                strict_mode = false,
+                ignore_errors = true,
+                max_line_size = 67108864
+            ) AS "s"
+        ) AS "l"
+    ) AS "p"
 ) AS "r"
 CROSS JOIN LATERAL (
     SELECT
@@ -143,7 +180,7 @@ CROSS JOIN LATERAL (
                         ELSE CAST("j1"."value" AS VARCHAR)
                     END AS "value",
                     CAST(concat('01', right(concat('0000000000', TRY_CAST("j1"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
-                FROM json_each(CASE WHEN json_type("r"."doc", '$."item"') = 'ARRAY' THEN "r"."doc" END, '$."item"') AS "j1"
+                FROM json_each(CASE WHEN json_type("r"."item", '$') = 'ARRAY' THEN "r"."item" END, '$') AS "j1"
                 WHERE "j1"."type" <> 'NULL'
                 UNION ALL
                 SELECT
@@ -153,7 +190,7 @@ CROSS JOIN LATERAL (
                         ELSE CAST("j3"."value" AS VARCHAR)
                     END AS "value",
                     CAST(concat('02', right(concat('0000000000', TRY_CAST("j2"."key" AS INTEGER)), 10), right(concat('0000000000', TRY_CAST("j3"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
-                FROM json_each(CASE WHEN json_type("r"."doc", '$."answer"') = 'ARRAY' THEN "r"."doc" END, '$."answer"') AS "j2"
+                FROM json_each(CASE WHEN json_type("r"."answer", '$') = 'ARRAY' THEN "r"."answer" END, '$') AS "j2"
                 CROSS JOIN LATERAL json_each(CASE
                     WHEN json_type(CASE "j2"."type"
                         WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
@@ -222,14 +259,14 @@ CROSS JOIN LATERAL (
             SELECT
                 CASE
                     WHEN (
-                        SELECT CASE WHEN regexp_full_match("b5"."v", '[0-9]+') AND length("b5"."v") <= 19 THEN 1 ELSE 0 END
+                        SELECT CASE WHEN regexp_full_match("b3"."v", '[0-9]+') AND length("b3"."v") <= 19 THEN 1 ELSE 0 END
                         FROM (
                             SELECT
                                 CASE
                                     WHEN left(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), 1) = '+' OR left(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), 1) = '-' THEN substring(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), 2, length(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$')))
                                     ELSE json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$')
                                 END AS "v"
-                        ) AS "b5"
+                        ) AS "b3"
                     ) = 1 AND CASE
                         WHEN regexp_full_match(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), '-?[0-9]+') THEN TRY_CAST(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$') AS BIGINT)
                     END >= -2147483648 AND CASE
@@ -240,7 +277,7 @@ CROSS JOIN LATERAL (
                 END
         ) AS "value_integer",
         CASE
-            WHEN length(json_extract_string(json_value("f2"."value", '$."valueCoding"."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "value_code" of view "questionnaire_answers" is sized for 256 characters but QuestionnaireResponse/', json_extract_string(json_value("r"."doc", '$."id"'), '$'), ' has a value of ', length(json_extract_string(json_value("f2"."value", '$."valueCoding"."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+            WHEN length(json_extract_string(json_value("f2"."value", '$."valueCoding"."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "value_code" of view "questionnaire_answers" is sized for 256 characters but QuestionnaireResponse/', "r"."id", ' has a value of ', length(json_extract_string(json_value("f2"."value", '$."valueCoding"."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST(json_extract_string(json_value("f2"."value", '$."valueCoding"."code"'), '$') AS VARCHAR)
         END AS "value_code"
     FROM (
@@ -273,5 +310,5 @@ CROSS JOIN LATERAL (
             ) AS "e1"
         )
 ) AS "u1"
-WHERE json_extract_string(json_value("r"."doc", '$."resourceType"'), '$') = 'QuestionnaireResponse';
+WHERE "r"."resourceType" = 'QuestionnaireResponse';
 
