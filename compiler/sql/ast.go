@@ -155,6 +155,15 @@ type WithinGroup struct {
 	OrderBy []Order
 }
 
+// Lambda is a lambda of list functions, lambda p1, p2: Body (DuckDB's
+// list_filter, list_transform); a parameter is read as a Col with no Table.
+// Only a dialect's Prepare rewrite makes one (the shared emitter never does),
+// and only a printer whose Spellings.Lambdas is set prints it.
+type Lambda struct {
+	Params []string
+	Body   Expr
+}
+
 // Order is one ORDER BY key.
 type Order struct {
 	X    Expr
@@ -189,6 +198,7 @@ func (*InQuery) exprNode()     {}
 func (*Collate) exprNode()     {}
 func (*Over) exprNode()        {}
 func (*WithinGroup) exprNode() {}
+func (*Lambda) exprNode()      {}
 
 // Query is a SELECT, a UNION ALL of queries, or a WITH around one.
 type Query interface{ queryNode() }

@@ -66,6 +66,9 @@ type Spellings struct {
 	// Prepare rewrites a query before it is printed as a view, function,
 	// table or PrintQuery body (DuckDB inlines one-row projections).
 	Prepare func(Query) Query
+	// Lambdas: the engine has lambdas of list functions (DuckDB), which
+	// its Prepare may write (Lambda).
+	Lambdas bool
 	// TypeName checks and maps a type name (CAST, CREATE TABLE columns);
 	// nil checks the name's shape and prints it as it is.
 	TypeName func(string) string
@@ -1236,6 +1239,19 @@ func (p *printer) expr(e Expr, min int) {
 		p.w(" WITHIN GROUP (ORDER BY ")
 		p.orders(e.OrderBy)
 		p.w(")")
+	case *Lambda:
+		if !p.sp.Lambdas {
+			panic("sql: a lambda in a dialect without list functions")
+		}
+		p.w("lambda ")
+		for i, n := range e.Params {
+			if i > 0 {
+				p.w(", ")
+			}
+			p.ident(n)
+		}
+		p.w(": ")
+		p.expr(e.Body, 0)
 	default:
 		panic(fmt.Sprintf("sql: unknown expression %T", e))
 	}
@@ -1435,6 +1451,8 @@ func walkExpr(e Expr, f func(Expr)) {
 		}
 	case *OptionArg:
 		walkExpr(e.Value, f)
+	case *Lambda:
+		walkExpr(e.Body, f)
 	}
 }
 

@@ -21,10 +21,10 @@ type colRef struct{ table, name string }
 
 // inlineQuery returns q with one-row projections inlined; q is not modified.
 func inlineQuery(q sql.Query) sql.Query {
-	return rewriteQuery(q, nil)
+	return rewriteQuery(q, env{})
 }
 
-func rewriteQuery(q sql.Query, m map[colRef]sql.Expr) sql.Query {
+func rewriteQuery(q sql.Query, m env) sql.Query {
 	switch q := q.(type) {
 	case *sql.Select:
 		return rewriteSelect(q, m)
@@ -46,11 +46,19 @@ func rewriteQuery(q sql.Query, m map[colRef]sql.Expr) sql.Query {
 	return q
 }
 
-func rewriteSelect(s *sql.Select, outer map[colRef]sql.Expr) *sql.Select {
-	m := outer
+func rewriteSelect(s *sql.Select, outer env) *sql.Select {
+	m := env{cols: outer.cols, local: map[string]bool{}}
+	for _, f := range s.From {
+		m.local[f.Alias] = true
+	}
 	out := &sql.Select{Distinct: s.Distinct}
 	for _, f := range s.From {
 		src := rewriteSource(f.Src, m)
+		if d, ok := src.(*sql.Derived); ok && (f.Join == sql.CrossApply || f.Join == sql.OuterApply) {
+			if q, ok := listRows(d.Q, env{}); ok {
+				src = &sql.Derived{Q: q}
+			}
+		}
 		if d, ok := src.(*sql.Derived); ok && f.Alias != "" {
 			if proj, ok := d.Q.(*sql.Select); ok && oneRowProjection(proj) {
 				m = extend(m, f.Alias, proj)
@@ -136,18 +144,45 @@ func repeatable(e sql.Expr) bool {
 	return ok
 }
 
-func extend(m map[colRef]sql.Expr, alias string, proj *sql.Select) map[colRef]sql.Expr {
-	n := make(map[colRef]sql.Expr, len(m)+len(proj.Items))
-	for k, v := range m {
-		n[k] = v
-	}
+func extend(m env, alias string, proj *sql.Select) env {
+	n := m.with(len(proj.Items))
 	for _, it := range proj.Items {
-		n[colRef{alias, it.Alias}] = it.X // already rewritten with m
+		n.cols[colRef{alias, it.Alias}] = it.X // already rewritten with m
 	}
 	return n
 }
 
-func rewriteOrders(os []sql.Order, m map[colRef]sql.Expr) []sql.Order {
+// env is what a rewrite knows of its place in the query: the inlined
+// columns, and the aliases of the FROM clause of the SELECT it is in, which
+// alone a lambda written there may read (DuckDB binds no outer query's
+// column inside a lambda in a subquery).
+type env struct {
+	cols  map[colRef]sql.Expr
+	local map[string]bool
+}
+
+// with copies the inlined columns, for extra more.
+func (m env) with(extra int) env {
+	n := env{cols: make(map[colRef]sql.Expr, len(m.cols)+extra), local: m.local}
+	for k, v := range m.cols {
+		n.cols[k] = v
+	}
+	return n
+}
+
+// reads reports whether x reads only columns of the local FROM clause (and
+// lambda parameters), so it can be a lambda's body there.
+func (m env) reads(x sql.Expr) bool {
+	ok := true
+	sql.WalkExpr(x, func(x sql.Expr) {
+		if c, isCol := x.(*sql.Col); isCol && c.Table != "" && !m.local[c.Table] {
+			ok = false
+		}
+	})
+	return ok
+}
+
+func rewriteOrders(os []sql.Order, m env) []sql.Order {
 	if os == nil {
 		return nil
 	}
@@ -158,7 +193,7 @@ func rewriteOrders(os []sql.Order, m map[colRef]sql.Expr) []sql.Order {
 	return out
 }
 
-func rewriteSource(s sql.Source, m map[colRef]sql.Expr) sql.Source {
+func rewriteSource(s sql.Source, m env) sql.Source {
 	switch s := s.(type) {
 	case *sql.Derived:
 		return &sql.Derived{Q: rewriteQuery(s.Q, m)}
@@ -170,7 +205,7 @@ func rewriteSource(s sql.Source, m map[colRef]sql.Expr) sql.Source {
 	return s
 }
 
-func rewriteExprs(xs []sql.Expr, m map[colRef]sql.Expr) []sql.Expr {
+func rewriteExprs(xs []sql.Expr, m env) []sql.Expr {
 	if xs == nil {
 		return nil
 	}
@@ -183,12 +218,12 @@ func rewriteExprs(xs []sql.Expr, m map[colRef]sql.Expr) []sql.Expr {
 
 // rewriteExpr substitutes inlined columns and simplifies scalar subqueries,
 // copying every node it changes.
-func rewriteExpr(e sql.Expr, m map[colRef]sql.Expr) sql.Expr {
+func rewriteExpr(e sql.Expr, m env) sql.Expr {
 	switch e := e.(type) {
 	case nil:
 		return nil
 	case *sql.Col:
-		if x, ok := m[colRef{e.Table, e.Name}]; ok && e.Table != "" {
+		if x, ok := m.cols[colRef{e.Table, e.Name}]; ok && e.Table != "" {
 			return x
 		}
 		return e
@@ -213,9 +248,21 @@ func rewriteExpr(e sql.Expr, m map[colRef]sql.Expr) sql.Expr {
 		}
 		return n
 	case *sql.Exists:
-		return &sql.Exists{Q: rewriteQuery(e.Q, m), Not: e.Not}
+		x := &sql.Exists{Q: rewriteQuery(e.Q, m), Not: e.Not}
+		if l, ok := listExists(x, m); ok {
+			return l
+		}
+		return x
+	case *sql.Lambda:
+		return &sql.Lambda{Params: e.Params, Body: rewriteExpr(e.Body, m)}
 	case *sql.Sub:
+		if x, ok := letSub(e, m); ok {
+			return x
+		}
 		q := rewriteQuery(e.Q, m)
+		if l, ok := listSub(q, m); ok {
+			return l
+		}
 		if s, ok := q.(*sql.Select); ok && len(s.From) == 0 && len(s.Where) == 0 && len(s.GroupBy) == 0 &&
 			len(s.OrderBy) == 0 && s.Top == nil && len(s.Items) == 1 && repeatable(s.Items[0].X) &&
 			!s.Distinct && len(s.Having) == 0 && s.Offset == nil {
@@ -238,4 +285,68 @@ func rewriteExpr(e sql.Expr, m map[colRef]sql.Expr) sql.Expr {
 		return &sql.OptionArg{Option: sql.Option{Name: e.Name, Value: rewriteExpr(e.Value, m)}}
 	}
 	return e
+}
+
+// letSub rewrites a scalar subquery that only names values,
+//
+//	(SELECT f(b.v, c.w) FROM (SELECT x AS v) AS b CROSS JOIN LATERAL (SELECT g(b.v) AS w) AS c)
+//
+// into an expression: the small values inlined as rewriteSelect does, the
+// others bound by a lambda over a one-item list,
+//
+//	list_extract(list_transform([x], lambda "b.v": f(...)), 1)
+//
+// which evaluates x once in the row itself, where the subquery was a join
+// DuckDB decorrelates (materializing and hashing its outer rows: most of the
+// cost of a view whose values repeat little, such as getReferenceKey() or a
+// sized column's length check). Each projection has one row whatever the
+// join (CROSS or OUTER), and a lambda holds no subquery, so only a query of
+// such projections and an item without subqueries qualify; the result is
+// the same value.
+func letSub(e *sql.Sub, m env) (sql.Expr, bool) {
+	s, ok := e.Q.(*sql.Select)
+	if !ok || len(s.From) == 0 || len(s.Items) != 1 || len(s.Where) > 0 || len(s.GroupBy) > 0 || len(s.OrderBy) > 0 ||
+		s.Top != nil || s.Distinct || len(s.Having) > 0 || s.Offset != nil {
+		return nil, false
+	}
+	type let struct {
+		param string
+		x     sql.Expr
+	}
+	var lets []let
+	for _, f := range s.From {
+		d, isDerived := f.Src.(*sql.Derived)
+		if !isDerived || f.Alias == "" || f.On != nil {
+			return nil, false
+		}
+		proj, isSel := d.Q.(*sql.Select)
+		if !isSel || len(proj.From) > 0 || len(proj.Where) > 0 || len(proj.GroupBy) > 0 || len(proj.OrderBy) > 0 ||
+			proj.Top != nil || len(proj.Items) == 0 || proj.Distinct || len(proj.Having) > 0 || proj.Offset != nil {
+			return nil, false
+		}
+		n := m.with(len(proj.Items))
+		for _, it := range proj.Items {
+			x := rewriteExpr(it.X, m)
+			if it.Alias == "" || !repeatable(x) || !m.reads(x) {
+				return nil, false
+			}
+			if size(x) <= maxInline {
+				n.cols[colRef{f.Alias, it.Alias}] = x
+				continue
+			}
+			p := f.Alias + "." + it.Alias
+			lets = append(lets, let{param: p, x: x})
+			n.cols[colRef{f.Alias, it.Alias}] = &sql.Col{Name: p}
+		}
+		m = n
+	}
+	body := rewriteExpr(s.Items[0].X, m)
+	if !repeatable(body) || !m.reads(body) {
+		return nil, false
+	}
+	for i := len(lets) - 1; i >= 0; i-- {
+		l := lets[i]
+		body = call("list_extract", call("list_transform", call("list_value", l.x), &sql.Lambda{Params: []string{l.param}, Body: body}), num("1"))
+	}
+	return body, true
 }

@@ -24,6 +24,7 @@ import (
 // spellings is DuckDB's sql.Spellings.
 var spellings = &sql.Spellings{
 	Prepare:                 inlineQuery,
+	Lambdas:                 true,
 	TypeName:                typeName,
 	BinOp:                   binOp,
 	NoBatches:               true,
