@@ -10,7 +10,6 @@
 package ndjson
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math/bits"
 	"strings"
@@ -442,11 +441,11 @@ func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after 
 				if n <= 16 && len(b)-i >= 16 {
 					// one or two word comparisons (pred.go); an empty
 					// raw has m0 0 and w0 1, so it never matches
-					w := binary.LittleEndian.Uint64(b[i:])
+					w := load64(b, i)
 					if n <= 8 {
 						hit = w&e.m0 == e.w0
 					} else {
-						hit = w == e.w0 && binary.LittleEndian.Uint64(b[i+n-8:]) == e.w1
+						hit = w == e.w0 && load64(b, i+n-8) == e.w1
 					}
 				} else {
 					hit = e.matchesSlow(b, i)
@@ -468,7 +467,7 @@ func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after 
 				// key is done (m == 0: tz is 64 and the shifted byte 0).
 				end, flags := 0, uint8(0)
 				if len(b)-kstart >= 8 {
-					w := binary.LittleEndian.Uint64(b[kstart:])
+					w := load64(b, kstart)
 					q, bs := w^(lsb*'"'), w^(lsb*'\\')
 					m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w | w) & msb
 					if tz := uint(bits.TrailingZeros64(m)); byte(w>>(tz&^7)) == '"' {
@@ -675,8 +674,8 @@ func (s *Scanner) value(i int, f *Fields, depth int) (*value.Value, int, error) 
 		// str's loop inlined for plain ASCII strings; str takes over at
 		// an escape, a non-ASCII byte or an error.
 		j := i + 1
-		for len(b)-j >= 8 {
-			w := binary.LittleEndian.Uint64(b[j:])
+		for n := len(b) - 8; j <= n; {
+			w := load64(b, j)
 			q, bs := w^(lsb*'"'), w^(lsb*'\\')
 			m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w | w) & msb
 			if m == 0 {
@@ -806,8 +805,8 @@ str:
 	// (most skipped bytes are in strings); str itself takes over at an
 	// escape or an error.
 	i++
-	for len(b)-i >= 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
+	for n := len(b) - 8; i <= n; {
+		w := load64(b, i)
 		q, bs := w^(lsb*'"'), w^(lsb*'\\')
 		m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w | w) & msb
 		if m == 0 {
@@ -949,8 +948,8 @@ func (s *Scanner) str(i int) (int, uint8, error) {
 	var flags uint8
 	for {
 		var acc uint64 // the words seen, for non-ASCII bytes (conservative)
-		for len(b)-i >= 8 {
-			w := binary.LittleEndian.Uint64(b[i:])
+		for n := len(b) - 8; i <= n; {
+			w := load64(b, i)
 			q := w ^ (lsb * '"')
 			bs := w ^ (lsb * '\\')
 			m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w) & msb
