@@ -468,8 +468,7 @@ func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after 
 				end, flags := 0, uint8(0)
 				if len(b)-kstart >= 8 {
 					w := load64(b, kstart)
-					q, bs := w^(lsb*'"'), w^(lsb*'\\')
-					m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w | w) & msb
+					m := stops(w)
 					if tz := uint(bits.TrailingZeros64(m)); byte(w>>(tz&^7)) == '"' {
 						end = kstart + int(tz>>3) + 1
 					}
@@ -676,8 +675,7 @@ func (s *Scanner) value(i int, f *Fields, depth int) (*value.Value, int, error) 
 		j := i + 1
 		for n := len(b) - 8; j <= n; {
 			w := load64(b, j)
-			q, bs := w^(lsb*'"'), w^(lsb*'\\')
-			m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w | w) & msb
+			m := stops(w)
 			if m == 0 {
 				j += 8
 				continue
@@ -807,8 +805,7 @@ str:
 	i++
 	for n := len(b) - 8; i <= n; {
 		w := load64(b, i)
-		q, bs := w^(lsb*'"'), w^(lsb*'\\')
-		m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w | w) & msb
+		m := stops(w)
 		if m == 0 {
 			i += 8
 			continue
@@ -936,6 +933,20 @@ const (
 	lsb = 0x0101010101010101
 	msb = 0x8080808080808080
 )
+
+// stops flags, in the high bit of each byte, the bytes of w that end a
+// run of plain string bytes: a quote, a backslash, a control byte or a
+// non-ASCII byte. m == 0 means none is there; when one is, the lowest
+// flag is the first such byte (a borrow may also flag bytes above it,
+// which the loops never look at). Each term is the (x-1) half of the
+// zero-byte test without its &^x: a byte with its high bit set is
+// flagged by w itself, and for one without, (x-1) sets the high bit only
+// when x is zero (or below 0x20 for w-0x20), absent a borrow from a byte
+// already flagged below it.
+func stops(w uint64) uint64 {
+	q, bs := w^(lsb*'"'), w^(lsb*'\\')
+	return ((q - lsb) | (bs - lsb) | (w - lsb*0x20) | w) & msb
+}
 
 // str scans a string body from i (just after the opening quote) and
 // returns the index after the closing quote. It validates escapes and
