@@ -521,7 +521,7 @@ func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after 
 				}
 			}
 		value:
-			if i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+			if i < len(b) && b[i] <= ' ' { // whitespace (ws checks which)
 				i = s.ws(i)
 			}
 			if kid == nil {
@@ -732,15 +732,34 @@ func (s *Scanner) skip(i int, depth int) (int, error) {
 	stack := s.stack[:0]
 	defer func() { s.stack = stack[:0] }()
 	var err error
-	inKey := false // whether str is reading a key (then a colon follows) or a value
 value:
 	if i >= len(b) {
 		return i, s.expected(i, "a value")
 	}
 	switch c := b[i]; c {
 	case '"':
-		inKey = false
-		goto str
+		// A string value: str's loop inlined for plain strings (most
+		// skipped bytes are in strings); str itself takes over at an
+		// escape or an error. Keys have their own copy below, so that
+		// no flag says which is being read.
+		i++
+		for n := len(b) - 8; i <= n; {
+			w := load64(b, i)
+			m := stops(w)
+			if m == 0 {
+				i += 8
+				continue
+			}
+			if tz := uint(bits.TrailingZeros64(m)); byte(w>>(tz&^7)) == '"' {
+				i += int(tz>>3) + 1
+				goto after
+			}
+			break
+		}
+		if i, _, err = s.str(i); err != nil {
+			return i, err
+		}
+		goto after
 	case '{':
 		if depth+len(stack)+1 > maxDepth {
 			return i, s.errAt(BadJSON, i, "nesting too deep")
@@ -797,11 +816,6 @@ key:
 	if i >= len(b) || b[i] != '"' {
 		return i, s.expected(i, "a string key")
 	}
-	inKey = true
-str:
-	// A string value or key at i: str's loop inlined for plain strings
-	// (most skipped bytes are in strings); str itself takes over at an
-	// escape or an error.
 	i++
 	for n := len(b) - 8; i <= n; {
 		w := load64(b, i)
@@ -812,17 +826,14 @@ str:
 		}
 		if tz := uint(bits.TrailingZeros64(m)); byte(w>>(tz&^7)) == '"' {
 			i += int(tz>>3) + 1
-			goto strEnd
+			goto colon
 		}
 		break
 	}
 	if i, _, err = s.str(i); err != nil {
 		return i, err
 	}
-strEnd:
-	if !inKey {
-		goto after
-	}
+colon:
 	// the key's colon
 	if i < len(b) && b[i] == ':' {
 		i++
@@ -833,7 +844,7 @@ strEnd:
 		}
 		i++
 	}
-	if i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+	if i < len(b) && b[i] <= ' ' { // whitespace (ws checks which)
 		i = s.ws(i)
 	}
 	goto value
@@ -841,7 +852,7 @@ after:
 	if len(stack) == 0 {
 		return i, nil
 	}
-	if i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+	if i < len(b) && b[i] <= ' ' { // whitespace (ws checks which)
 		i = s.ws(i)
 	}
 	if i < len(b) {
@@ -849,7 +860,7 @@ after:
 		switch b[i] {
 		case ',':
 			i++
-			if i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+			if i < len(b) && b[i] <= ' ' { // whitespace (ws checks which)
 				i = s.ws(i)
 			}
 			if top == '{' {
