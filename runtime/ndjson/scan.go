@@ -353,7 +353,8 @@ func (s *Scanner) findResourceType(i int) (string, error) {
 // not skipped.
 func (s *Scanner) ws(i int) int {
 	b := s.b
-	for i < len(b) {
+	// one comparison for the usual case, a byte that is not whitespace
+	for i < len(b) && b[i] <= ' ' {
 		switch b[i] {
 		case ' ', '\t', '\r':
 			i++
@@ -781,7 +782,10 @@ value:
 			return i, s.errAt(BadJSON, i, "nesting too deep")
 		}
 		stack = append(stack, '[')
-		i = s.ws(i + 1)
+		i++
+		if i < len(b) && b[i] <= ' ' { // whitespace (ws checks which)
+			i = s.ws(i)
+		}
 		if i < len(b) && b[i] == ']' {
 			i++
 			stack = stack[:len(stack)-1]
