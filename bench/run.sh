@@ -123,5 +123,5 @@ go build -o "$OUT/fhirql" ./cmd/fhirql
 	cat "$OUT/time.txt"
 	exit 1
 }
-grep -E '^(read|view|  )' "$OUT/time.txt" | grep -v '^\s*\(Command\|User\|System\|Percent\|Elapsed\|Average\|Exit\|Socket\|Signals\|Swaps\|File\|Page\|Voluntary\|Involuntary\|Major\|Minor\|Maximum\)' || true
+grep -E '^(read|view|  [A-Z])' "$OUT/time.txt" | grep -v '^\s*\(Command\|User\|System\|Percent\|Elapsed\|Average\|Exit\|Socket\|Signals\|Swaps\|File\|Page\|Voluntary\|Involuntary\|Major\|Minor\|Maximum\)' || true
 grep -E 'Elapsed|Maximum resident' "$OUT/time.txt"
