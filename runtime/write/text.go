@@ -260,10 +260,30 @@ func (c *csvWriter) Append(buf *Buffer, row []*value.Value) error {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if c.fits != nil {
-			cell = c.fits.check(buf, i, cell)
+		if cell == nil {
+			continue
 		}
-		b = appendCSVCell(b, cell)
+		if c.fits != nil && c.fits[i] != fitAny {
+			if cell = c.fits.check(buf, i, cell); cell == nil {
+				continue
+			}
+		}
+		// appendCSVCell with its common cases inlined (a call fewer
+		// per cell)
+		switch cell.Kind {
+		case value.String:
+			if s := cell.Str; s == "" {
+				b = append(b, '"', '"')
+			} else if csvIsPlain(s) {
+				b = append(b, s...)
+			} else {
+				b = appendCSVField(b, s, true)
+			}
+		case value.Bool, value.Number:
+			b = append(b, cell.Str...)
+		default:
+			b = appendCSVCell(b, cell)
+		}
 	}
 	b = append(b, '\r', '\n')
 	buf.Bytes = b
