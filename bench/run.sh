@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compares, on each benchmark view (bench/views), fhirql's runtime, DuckDB's
+# Compares, on each benchmark view (four of bench/views), fhirql's runtime, DuckDB's
 # schema-typed read_json (hand-written, bench/duckdb/*.typed.sql) and the
 # DuckDB SQL fhirql generates (`fhirql build --target duckdb --query-only`,
 # compiled at benchmark time), side by side from one test binary, with 1
