@@ -88,6 +88,9 @@ type Config struct {
 	CompactAt float64
 	// Compact compacts after this apply whatever the share.
 	Compact bool
+	// Lock is the state's lock, held by the caller across several
+	// applies (LockDir); nil: Apply takes it for its own duration.
+	Lock *Lock
 }
 
 // DefaultCompactAt is the default Config.CompactAt: a compaction, which
@@ -192,6 +195,15 @@ func Apply(ctx context.Context, views []*plan.View, dir string, e *Export, cfg C
 	absDir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Lock == nil {
+		lk, err := LockDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		defer lk.Unlock()
+	} else if cfg.Lock.dir != absDir || cfg.Lock.f == nil {
+		return nil, fmt.Errorf("state %s: Config.Lock is not held on this directory", dir)
 	}
 	cur := filepath.Join(dir, "current")
 	var info stateInfo
