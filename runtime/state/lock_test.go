@@ -14,30 +14,58 @@ import (
 	"github.com/fhirql/fhirql/runtime/state/statetest"
 )
 
-// lockedApply applies export 1 of s to the state in dir while another
-// holder has its lock, and checks that it fails at once with the error
-// naming the directory and holder (want), leaving the state as it was.
-func lockedApply(t *testing.T, views []*plan.View, s *statetest.Sim, dir string, want ...string) {
+// lockCase is a state of one generation and the export to apply next.
+type lockCase struct {
+	views []*plan.View
+	dir   string
+	next  *Export
+}
+
+func newLockCase(t *testing.T, seed int64) *lockCase {
 	t.Helper()
-	before := snapshot(t, dir)
-	e, err := LoadExport(s.Exports[1])
+	s := statetest.NewSim(seed, t.TempDir())
+	s.Step(t)
+	s.Step(t)
+	c := &lockCase{views: statetest.LoadViews(t), dir: filepath.Join(t.TempDir(), "state")}
+	first, err := LoadExport(s.Exports[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Apply(context.Background(), views, dir, e, Config{}, runtime.Options{Workers: 1})
+	if _, err := Apply(context.Background(), c.views, c.dir, first, Config{}, runtime.Options{Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if c.next, err = LoadExport(s.Exports[1]); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// apply applies the next export.
+func (c *lockCase) apply(cfg Config) error {
+	_, err := Apply(context.Background(), c.views, c.dir, c.next, cfg, runtime.Options{Workers: 1})
+	return err
+}
+
+// refused checks that applying the next export while another holder has
+// the state's lock fails at once with an error naming the directory and
+// saying want, and leaves the state as it was.
+func (c *lockCase) refused(t *testing.T, want ...string) {
+	t.Helper()
+	before := snapshot(t, c.dir)
+	err := c.apply(Config{})
 	if err == nil {
 		t.Fatal("an apply ran while another held the state's lock")
 	}
 	t.Log(err)
-	for _, w := range append(want, "is applying to state "+dir) {
+	for _, w := range append(want, "is applying to state "+c.dir) {
 		if !strings.Contains(err.Error(), w) {
 			t.Fatalf("error %q does not say %q", err, w)
 		}
 	}
-	if after := snapshot(t, dir); !maps.Equal(before, after) {
+	if after := snapshot(t, c.dir); !maps.Equal(before, after) {
 		t.Fatal("the current generation changed under a refused apply")
 	}
-	if gens, _ := filepath.Glob(filepath.Join(dir, "gen-*")); len(gens) != 1 {
+	if gens, _ := filepath.Glob(filepath.Join(c.dir, "gen-*")); len(gens) != 1 {
 		t.Fatalf("generations %v after a refused apply, want only the current one", gens)
 	}
 }
@@ -48,46 +76,32 @@ func lockedApply(t *testing.T, views []*plan.View, s *statetest.Sim, dir string,
 // that it succeeds once the lock is released; and that a Config.Lock of
 // another directory is refused.
 func TestLockRefusesSecondApply(t *testing.T) {
-	views := loadSimViews(t)
-	s := statetest.NewSim(11, t.TempDir())
-	dir := filepath.Join(t.TempDir(), "state")
-	s.Step(t)
-	s.Step(t)
-	e0, err := LoadExport(s.Exports[0])
+	c := newLockCase(t, 11)
+	lk, err := LockDir(c.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Apply(context.Background(), views, dir, e0, Config{}, runtime.Options{Workers: 1}); err != nil {
-		t.Fatal(err)
+	holder := fmt.Sprintf("(pid %d)", os.Getpid())
+	if _, err := LockDir(c.dir); err == nil || !strings.Contains(err.Error(), holder) {
+		t.Fatalf("a second LockDir: %v, want the lock refused, naming its holder %s", err, holder)
 	}
-	lk, err := LockDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := LockDir(dir); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("(pid %d)", os.Getpid())) {
-		t.Fatalf("a second LockDir: %v, want the lock refused to the holder's pid", err)
-	}
-	lockedApply(t, views, s, dir, fmt.Sprintf("(pid %d)", os.Getpid()))
+	c.refused(t, holder)
 	other, err := LockDir(filepath.Join(t.TempDir(), "other"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer other.Unlock()
-	e1, err := LoadExport(s.Exports[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Apply(context.Background(), views, dir, e1, Config{Lock: other}, runtime.Options{Workers: 1}); err == nil || !strings.Contains(err.Error(), "Config.Lock is not held on this directory") {
+	if err := c.apply(Config{Lock: other}); err == nil || !strings.Contains(err.Error(), "Config.Lock is not held on this directory") {
 		t.Fatalf("an apply with another directory's lock: %v", err)
 	}
 	// The holder applies under its own lock; then anyone may.
-	if _, err := Apply(context.Background(), views, dir, e1, Config{Lock: lk}, runtime.Options{Workers: 1}); err != nil {
+	if err := c.apply(Config{Lock: lk}); err != nil {
 		t.Fatal(err)
 	}
 	if err := lk.Unlock(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Apply(context.Background(), views, dir, e1, Config{}, runtime.Options{Workers: 1}); err != nil {
+	if err := c.apply(Config{}); err != nil {
 		t.Fatalf("after the lock was released: %v", err)
 	}
 }

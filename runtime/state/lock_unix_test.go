@@ -4,16 +4,11 @@ package state
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
-
-	"github.com/fhirql/fhirql/runtime"
-	"github.com/fhirql/fhirql/runtime/state/statetest"
 )
 
 // TestLockHolderProcess is not a test of its own: run by
@@ -39,20 +34,9 @@ func TestLockHolderProcess(t *testing.T) {
 // that process is killed (no clean-up), the next apply succeeds: a lock
 // is never left behind.
 func TestLockOtherProcess(t *testing.T) {
-	views := loadSimViews(t)
-	s := statetest.NewSim(12, t.TempDir())
-	dir := filepath.Join(t.TempDir(), "state")
-	s.Step(t)
-	s.Step(t)
-	e0, err := LoadExport(s.Exports[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Apply(context.Background(), views, dir, e0, Config{}, runtime.Options{Workers: 1}); err != nil {
-		t.Fatal(err)
-	}
+	c := newLockCase(t, 12)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHolderProcess$")
-	cmd.Env = append(os.Environ(), "FHIRQL_TEST_LOCK_DIR="+dir)
+	cmd.Env = append(os.Environ(), "FHIRQL_TEST_LOCK_DIR="+c.dir)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -71,14 +55,10 @@ func TestLockOtherProcess(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("the helper process did not take the lock: %q %v", line, err)
 	}
-	lockedApply(t, views, s, dir, fmt.Sprintf("(pid %d)", cmd.Process.Pid), "never needs removing")
+	c.refused(t, fmt.Sprintf("(pid %d)", cmd.Process.Pid), "never needs removing")
 	cmd.Process.Kill()
 	cmd.Wait()
-	e1, err := LoadExport(s.Exports[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Apply(context.Background(), views, dir, e1, Config{}, runtime.Options{Workers: 1}); err != nil {
+	if err := c.apply(Config{}); err != nil {
 		t.Fatalf("after the holder was killed: %v", err)
 	}
 }

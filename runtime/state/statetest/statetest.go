@@ -5,6 +5,9 @@
 // exports without times, several versions of one resource in one export).
 // The server's own current state is the brute-force answer every engine
 // (the runtime's full run and incremental state, DuckDB's SQL) must give.
+// The proofs share the views they run (LoadViews) and the rule by which
+// a reader finds a state's live rows (LiveRows), written apart from
+// runtime/state's code, which each proof checks with its own file reader.
 package statetest
 
 import (
