@@ -41,6 +41,9 @@ import (
 // over DIR/current, which is atomic: a crash before the rename leaves the
 // previous generation current and intact (the unfinished one is removed
 // by the next apply), a crash after it leaves the new one.
+//
+// One apply at a time: each holds an exclusive lock on DIR/.lock
+// (lock.go), so that two never build the same next generation.
 
 // layoutVersion is state.json's layout: 2 is segments and touched lists
 // (1, one rewritten file per table, had no layout field).
