@@ -66,7 +66,8 @@ func Apply(ctx context.Context, views []*plan.View, dir string, e *Export, cfg C
 }
 
 // build writes the new generation and switches to it; the caller removes
-// the generation's directory when it fails.
+// the generation's directory when it fails. Linking is timed with the
+// index (ApplyStats.Phases[1]).
 func (a *applier) build() error {
 	if err := a.linkCurrent(); err != nil {
 		return err
