@@ -57,12 +57,17 @@ func BenchmarkView(b *testing.B) {
 		{"patient_demographics", "Patient"},
 		{"condition_flat", "Condition"},
 		{"encounter_flat", "Encounter"},
+		{"observation_flat", "Observation"},
 	} {
 		res := compiler.Load([]string{filepath.Join("../bench/views", bv.name+".json")}, r4.Catalog())
 		if res.Diags.HasErrors() {
 			b.Fatal(res.Diags)
 		}
-		data, err := os.ReadFile(filepath.Join("../examples/data", bv.resource+".000.ndjson"))
+		files, _ := filepath.Glob(filepath.Join("../examples/data", bv.resource+".*ndjson"))
+		if len(files) != 1 {
+			b.Fatalf("want one example file of %s, found %v", bv.resource, files)
+		}
+		data, err := os.ReadFile(files[0])
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -10,10 +10,14 @@
 //   - every occurrence of a known UUID of a scaled type T (references
 //     "T/<id>", urn:uuid:<id>, identifier values) is rewritten to the copy
 //     j = k if k < copies(T) else k % copies(T);
-//   - Patient gets at least as many copies as any other type, so the
-//     Patient/<id> reference of copy k names a Patient of copy k;
-//   - references to types that are not scaled are left as they are;
-//   - copies(T) = ceil(target bytes / source bytes), at least 1.
+//   - copies(T) = ceil(target bytes / source bytes), at least 1, for every
+//     type on its own: a type with a small source (the 13 kB of
+//     Observation examples) gets many copies without making Patient grow
+//     past the target too;
+//   - so a reference of copy k to a type with fewer copies n names copy
+//     k mod n of it: it stays valid, and copies past n share the resources
+//     they refer to (several Observation copies per Patient copy);
+//   - references to types that are not scaled are left as they are.
 //
 // Output is a function of the inputs and flags only: no clock, no randomness.
 package scale
@@ -135,17 +139,12 @@ func Scale(o Options) error {
 		}
 	}
 	copies := map[string]int{}
-	most := 0
 	for t := range byType {
 		c := exact
 		if c <= 0 {
 			c = max(1, int(math.Ceil(mb*1e6/float64(sizes[t]))))
 		}
 		copies[t] = c
-		most = max(most, c)
-	}
-	if _, ok := copies["Patient"]; ok {
-		copies["Patient"] = most
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err

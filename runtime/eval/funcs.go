@@ -1136,6 +1136,16 @@ func bReferenceKey(c *compiler, x *plan.Call) evalFn {
 // ("Patient?identifier=...") references cannot be resolved to a key and
 // give nothing; with a type, so does a reference to another type.
 func referenceKey(ref, want string) (string, bool) {
+	// The common case first: a relative reference "Want/id" to the type
+	// asked for, without searching the text from its end.
+	if n := len(want); n > 0 && len(ref) > n+1 && ref[n] == '/' && ref[:n] == want {
+		if id := ref[n+1:]; strings.IndexByte(id, '/') < 0 {
+			if isResourceTypeName(want) && isFHIRID(id) {
+				return id, true
+			}
+			return "", false
+		}
+	}
 	if ref == "" || ref[0] == '#' || strings.HasPrefix(ref, "urn:") {
 		return "", false
 	}

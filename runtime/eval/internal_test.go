@@ -1,6 +1,9 @@
 package eval
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestCmpNum(t *testing.T) {
 	cases := []struct {
@@ -152,6 +155,15 @@ func TestReferenceKey(t *testing.T) {
 		{"/123", "", ""},
 		{"patient/123", "", ""},
 		{"Patient/", "", ""},
+		// the fast path for "Want/id"
+		{"Patient/", "Patient", ""},
+		{"Patient/a_b", "Patient", ""},
+		{"Patient/a.b-c", "Patient", "a.b-c"},
+		{"Patient/123/_history/2", "Patient", "123"},
+		{"Patient/a/b", "Patient", ""},
+		{"Patient/" + strings.Repeat("x", 65), "Patient", ""},
+		{"PatientX/123", "Patient", ""},
+		{"Patient?identifier=x|1", "Patient", ""},
 	}
 	for _, c := range cases {
 		got, ok := referenceKey(c.ref, c.want)

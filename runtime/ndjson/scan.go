@@ -10,7 +10,6 @@
 package ndjson
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math/bits"
 	"strings"
@@ -354,7 +353,8 @@ func (s *Scanner) findResourceType(i int) (string, error) {
 // not skipped.
 func (s *Scanner) ws(i int) int {
 	b := s.b
-	for i < len(b) {
+	// one comparison for the usual case, a byte that is not whitespace
+	for i < len(b) && b[i] <= ' ' {
 		switch b[i] {
 		case ' ', '\t', '\r':
 			i++
@@ -442,11 +442,11 @@ func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after 
 				if n <= 16 && len(b)-i >= 16 {
 					// one or two word comparisons (pred.go); an empty
 					// raw has m0 0 and w0 1, so it never matches
-					w := binary.LittleEndian.Uint64(b[i:])
+					w := load64(b, i)
 					if n <= 8 {
 						hit = w&e.m0 == e.w0
 					} else {
-						hit = w == e.w0 && binary.LittleEndian.Uint64(b[i+n-8:]) == e.w1
+						hit = w == e.w0 && load64(b, i+n-8) == e.w1
 					}
 				} else {
 					hit = e.matchesSlow(b, i)
@@ -468,9 +468,8 @@ func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after 
 				// key is done (m == 0: tz is 64 and the shifted byte 0).
 				end, flags := 0, uint8(0)
 				if len(b)-kstart >= 8 {
-					w := binary.LittleEndian.Uint64(b[kstart:])
-					q, bs := w^(lsb*'"'), w^(lsb*'\\')
-					m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w | w) & msb
+					w := load64(b, kstart)
+					m := stops(w)
 					if tz := uint(bits.TrailingZeros64(m)); byte(w>>(tz&^7)) == '"' {
 						end = kstart + int(tz>>3) + 1
 					}
@@ -523,7 +522,7 @@ func (s *Scanner) members(i int, f *Fields, depth, base int, seen uint64, after 
 				}
 			}
 		value:
-			if i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+			if i < len(b) && b[i] <= ' ' { // whitespace (ws checks which)
 				i = s.ws(i)
 			}
 			if kid == nil {
@@ -675,10 +674,9 @@ func (s *Scanner) value(i int, f *Fields, depth int) (*value.Value, int, error) 
 		// str's loop inlined for plain ASCII strings; str takes over at
 		// an escape, a non-ASCII byte or an error.
 		j := i + 1
-		for len(b)-j >= 8 {
-			w := binary.LittleEndian.Uint64(b[j:])
-			q, bs := w^(lsb*'"'), w^(lsb*'\\')
-			m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w | w) & msb
+		for n := len(b) - 8; j <= n; {
+			w := load64(b, j)
+			m := stops(w)
 			if m == 0 {
 				j += 8
 				continue
@@ -735,15 +733,34 @@ func (s *Scanner) skip(i int, depth int) (int, error) {
 	stack := s.stack[:0]
 	defer func() { s.stack = stack[:0] }()
 	var err error
-	inKey := false // whether str is reading a key (then a colon follows) or a value
 value:
 	if i >= len(b) {
 		return i, s.expected(i, "a value")
 	}
 	switch c := b[i]; c {
 	case '"':
-		inKey = false
-		goto str
+		// A string value: str's loop inlined for plain strings (most
+		// skipped bytes are in strings); str itself takes over at an
+		// escape or an error. Keys have their own copy below, so that
+		// no flag says which is being read.
+		i++
+		for n := len(b) - 8; i <= n; {
+			w := load64(b, i)
+			m := stops(w)
+			if m == 0 {
+				i += 8
+				continue
+			}
+			if tz := uint(bits.TrailingZeros64(m)); byte(w>>(tz&^7)) == '"' {
+				i += int(tz>>3) + 1
+				goto after
+			}
+			break
+		}
+		if i, _, err = s.str(i); err != nil {
+			return i, err
+		}
+		goto after
 	case '{':
 		if depth+len(stack)+1 > maxDepth {
 			return i, s.errAt(BadJSON, i, "nesting too deep")
@@ -765,7 +782,10 @@ value:
 			return i, s.errAt(BadJSON, i, "nesting too deep")
 		}
 		stack = append(stack, '[')
-		i = s.ws(i + 1)
+		i++
+		if i < len(b) && b[i] <= ' ' { // whitespace (ws checks which)
+			i = s.ws(i)
+		}
 		if i < len(b) && b[i] == ']' {
 			i++
 			stack = stack[:len(stack)-1]
@@ -800,33 +820,24 @@ key:
 	if i >= len(b) || b[i] != '"' {
 		return i, s.expected(i, "a string key")
 	}
-	inKey = true
-str:
-	// A string value or key at i: str's loop inlined for plain strings
-	// (most skipped bytes are in strings); str itself takes over at an
-	// escape or an error.
 	i++
-	for len(b)-i >= 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		q, bs := w^(lsb*'"'), w^(lsb*'\\')
-		m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w | w) & msb
+	for n := len(b) - 8; i <= n; {
+		w := load64(b, i)
+		m := stops(w)
 		if m == 0 {
 			i += 8
 			continue
 		}
 		if tz := uint(bits.TrailingZeros64(m)); byte(w>>(tz&^7)) == '"' {
 			i += int(tz>>3) + 1
-			goto strEnd
+			goto colon
 		}
 		break
 	}
 	if i, _, err = s.str(i); err != nil {
 		return i, err
 	}
-strEnd:
-	if !inKey {
-		goto after
-	}
+colon:
 	// the key's colon
 	if i < len(b) && b[i] == ':' {
 		i++
@@ -837,7 +848,7 @@ strEnd:
 		}
 		i++
 	}
-	if i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+	if i < len(b) && b[i] <= ' ' { // whitespace (ws checks which)
 		i = s.ws(i)
 	}
 	goto value
@@ -845,7 +856,7 @@ after:
 	if len(stack) == 0 {
 		return i, nil
 	}
-	if i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+	if i < len(b) && b[i] <= ' ' { // whitespace (ws checks which)
 		i = s.ws(i)
 	}
 	if i < len(b) {
@@ -853,7 +864,7 @@ after:
 		switch b[i] {
 		case ',':
 			i++
-			if i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+			if i < len(b) && b[i] <= ' ' { // whitespace (ws checks which)
 				i = s.ws(i)
 			}
 			if top == '{' {
@@ -938,6 +949,20 @@ const (
 	msb = 0x8080808080808080
 )
 
+// stops flags, in the high bit of each byte, the bytes of w that end a
+// run of plain string bytes: a quote, a backslash, a control byte or a
+// non-ASCII byte. m == 0 means none is there; when one is, the lowest
+// flag is the first such byte (a borrow may also flag bytes above it,
+// which the loops never look at). Each term is the (x-1) half of the
+// zero-byte test without its &^x: a byte with its high bit set is
+// flagged by w itself, and for one without, (x-1) sets the high bit only
+// when x is zero (or below 0x20 for w-0x20), absent a borrow from a byte
+// already flagged below it.
+func stops(w uint64) uint64 {
+	q, bs := w^(lsb*'"'), w^(lsb*'\\')
+	return ((q - lsb) | (bs - lsb) | (w - lsb*0x20) | w) & msb
+}
+
 // str scans a string body from i (just after the opening quote) and
 // returns the index after the closing quote. It validates escapes and
 // rejects control characters, eight bytes at a time where it can, and
@@ -949,8 +974,8 @@ func (s *Scanner) str(i int) (int, uint8, error) {
 	var flags uint8
 	for {
 		var acc uint64 // the words seen, for non-ASCII bytes (conservative)
-		for len(b)-i >= 8 {
-			w := binary.LittleEndian.Uint64(b[i:])
+		for n := len(b) - 8; i <= n; {
+			w := load64(b, i)
 			q := w ^ (lsb * '"')
 			bs := w ^ (lsb * '\\')
 			m := ((q-lsb)&^q | (bs-lsb)&^bs | (w-lsb*0x20)&^w) & msb

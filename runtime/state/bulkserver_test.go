@@ -14,10 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fhirql/fhirql/catalog/r4"
-	"github.com/fhirql/fhirql/compiler"
-	"github.com/fhirql/fhirql/compiler/plan"
 	"github.com/fhirql/fhirql/runtime"
+	"github.com/fhirql/fhirql/runtime/state/statetest"
 	"github.com/fhirql/fhirql/runtime/value"
 	"github.com/fhirql/fhirql/runtime/write"
 )
@@ -142,7 +140,7 @@ func TestBulkDataServer(t *testing.T) {
 		want[id] = true
 	}
 
-	views := loadViewsText(t, `view c of Condition { id = getResourceKey() }`)
+	views := statetest.CompileViews(t, `view c of Condition { id = getResourceKey() }`)
 	var exports []*Export
 	for _, d := range []string{since, full} { // any order: the manifests' times decide
 		e, err := LoadExport(d)
@@ -182,17 +180,6 @@ func TestBulkDataServer(t *testing.T) {
 		t.Fatalf("the state holds %d rows, want %d", len(table), len(want))
 	}
 	t.Logf("full export %d Conditions, _since export %d versions and %d deletions: %d current", len(ids(full, false)), len(kept), len(dels), len(want))
-}
-
-func loadViewsText(t *testing.T, text string) []*plan.View {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "v.fview")
-	writeFile(t, p, text)
-	res := compiler.Load([]string{p}, r4.Catalog())
-	if res.Diags.HasErrors() {
-		t.Fatalf("views do not compile: %v", res.Diags)
-	}
-	return res.Views()
 }
 
 func readTableLines(t *testing.T, p string) []string {

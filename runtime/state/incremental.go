@@ -2,23 +2,17 @@ package state
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fhirql/fhirql/compiler/plan"
-	"github.com/fhirql/fhirql/internal/outname"
-	"github.com/fhirql/fhirql/runtime"
 )
 
 // A state directory keeps tables current across `_since` exports
@@ -47,6 +41,9 @@ import (
 // over DIR/current, which is atomic: a crash before the rename leaves the
 // previous generation current and intact (the unfinished one is removed
 // by the next apply), a crash after it leaves the new one.
+//
+// One apply at a time: each holds an exclusive lock on DIR/.lock
+// (lock.go), so that two never build the same next generation.
 
 // layoutVersion is state.json's layout: 2 is segments and touched lists
 // (1, one rewritten file per table, had no layout field).
@@ -88,6 +85,9 @@ type Config struct {
 	CompactAt float64
 	// Compact compacts after this apply whatever the share.
 	Compact bool
+	// Lock is the state's lock, held by the caller across several
+	// applies (LockDir); nil: Apply takes it for its own duration.
+	Lock *Lock
 }
 
 // DefaultCompactAt is the default Config.CompactAt: a compaction, which
@@ -174,360 +174,6 @@ func readInfo(dir, genDir string) (stateInfo, error) {
 		return info, fmt.Errorf("state %s was written by another version of fhirql (layout %d, not %d): build a new state directory from the exports", dir, info.Layout, layoutVersion)
 	}
 	return info, nil
-}
-
-// Apply applies one export to the state in dir (created when absent) and
-// returns what it did; with e nil it only compacts an existing state, as
-// a generation of its own. opts are those of runtime.Run (Inputs, Keep,
-// OutDir and Rows are set here).
-func Apply(ctx context.Context, views []*plan.View, dir string, e *Export, cfg Config, opts runtime.Options) (*ApplyStats, error) {
-	start := time.Now()
-	st := &ApplyStats{}
-	if e != nil {
-		st.Export = e.Name
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("cannot create the state directory: %v", err)
-	}
-	absDir, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, err
-	}
-	cur := filepath.Join(dir, "current")
-	var info stateInfo
-	curGen := ""
-	if target, err := os.Readlink(cur); err == nil {
-		curGen = filepath.Join(dir, target)
-		if info, err = readInfo(dir, curGen); err != nil {
-			return nil, err
-		}
-		if info.Plans != plansHash(views) {
-			return nil, fmt.Errorf("state %s was built with other views (%s): its tables would mix two definitions; build a new state directory for these views", dir, strings.Join(info.Views, ", "))
-		}
-		if cfg.Format != "" && cfg.Format != info.Format {
-			return nil, fmt.Errorf("state %s holds %s tables, not %s: leave --format out or build a new state directory", dir, info.Format, cfg.Format)
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("state %s: %v", dir, err)
-	} else if e == nil {
-		return nil, fmt.Errorf("state %s holds no tables yet: apply an export first (--export)", dir)
-	} else {
-		info = stateInfo{Layout: layoutVersion, Format: cfg.Format, Plans: plansHash(views)}
-		if info.Format == "" {
-			info.Format = "csv"
-		}
-		for _, v := range views {
-			info.Views = append(info.Views, v.Name)
-		}
-		info.Tables = outname.Files(info.Views, "", "index.bin", "index.dir", "delta.bin", "state.json", "duckdb.sql")
-		info.Segments = make([][]int, len(views))
-	}
-	if info.Format != "csv" && info.Format != "ndjson" {
-		return nil, fmt.Errorf("a state keeps csv or ndjson tables (their rows can be rewritten by key), not %s", info.Format)
-	}
-	lap := start
-	phase := func(i int) {
-		now := time.Now()
-		st.Phases[i] = now.Sub(lap)
-		lap = now
-	}
-	gen := info.Generation + 1
-	st.Generation = gen
-	// The export's ordinal in the rule is its generation: exports are
-	// applied in the order given.
-	ex := int32(gen)
-	nx := NewIndex()
-	var base *baseIndex
-	var oldDelta *indexReader
-	if curGen != "" {
-		// The touched list names the keys (a new state has none).
-		nx.names = map[Key]string{}
-		if base, err = openBase(filepath.Join(curGen, "index.bin"), filepath.Join(curGen, "index.dir")); err != nil {
-			return nil, err
-		}
-		defer base.Close()
-		if oldDelta, err = openIndex(filepath.Join(curGen, "delta.bin")); err != nil {
-			return nil, err
-		}
-		defer oldDelta.Close()
-		// The delta's texts extend the base's: versionIds met since.
-		for i, t := range oldDelta.texts {
-			nx.texts = append(nx.texts, t)
-			nx.textIdx[t] = uint32(i)
-		}
-	}
-	if e != nil {
-		e.at = e.TransactionTime
-		if e.at.IsZero() && info.LastTime != "" {
-			e.at, _ = time.Parse(time.RFC3339Nano, info.LastTime)
-		}
-		for _, f := range e.Deleted {
-			if err := nx.readDeleted(f, ex, e); err != nil {
-				return nil, err
-			}
-		}
-		maxLine := opts.MaxLineBytes
-		if maxLine <= 0 {
-			maxLine = runtime.DefaultMaxLineBytes
-		}
-		if len(e.Output) > 0 {
-			exIdx := make([]int32, len(e.Output))
-			exports := make([]*Export, gen+1)
-			exports[gen] = e
-			for i := range exIdx {
-				exIdx[i] = ex
-			}
-			if err := nx.scanOutputs(ctx, e.Output, exIdx, exports, opts.MaxErrors, maxLine); err != nil {
-				return nil, err
-			}
-		}
-	}
-	st.Versions, st.Deletions = nx.Versions, nx.Deletions
-	phase(0)
-
-	// The new generation: the current one's immutable files linked in.
-	for _, stale := range staleGenerations(dir, curGen) {
-		os.RemoveAll(stale)
-	}
-	genName := fmt.Sprintf("gen-%06d", gen)
-	genDir := filepath.Join(dir, genName)
-	os.RemoveAll(genDir)
-	rowsDir := filepath.Join(genDir, ".rows")
-	if err := os.MkdirAll(rowsDir, 0o755); err != nil {
-		return nil, err
-	}
-	fail := func(err error) (*ApplyStats, error) {
-		os.RemoveAll(genDir)
-		return nil, err
-	}
-	for _, t := range info.Tables {
-		if err := os.MkdirAll(filepath.Join(genDir, t), 0o755); err != nil {
-			return fail(err)
-		}
-	}
-	if curGen != "" {
-		links := []string{"index.bin", "index.dir"}
-		for _, g := range info.Touched {
-			links = append(links, touchedName(g))
-		}
-		for i, segs := range info.Segments {
-			for _, g := range segs {
-				links = append(links, filepath.Join(info.Tables[i], segmentName(g, info.Format)))
-			}
-		}
-		for _, l := range links {
-			if err := linkFile(filepath.Join(curGen, l), filepath.Join(genDir, l)); err != nil {
-				return fail(err)
-			}
-		}
-	}
-
-	// Decide each key the export names from its record (in the delta
-	// index, else in the base, else none): whether its rows go, and which
-	// line brings its new rows (winners). Keys whose rows change are
-	// touched in this generation.
-	var winners []uint64
-	var touched []string
-	removed := 0
-	decide := func(o *record, ch *record) record {
-		var ov, od fact
-		hadV, hadD := false, false
-		if o != nil {
-			ov, od, hadV, hadD = o.v, o.d, o.hasV, o.hasD
-		}
-		oldPresent := hadV && (!hadD || beats(&ov, &od))
-		v, d := ov, od
-		fromNew := false
-		if ch.hasV && (!hadV || nx.newer(&ch.v, &ov)) {
-			v, fromNew, hadV = ch.v, true, true
-		}
-		if ch.hasD && (!hadD || newerDeletion(&ch.d, &od)) {
-			d, hadD = ch.d, true
-		}
-		newPresent := hadV && (!hadD || beats(&v, &d))
-		rows := false
-		if oldPresent && (!newPresent || fromNew) {
-			removed++
-			rows = true
-		}
-		if newPresent && fromNew {
-			winners = append(winners, v.pos)
-			rows = true
-		}
-		// A resource without an id has no name: its rows are never
-		// removed, and its key (its line's position) names no rows.
-		if name, ok := nx.names[ch.k]; rows && ok {
-			touched = append(touched, name)
-		}
-		v.pos = 0
-		return record{k: ch.k, v: v, d: d, hasV: hadV, hasD: hadD}
-	}
-	changes := nx.changes()
-	nx.m, nx.dels = nil, nil
-	if curGen == "" {
-		// A new state: the export's keys are the base.
-		iw, err := createIndex(filepath.Join(genDir, "index.bin"), nx.texts, filepath.Join(genDir, "index.dir"), int64(len(changes)))
-		if err != nil {
-			return fail(err)
-		}
-		err = mergeIndex(iw, nil, sliceChanges(changes), func(_, ch *record) (record, bool, error) { return decide(nil, ch), true, nil })
-		if cerr := iw.close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fail(err)
-		}
-		info.Base, info.BaseKeys = gen, iw.n
-		touched = nil
-	}
-	// The delta index: the old one with the export's changes merged in;
-	// a key it lacks is looked up in the base, and joins the delta only
-	// when its record changes.
-	iw, err := createIndex(filepath.Join(genDir, "delta.bin"), nx.texts, "", 0)
-	if err != nil {
-		return fail(err)
-	}
-	if curGen != "" {
-		var enc1, enc2 [recSize]byte
-		err = mergeIndex(iw, oldDelta, sliceChanges(changes), func(o, ch *record) (record, bool, error) {
-			if o != nil {
-				return decide(o, ch), true, nil
-			}
-			var br record
-			ok, err := base.find(ch.k, &br)
-			if err != nil || !ok {
-				return decide(nil, ch), err == nil, err
-			}
-			r := decide(&br, ch)
-			r.encode(enc1[:])
-			br.encode(enc2[:])
-			return r, enc1 != enc2, nil
-		})
-	}
-	if cerr := iw.close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fail(err)
-	}
-	info.DeltaKeys = iw.n
-	changes = nil
-	st.Changed, st.Inserted = removed, len(winners)
-	slices.Sort(winners)
-	phase(1)
-
-	kviews := withKeys(views)
-	newFiles := make([]string, len(views))
-	if len(winners) > 0 {
-		p := &Plan{winners: winners}
-		opts.Inputs, opts.Stdin, opts.Keep, opts.OutDir, opts.Rows, opts.Format = e.Output, nil, p.Keep, rowsDir, nil, info.Format
-		opts.MaxErrors -= int(nx.Skipped)
-		sum, err := runtime.Run(ctx, kviews, opts)
-		if err != nil {
-			return fail(err)
-		}
-		for i := range views {
-			newFiles[i] = sum.Views[i].Path
-		}
-	}
-	phase(2)
-	st.RowsNew = make([]int64, len(views))
-	for i, v := range kviews {
-		seg := filepath.Join(genDir, info.Tables[i], segmentName(gen, info.Format))
-		var n int64
-		if newFiles[i] != "" {
-			if n, err = countRecords(newFiles[i], info.Format); err != nil {
-				return fail(err)
-			}
-		}
-		switch {
-		case n > 0 || (curGen == "" && newFiles[i] != ""):
-			err = os.Rename(newFiles[i], seg)
-		case curGen == "":
-			// A new state whose export brings no rows: an empty base, so
-			// that the table is readable.
-			err = writeSynced(seg, emptyTable(v, info.Format))
-		default:
-			continue
-		}
-		if err != nil {
-			return fail(err)
-		}
-		info.Segments[i] = append(info.Segments[i], gen)
-		st.RowsNew[i] = n
-	}
-	os.RemoveAll(rowsDir)
-	if len(touched) > 0 {
-		slices.Sort(touched)
-		var b bytes.Buffer
-		b.WriteString(KeyColumn + ",generation\n")
-		g := strconv.Itoa(gen)
-		for _, k := range touched {
-			b.WriteString(k)
-			b.WriteByte(',')
-			b.WriteString(g)
-			b.WriteByte('\n')
-		}
-		if err := writeSynced(filepath.Join(genDir, touchedName(gen)), b.Bytes()); err != nil {
-			return fail(err)
-		}
-		info.Touched = append(info.Touched, gen)
-	}
-	phase(3)
-	at := cfg.CompactAt
-	if at == 0 {
-		at = DefaultCompactAt
-	}
-	if curGen != "" && (e == nil || cfg.Compact || (at >= 0 && float64(info.DeltaKeys) > at*float64(info.BaseKeys))) {
-		live, err := compact(genDir, gen, &info, kviews, &st.CompactPhases)
-		if err != nil {
-			return fail(fmt.Errorf("compacting: %v", err))
-		}
-		st.Compacted, st.LiveRows = true, live
-	}
-	phase(4)
-	st.BaseKeys, st.DeltaKeys = info.BaseKeys, info.DeltaKeys
-	info.Generation = gen
-	if e != nil {
-		info.Exports = append(info.Exports, e.Name)
-		if !e.at.IsZero() {
-			info.LastTime = e.at.Format(time.RFC3339Nano)
-		}
-	}
-	info.Updated = time.Now().UTC().Format(time.RFC3339)
-	if err := writeSynced(filepath.Join(genDir, "duckdb.sql"), duckdbSQL(filepath.Join(absDir, genName), &info, kviews)); err != nil {
-		return fail(err)
-	}
-	data, _ := json.MarshalIndent(info, "", "  ")
-	if err := writeSynced(filepath.Join(genDir, "state.json"), data); err != nil {
-		return fail(err)
-	}
-	for _, t := range info.Tables {
-		syncDir(filepath.Join(genDir, t))
-	}
-	syncDir(genDir)
-	if beforeSwitch != nil {
-		if err := beforeSwitch(); err != nil {
-			return fail(err)
-		}
-	}
-	// The switch: a new link renamed over the old one.
-	tmpLink := filepath.Join(dir, ".current-"+strconv.Itoa(os.Getpid()))
-	os.Remove(tmpLink)
-	if err := os.Symlink(genName, tmpLink); err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(tmpLink, cur); err != nil {
-		os.Remove(tmpLink)
-		return fail(err)
-	}
-	syncDir(dir)
-	if curGen != "" {
-		// Its files live on as the new generation's links.
-		os.RemoveAll(curGen)
-	}
-	st.Elapsed = time.Since(start)
-	return st, nil
 }
 
 // linkFile links src at dst: the file is shared, never copied. Where the

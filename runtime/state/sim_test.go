@@ -10,30 +10,16 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/fhirql/fhirql/catalog/r4"
-	"github.com/fhirql/fhirql/compiler"
 	"github.com/fhirql/fhirql/compiler/plan"
 	"github.com/fhirql/fhirql/runtime"
 	"github.com/fhirql/fhirql/runtime/state/statetest"
 	"github.com/fhirql/fhirql/runtime/value"
 	"github.com/fhirql/fhirql/runtime/write"
 )
-
-func loadSimViews(t testing.TB) []*plan.View {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "sim.fview")
-	writeFile(t, p, statetest.Views)
-	res := compiler.Load([]string{p}, r4.Catalog())
-	if res.Diags.HasErrors() {
-		t.Fatalf("views do not compile: %v", res.Diags)
-	}
-	return res.Views()
-}
 
 // runCurrent runs the views over exports with the two-pass runtime and
 // returns "Type/id|val" rows, sorted.
@@ -74,7 +60,7 @@ func runCurrent(t *testing.T, views []*plan.View, paths []string) []string {
 // sequences of `_since` exports, the full recompute over every export so
 // far, given in a shuffled order, equals the server's current state.
 func TestSimulatedExports(t *testing.T) {
-	views := loadSimViews(t)
+	views := statetest.LoadViews(t)
 	for seed := int64(1); seed <= 6; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			s := statetest.NewSim(seed, t.TempDir())
@@ -92,94 +78,68 @@ func TestSimulatedExports(t *testing.T) {
 	}
 }
 
-// readRows reads a table file as [key, val, _resource_key] rows.
-func readRows(t *testing.T, path, format string) [][]string {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+// goReader reads a state's files with Go's encoding/csv and
+// encoding/json, checking the headers.
+func goReader(t *testing.T, format string) statetest.Reader {
+	return statetest.Reader{
+		Touched: func(path string) [][2]string {
+			t.Helper()
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+			if err != nil || len(recs) == 0 || strings.Join(recs[0], ",") != KeyColumn+",generation" {
+				t.Fatalf("touched list %s: %v %v", path, recs, err)
+			}
+			var out [][2]string
+			for _, r := range recs[1:] {
+				out = append(out, [2]string{r[0], r[1]})
+			}
+			return out
+		},
+		Segment: func(path string) [][3]string {
+			t.Helper()
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rows [][3]string
+			if format == "csv" {
+				recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+				if err != nil {
+					t.Fatalf("%s is not CSV: %v", path, err)
+				}
+				if len(recs) == 0 || strings.Join(recs[0], ",") != "key,val,"+KeyColumn {
+					t.Fatalf("%s: header %v", path, recs)
+				}
+				for _, r := range recs[1:] {
+					rows = append(rows, [3]string{r[0], r[1], r[2]})
+				}
+				return rows
+			}
+			for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+				if l == "" {
+					continue
+				}
+				var m map[string]any
+				if err := json.Unmarshal([]byte(l), &m); err != nil {
+					t.Fatalf("%s: %v", path, err)
+				}
+				rows = append(rows, [3]string{fmt.Sprint(m["key"]), fmt.Sprint(m["val"]), fmt.Sprint(m[KeyColumn])})
+			}
+			return rows
+		},
 	}
-	var rows [][]string
-	if format == "csv" {
-		recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
-		if err != nil {
-			t.Fatalf("%s is not CSV: %v", path, err)
-		}
-		if len(recs) == 0 || strings.Join(recs[0], ",") != "key,val,"+KeyColumn {
-			t.Fatalf("%s: header %v", path, recs)
-		}
-		return recs[1:]
-	}
-	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		if l == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		rows = append(rows, []string{fmt.Sprint(m["key"]), fmt.Sprint(m["val"]), fmt.Sprint(m[KeyColumn])})
-	}
-	return rows
 }
 
 // readTable reads the live rows of a view's table in the state under
 // stateDir as "Type/id|val" rows, by the layout of docs/versions.md and
-// independently of the package's code: the segments state.json lists,
-// less the rows of a segment g whose key a touched list of a later
-// generation names. It checks that each row's key column is its
-// resource's key, and returns the number of segment files read.
+// independently of the package's code (statetest.LiveRows, with Go's
+// readers), and returns the number of segment files read.
 func readTable(t *testing.T, stateDir, view, format, typ string) ([]string, int) {
 	t.Helper()
-	gen := filepath.Join(stateDir, "current")
-	var info struct {
-		Views    []string
-		Tables   []string
-		Segments [][]int
-		Touched  []int
-	}
-	data, err := os.ReadFile(filepath.Join(gen, "state.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &info); err != nil {
-		t.Fatal(err)
-	}
-	dead := map[string]int{} // key -> the last generation that touched it
-	for _, g := range info.Touched {
-		f, err := os.Open(filepath.Join(gen, fmt.Sprintf("touched-%06d.csv", g)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs, err := csv.NewReader(f).ReadAll()
-		f.Close()
-		if err != nil || len(recs) == 0 || strings.Join(recs[0], ",") != KeyColumn+",generation" {
-			t.Fatalf("touched list of generation %d: %v %v", g, recs, err)
-		}
-		for _, r := range recs[1:] {
-			if r[1] != fmt.Sprint(g) {
-				t.Fatalf("touched list of generation %d names generation %s", g, r[1])
-			}
-			dead[r[0]] = max(dead[r[0]], g)
-		}
-	}
-	i := slices.Index(info.Views, view)
-	if i < 0 {
-		t.Fatalf("state.json has no view %s: %v", view, info.Views)
-	}
-	var out []string
-	for _, g := range info.Segments[i] {
-		for _, r := range readRows(t, filepath.Join(gen, info.Tables[i], fmt.Sprintf("part-%06d.%s", g, format)), format) {
-			if r[2] != typ+"/"+r[0] {
-				t.Fatalf("%s: key column %q for id %q", view, r[2], r[0])
-			}
-			if dead[r[2]] > g {
-				continue
-			}
-			out = append(out, r[2]+"|"+r[1])
-		}
-	}
-	return out, len(info.Segments[i])
+	return statetest.LiveRows(t, stateDir, view, typ, format, goReader(t, format))
 }
 
 // TestIncrementalState is the proof of the incremental state: after each
@@ -187,7 +147,7 @@ func readTable(t *testing.T, stateDir, view, format, typ string) ([]string, int)
 // current state, and only the new export is read (the earlier export
 // folders are removed before the next step).
 func TestIncrementalState(t *testing.T) {
-	views := loadSimViews(t)
+	views := statetest.LoadViews(t)
 	for seed := int64(1); seed <= 6; seed++ {
 		format := []string{"csv", "ndjson"}[seed%2]
 		t.Run(fmt.Sprint("seed", seed, format), func(t *testing.T) {
@@ -294,7 +254,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 // this also checks that nothing shared is written to), and that the next
 // apply removes the unfinished generation and succeeds.
 func TestIncrementalCrash(t *testing.T) {
-	views := loadSimViews(t)
+	views := statetest.LoadViews(t)
 	s := statetest.NewSim(7, t.TempDir())
 	dir := filepath.Join(t.TempDir(), "state")
 	apply := func(i int, compact bool) error {
@@ -378,7 +338,7 @@ func writeFile(t testing.TB, p, content string) {
 // is present as it is, in a full run and in a state, where a later apply
 // keeps its row (it can be neither updated nor deleted).
 func TestResourceWithoutID(t *testing.T) {
-	views := loadSimViews(t)
+	views := statetest.LoadViews(t)
 	dir := t.TempDir()
 	manifest := `{"transactionTime":"2026-01-0%dT00:00:00Z","output":[{"type":"Patient","url":"Patient.ndjson"}],"deleted":[]}`
 	writeFile(t, filepath.Join(dir, "e1", "manifest.json"), fmt.Sprintf(manifest, 1))

@@ -103,6 +103,9 @@ func (f fit) accepts(v *value.Value) bool {
 		if v.Kind != value.Number {
 			return false
 		}
+		if plainDecimal(v.Str) {
+			return true
+		}
 		x, err := strconv.ParseFloat(v.Str, 64)
 		return err == nil && math.Abs(x) < 1e20
 	}
@@ -131,6 +134,37 @@ func (f fit) accepts(v *value.Value) bool {
 		}
 	}
 	return false
+}
+
+// plainDecimal reports whether s is a decimal without an exponent and
+// with at most 19 digits before the point ("-120.25"): such a number is
+// below 10^19 in magnitude, so it fits a declared decimal without being
+// parsed (most observation values; ParseFloat was a tenth of the CPU of
+// a view of them). Anything else takes the exact path.
+func plainDecimal(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	d := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if n := i - d; n == 0 || n > 19 {
+		return false
+	}
+	if i == len(s) {
+		return true
+	}
+	if s[i] != '.' {
+		return false
+	}
+	i++
+	f := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i > f && i == len(s)
 }
 
 // validDate accepts a FHIR date of any precision: YYYY, YYYY-MM, YYYY-MM-DD.

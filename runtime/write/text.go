@@ -202,14 +202,19 @@ const (
 func csvIsPlain(s string) bool {
 	b := unsafe.Slice(unsafe.StringData(s), len(s))
 	i := 0
-	for ; len(b)-i >= 8; i += 8 {
-		if csvSpecial(binary.LittleEndian.Uint64(b[i:])) {
+	for ; i+8 <= len(b); i += 8 {
+		if csvSpecial(binary.LittleEndian.Uint64(b[i : i+8])) {
 			return false
 		}
 	}
 	if i < len(b) && len(b) >= 8 {
 		// the tail as the last eight bytes (overlapping the checked ones)
 		return !csvSpecial(binary.LittleEndian.Uint64(b[len(b)-8:]))
+	}
+	if len(b) >= 4 {
+		// four to seven bytes (codes, units, short names) as two
+		// overlapping halves of one word
+		return !csvSpecial(uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[len(b)-4:]))<<32)
 	}
 	for ; i < len(s); i++ {
 		if !csvPlain[s[i]] {
@@ -255,10 +260,30 @@ func (c *csvWriter) Append(buf *Buffer, row []*value.Value) error {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if c.fits != nil {
-			cell = c.fits.check(buf, i, cell)
+		if cell == nil {
+			continue
 		}
-		b = appendCSVCell(b, cell)
+		if c.fits != nil && c.fits[i] != fitAny {
+			if cell = c.fits.check(buf, i, cell); cell == nil {
+				continue
+			}
+		}
+		// appendCSVCell with its common cases inlined (a call fewer
+		// per cell)
+		switch cell.Kind {
+		case value.String:
+			if s := cell.Str; s == "" {
+				b = append(b, '"', '"')
+			} else if csvIsPlain(s) {
+				b = append(b, s...)
+			} else {
+				b = appendCSVField(b, s, true)
+			}
+		case value.Bool, value.Number:
+			b = append(b, cell.Str...)
+		default:
+			b = appendCSVCell(b, cell)
+		}
 	}
 	b = append(b, '\r', '\n')
 	buf.Bytes = b

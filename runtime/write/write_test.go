@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -294,5 +296,32 @@ func TestFastTemporal(t *testing.T) {
 	}
 	if !fastDate("2024-02-29") || fastDate("2023-02-29") {
 		t.Error("leap days")
+	}
+}
+
+// TestPlainDecimal: the fast path for declared decimals accepts only what
+// the exact rule (ParseFloat, below 10^20) accepts, and takes the common
+// forms.
+func TestPlainDecimal(t *testing.T) {
+	exact := func(s string) bool {
+		x, err := strconv.ParseFloat(s, 64)
+		return err == nil && math.Abs(x) < 1e20
+	}
+	for _, s := range []string{
+		"0", "-0", "60.0", "150.5", "-120.25", "9999999999999999999", "-9999999999999999999.999",
+		"99999999999999999999", "100000000000000000000", "1e3", "1E3", "1.", ".5", "-", "", "--1", "1.2.3",
+		"0x10", "1_000", " 1", "1 ", "+1", "NaN", "Inf", "1.5e400",
+	} {
+		if plainDecimal(s) && !exact(s) {
+			t.Errorf("plainDecimal accepts %q, the exact rule refuses it", s)
+		}
+	}
+	for _, s := range []string{"0", "72", "60.0", "-3.25", "9999999999999999999.5"} {
+		if !plainDecimal(s) {
+			t.Errorf("plainDecimal refuses %q", s)
+		}
+	}
+	if plainDecimal("99999999999999999999") {
+		t.Error("20 digits before the point must take the exact path")
 	}
 }

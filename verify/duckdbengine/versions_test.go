@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fhirql/fhirql/catalog/r4"
-	"github.com/fhirql/fhirql/compiler"
 	"github.com/fhirql/fhirql/compiler/plan"
 	"github.com/fhirql/fhirql/compiler/sql"
 	"github.com/fhirql/fhirql/compiler/sql/duckdb"
@@ -27,16 +25,7 @@ import (
 // the deletion lists) give, after every step, the server's current state,
 // as the runtime does (runtime/state's tests run the same simulation).
 func TestCurrentStateViews(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "sim.fview")
-	if err := os.WriteFile(p, []byte(statetest.Views), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res := compiler.Load([]string{p}, r4.Catalog())
-	if res.Diags.HasErrors() {
-		t.Fatal(res.Diags.Err())
-	}
-	views := res.Views()
+	views := statetest.LoadViews(t)
 	for seed := int64(1); seed <= 4; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			exports := t.TempDir()
@@ -93,16 +82,7 @@ func TestCurrentStateViews(t *testing.T) {
 // it must be re-runnable) leaves tables equal to the server's current
 // state, rows keyed by _resource_key.
 func TestIncrementalLoadScript(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "sim.fview")
-	if err := os.WriteFile(p, []byte(statetest.Views), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res := compiler.Load([]string{p}, r4.Catalog())
-	if res.Diags.HasErrors() {
-		t.Fatal(res.Diags.Err())
-	}
-	views := res.Views()
+	views := statetest.LoadViews(t)
 	for seed := int64(1); seed <= 4; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			s := statetest.NewSim(seed+200, t.TempDir())
@@ -162,16 +142,7 @@ func TestIncrementalLoadScript(t *testing.T) {
 // CSV and NDJSON tables, equal the server's current state, through
 // applies that leave the base alone and compactions.
 func TestStateTablesReadByDuckDB(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "sim.fview")
-	if err := os.WriteFile(p, []byte(statetest.Views), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res := compiler.Load([]string{p}, r4.Catalog())
-	if res.Diags.HasErrors() {
-		t.Fatal(res.Diags.Err())
-	}
-	views := res.Views()
+	views := statetest.LoadViews(t)
 	for _, format := range []string{"csv", "ndjson"} {
 		t.Run(format, func(t *testing.T) {
 			s := statetest.NewSim(300, t.TempDir())

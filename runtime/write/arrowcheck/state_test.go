@@ -2,11 +2,8 @@ package arrowcheck_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -14,8 +11,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/csv"
-	"github.com/fhirql/fhirql/catalog/r4"
-	"github.com/fhirql/fhirql/compiler"
 	"github.com/fhirql/fhirql/runtime"
 	"github.com/fhirql/fhirql/runtime/state"
 	"github.com/fhirql/fhirql/runtime/state/statetest"
@@ -49,22 +44,39 @@ func readArrowCSV(t *testing.T, path string, cols []string, fn func(cols []*arra
 	}
 }
 
+// arrowReader reads a state's CSV files with Arrow's CSV reader.
+func arrowReader(t *testing.T) statetest.Reader {
+	return statetest.Reader{
+		Touched: func(path string) [][2]string {
+			var out [][2]string
+			readArrowCSV(t, path, []string{state.KeyColumn, "generation"}, func(c []*array.String) {
+				for i := 0; i < c[0].Len(); i++ {
+					out = append(out, [2]string{c[0].Value(i), c[1].Value(i)})
+				}
+			})
+			return out
+		},
+		Segment: func(path string) [][3]string {
+			var out [][3]string
+			readArrowCSV(t, path, []string{"key", "val", state.KeyColumn}, func(c []*array.String) {
+				for i := 0; i < c[0].Len(); i++ {
+					out = append(out, [3]string{c[0].Value(i), c[1].Value(i), c[2].Value(i)})
+				}
+			})
+			return out
+		},
+	}
+}
+
 // TestStateReadByArrow checks that the runtime's incremental state
 // (docs/versions.md) is readable by Arrow after every step, as its recipe
 // says: the segments and touched lists state.json names, read by Arrow's
 // CSV reader, less the rows of a segment g whose key a touched list of a
 // later generation names, equal the simulated server's current state,
-// through applies that leave the base alone and compactions.
+// through applies that leave the base alone and compactions
+// (statetest.LiveRows applies the rule to what Arrow reads).
 func TestStateReadByArrow(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "sim.fview")
-	if err := os.WriteFile(p, []byte(statetest.Views), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res := compiler.Load([]string{p}, r4.Catalog())
-	if res.Diags.HasErrors() {
-		t.Fatal(res.Diags.Err())
-	}
-	views := res.Views()
+	views := statetest.LoadViews(t)
 	s := statetest.NewSim(400, t.TempDir())
 	dir := filepath.Join(t.TempDir(), "state")
 	compactions := 0
@@ -81,41 +93,10 @@ func TestStateReadByArrow(t *testing.T) {
 		if st.Compacted {
 			compactions++
 		}
-		gen := filepath.Join(dir, "current")
-		var info struct {
-			Views    []string
-			Tables   []string
-			Segments [][]int
-			Touched  []int
-		}
-		data, err := os.ReadFile(filepath.Join(gen, "state.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(data, &info); err != nil {
-			t.Fatal(err)
-		}
-		dead := map[string]int{}
-		for _, g := range info.Touched {
-			readArrowCSV(t, filepath.Join(gen, fmt.Sprintf("touched-%06d.csv", g)), []string{state.KeyColumn, "generation"}, func(c []*array.String) {
-				for i := 0; i < c[0].Len(); i++ {
-					dead[c[0].Value(i)] = max(dead[c[0].Value(i)], g)
-				}
-			})
-		}
 		var got []string
 		for _, v := range views {
-			i := slices.Index(info.Views, v.Name)
-			for _, g := range info.Segments[i] {
-				path := filepath.Join(gen, info.Tables[i], fmt.Sprintf("part-%06d.csv", g))
-				readArrowCSV(t, path, []string{"key", "val", state.KeyColumn}, func(c []*array.String) {
-					for r := 0; r < c[0].Len(); r++ {
-						if k := c[2].Value(r); dead[k] <= g {
-							got = append(got, k+"|"+c[1].Value(r))
-						}
-					}
-				})
-			}
+			rows, _ := statetest.LiveRows(t, dir, v.Name, v.Resource, "csv", arrowReader(t))
+			got = append(got, rows...)
 		}
 		sort.Strings(got)
 		if want := s.Expected(); strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -54,9 +54,17 @@ func runExports(ctx context.Context, env *Env, interrupted func() os.Signal, vie
 			// --compact alone: a compaction as a generation of its own.
 			exports = append(exports, nil)
 		}
+		// One lock for all the exports: no other run applies between them.
+		lk, err := state.LockDir(stateDir)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "fhirql run: %v\n", err)
+			return ExitErrors
+		}
+		defer lk.Unlock()
 		for i, e := range exports {
 			c := cfg
 			c.Compact = cfg.Compact && i == len(exports)-1
+			c.Lock = lk
 			st, err := state.Apply(ctx, views, stateDir, e, c, opts)
 			if code, ok := stopped(); ok {
 				return code

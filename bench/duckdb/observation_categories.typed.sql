@@ -1,0 +1,7 @@
+-- observation_categories, DuckDB typed reader
+SELECT id, c.system AS system, c.code AS code
+FROM (
+  SELECT id, unnest(flatten(list_transform(category, x -> x.coding))) AS c
+  FROM read_json('{{FILE}}', format = 'newline_delimited', columns = {
+         id: 'VARCHAR', category: 'STRUCT(coding STRUCT(system VARCHAR, code VARCHAR)[])[]'})
+)
