@@ -54,7 +54,7 @@ func rewriteSelect(s *sql.Select, outer env) *sql.Select {
 	out := &sql.Select{Distinct: s.Distinct}
 	for _, f := range s.From {
 		src := rewriteSource(f.Src, m)
-		if d, ok := src.(*sql.Derived); ok && (f.Join == sql.CrossApply || f.Join == sql.OuterApply) {
+		if d, ok := src.(*sql.Derived); ok {
 			if q, ok := listRows(d.Q, env{}); ok {
 				src = &sql.Derived{Q: q}
 			}

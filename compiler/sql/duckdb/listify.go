@@ -89,8 +89,8 @@ func listSub(q sql.Query, m env) (sql.Expr, bool) {
 	return call("list_aggregate", call("list_transform", filtered, lambda(p, item)), &sql.Str{V: "string_agg"}, sep), true
 }
 
-// listRows rewrites the rows of a forEach, a lateral derived table over one
-// json_each,
+// listRows rewrites a derived table over one json_each (the rows of a
+// forEach or forEachOrNull),
 //
 //	(SELECT v AS value FROM json_each(arr, path) AS j WHERE c)
 //
@@ -99,7 +99,7 @@ func listSub(q sql.Query, m env) (sql.Expr, bool) {
 //	(SELECT unnest(list_transform(list_filter(L, lambda e: c), lambda e: v)) AS value)
 //
 // which gives the same rows (several items unnest side by side, the lists
-// being of one length); DuckDB still joins it laterally, but unnests a list
+// being of one length); DuckDB still joins a forEach laterally, but unnests a list
 // where json_each parsed the array as a table function (about a third of
 // the condition view's time over distinct arrays). A query that orders or
 // numbers its rows by the index is left as it is.

@@ -68,97 +68,36 @@ SELECT
         WHEN length("r"."id") > 64 THEN CAST(error(concat('fhirql: column "id" of view "condition_codings" is sized for 64 characters but Condition/', "r"."id", ' has a value of ', length("r"."id"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("r"."id" AS VARCHAR)
     END AS "id",
-    (
-        SELECT CASE
-            WHEN length("b1"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "condition_codings" is sized for 64 characters but Condition/', "r"."id", ' has a value of ', length("b1"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b1"."v" AS VARCHAR)
-        END
-        FROM (
-            SELECT
-                (
-                    SELECT CASE
-                        WHEN strpos(reverse("k2"."base"), '/') > 1 AND regexp_full_match("k5"."type", '[A-Z][A-Za-z]*') AND "k5"."type" = 'Patient' THEN "k4"."id"
-                    END
-                    FROM (
-                        SELECT
-                            CASE
-                                WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
-                                ELSE "r"."subject.reference"
-                            END AS "base"
-                    ) AS "k2"
-                    CROSS JOIN LATERAL (
-                        SELECT
-                            right("k2"."base", CASE
-                                WHEN strpos(reverse("k2"."base"), '/') > 1 THEN strpos(reverse("k2"."base"), '/') - 1
-                                ELSE 0
-                            END) AS "id",
-                            left("k2"."base", length("k2"."base") - strpos(reverse("k2"."base"), '/')) AS "rest"
-                    ) AS "k4"
-                    CROSS JOIN LATERAL (
-                        SELECT
-                            right("k4"."rest", strpos(reverse(concat('/', "k4"."rest")), '/') - 1) AS "type"
-                    ) AS "k5"
-                ) AS "v"
-        ) AS "b1"
-    ) AS "patient_id",
-    (
-        SELECT CASE
-            WHEN length("b2"."v") > 64 THEN CAST(error(concat('fhirql: column "encounter_id" of view "condition_codings" is sized for 64 characters but Condition/', "r"."id", ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b2"."v" AS VARCHAR)
-        END
-        FROM (
-            SELECT
-                (
-                    SELECT CASE
-                        WHEN strpos(reverse("k7"."base"), '/') > 1 AND regexp_full_match("k10"."type", '[A-Z][A-Za-z]*') AND "k10"."type" = 'Encounter' THEN "k9"."id"
-                    END
-                    FROM (
-                        SELECT
-                            CASE
-                                WHEN strpos("r"."encounter.reference", '/_history/') > 0 THEN left("r"."encounter.reference", strpos("r"."encounter.reference", '/_history/') - 1)
-                                ELSE "r"."encounter.reference"
-                            END AS "base"
-                    ) AS "k7"
-                    CROSS JOIN LATERAL (
-                        SELECT
-                            right("k7"."base", CASE
-                                WHEN strpos(reverse("k7"."base"), '/') > 1 THEN strpos(reverse("k7"."base"), '/') - 1
-                                ELSE 0
-                            END) AS "id",
-                            left("k7"."base", length("k7"."base") - strpos(reverse("k7"."base"), '/')) AS "rest"
-                    ) AS "k9"
-                    CROSS JOIN LATERAL (
-                        SELECT
-                            right("k9"."rest", strpos(reverse(concat('/', "k9"."rest")), '/') - 1) AS "type"
-                    ) AS "k10"
-                ) AS "v"
-        ) AS "b2"
-    ) AS "encounter_id",
-    (
-        SELECT CASE
-            WHEN length("b3"."v") > 256 THEN CAST(error(concat('fhirql: column "clinical_status" of view "condition_codings" is sized for 256 characters but Condition/', "r"."id", ' has a value of ', length("b3"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b3"."v" AS VARCHAR)
-        END
-        FROM (
-            SELECT
-                (
-                    SELECT json_extract_string(json_value(CASE "j1"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j1"."value" AS VARCHAR)
-                    END, '$."code"'), '$')
-                    FROM json_each(CASE WHEN json_type("r"."clinicalStatus.coding", '$') = 'ARRAY' THEN "r"."clinicalStatus.coding" END, '$') AS "j1"
-                    WHERE "j1"."type" <> 'NULL'
-                        AND json_extract_string(json_value(CASE "j1"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j1"."value" AS VARCHAR)
-                        END, '$."code"'), '$') IS NOT NULL
-                    ORDER BY TRY_CAST("j1"."key" AS INTEGER)
-                    LIMIT 1
-                ) AS "v"
-        ) AS "b3"
-    ) AS "clinical_status",
+    list_extract(list_transform(list_value(list_extract(list_transform(list_value(CASE
+        WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
+        ELSE "r"."subject.reference"
+    END), lambda "k2.base": list_extract(list_transform(list_value(right("k2.base", CASE WHEN strpos(reverse("k2.base"), '/') > 1 THEN strpos(reverse("k2.base"), '/') - 1 ELSE 0 END)), lambda "k4.id": list_extract(list_transform(list_value(left("k2.base", length("k2.base") - strpos(reverse("k2.base"), '/'))), lambda "k4.rest": list_extract(list_transform(list_value(right("k4.rest", strpos(reverse(concat('/', "k4.rest")), '/') - 1)), lambda "k5.type": CASE
+        WHEN strpos(reverse("k2.base"), '/') > 1 AND regexp_full_match("k5.type", '[A-Z][A-Za-z]*') AND "k5.type" = 'Patient' THEN "k4.id"
+    END), 1)), 1)), 1)), 1)), lambda "b1.v": CASE
+        WHEN length("b1.v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "condition_codings" is sized for 64 characters but Condition/', "r"."id", ' has a value of ', length("b1.v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("b1.v" AS VARCHAR)
+    END), 1) AS "patient_id",
+    list_extract(list_transform(list_value(list_extract(list_transform(list_value(CASE
+        WHEN strpos("r"."encounter.reference", '/_history/') > 0 THEN left("r"."encounter.reference", strpos("r"."encounter.reference", '/_history/') - 1)
+        ELSE "r"."encounter.reference"
+    END), lambda "k7.base": list_extract(list_transform(list_value(right("k7.base", CASE WHEN strpos(reverse("k7.base"), '/') > 1 THEN strpos(reverse("k7.base"), '/') - 1 ELSE 0 END)), lambda "k9.id": list_extract(list_transform(list_value(left("k7.base", length("k7.base") - strpos(reverse("k7.base"), '/'))), lambda "k9.rest": list_extract(list_transform(list_value(right("k9.rest", strpos(reverse(concat('/', "k9.rest")), '/') - 1)), lambda "k10.type": CASE
+        WHEN strpos(reverse("k7.base"), '/') > 1 AND regexp_full_match("k10.type", '[A-Z][A-Za-z]*') AND "k10.type" = 'Encounter' THEN "k9.id"
+    END), 1)), 1)), 1)), 1)), lambda "b2.v": CASE
+        WHEN length("b2.v") > 64 THEN CAST(error(concat('fhirql: column "encounter_id" of view "condition_codings" is sized for 64 characters but Condition/', "r"."id", ' has a value of ', length("b2.v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("b2.v" AS VARCHAR)
+    END), 1) AS "encounter_id",
+    list_extract(list_transform(list_value(list_extract(list_transform(list_filter(json_transform("r"."clinicalStatus.coding", '["JSON"]'), lambda "j1_e": NOT ("j1_e" IS NULL) AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
+        WHEN "j1_e" IS NULL THEN NULL
+        ELSE CAST("j1_e" AS VARCHAR)
+    END, '$."code"'), '$') IS NOT NULL), lambda "j1_e": json_extract_string(json_value(CASE
+        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
+        WHEN "j1_e" IS NULL THEN NULL
+        ELSE CAST("j1_e" AS VARCHAR)
+    END, '$."code"'), '$')), 1)), lambda "b3.v": CASE
+        WHEN length("b3.v") > 256 THEN CAST(error(concat('fhirql: column "clinical_status" of view "condition_codings" is sized for 256 characters but Condition/', "r"."id", ' has a value of ', length("b3.v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("b3.v" AS VARCHAR)
+    END), 1) AS "clinical_status",
     (
         SELECT CASE
             WHEN length("b4"."v") > 256 THEN CAST(error(concat('fhirql: column "category" of view "condition_codings" is sized for 256 characters but Condition/', "r"."id", ' has a value of ', length("b4"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
@@ -294,16 +233,9 @@ CROSS JOIN LATERAL (
     WHERE "j4"."type" <> 'NULL'
 ) AS "f1"
 WHERE "r"."resourceType" = 'Condition'
-    AND EXISTS (
-        SELECT 1
-        FROM json_each(CASE
-            WHEN json_type("r"."verificationStatus.coding", '$') = 'ARRAY' THEN "r"."verificationStatus.coding"
-        END, '$') AS "j5"
-        WHERE "j5"."type" <> 'NULL'
-            AND json_extract_string(json_value(CASE "j5"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j5"."value" AS VARCHAR)
-            END, '$."code"'), '$') = 'confirmed'
-    );
+    AND coalesce(len(list_filter(json_transform("r"."verificationStatus.coding", '["JSON"]'), lambda "j5_e": NOT ("j5_e" IS NULL) AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j5_e", 1) = '"', false) THEN json_extract_string("j5_e", '$')
+        WHEN "j5_e" IS NULL THEN NULL
+        ELSE CAST("j5_e" AS VARCHAR)
+    END, '$."code"'), '$') = 'confirmed')), 0) > 0;
 

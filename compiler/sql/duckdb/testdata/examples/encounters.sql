@@ -67,39 +67,15 @@ SELECT
         WHEN length("r"."id") > 64 THEN CAST(error(concat('fhirql: column "id" of view "encounters" is sized for 64 characters but Encounter/', "r"."id", ' has a value of ', length("r"."id"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("r"."id" AS VARCHAR)
     END AS "id",
-    (
-        SELECT CASE
-            WHEN length("b1"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "encounters" is sized for 64 characters but Encounter/', "r"."id", ' has a value of ', length("b1"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b1"."v" AS VARCHAR)
-        END
-        FROM (
-            SELECT
-                (
-                    SELECT CASE
-                        WHEN strpos(reverse("k2"."base"), '/') > 1 AND regexp_full_match("k5"."type", '[A-Z][A-Za-z]*') AND "k5"."type" = 'Patient' THEN "k4"."id"
-                    END
-                    FROM (
-                        SELECT
-                            CASE
-                                WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
-                                ELSE "r"."subject.reference"
-                            END AS "base"
-                    ) AS "k2"
-                    CROSS JOIN LATERAL (
-                        SELECT
-                            right("k2"."base", CASE
-                                WHEN strpos(reverse("k2"."base"), '/') > 1 THEN strpos(reverse("k2"."base"), '/') - 1
-                                ELSE 0
-                            END) AS "id",
-                            left("k2"."base", length("k2"."base") - strpos(reverse("k2"."base"), '/')) AS "rest"
-                    ) AS "k4"
-                    CROSS JOIN LATERAL (
-                        SELECT
-                            right("k4"."rest", strpos(reverse(concat('/', "k4"."rest")), '/') - 1) AS "type"
-                    ) AS "k5"
-                ) AS "v"
-        ) AS "b1"
-    ) AS "patient_id",
+    list_extract(list_transform(list_value(list_extract(list_transform(list_value(CASE
+        WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
+        ELSE "r"."subject.reference"
+    END), lambda "k2.base": list_extract(list_transform(list_value(right("k2.base", CASE WHEN strpos(reverse("k2.base"), '/') > 1 THEN strpos(reverse("k2.base"), '/') - 1 ELSE 0 END)), lambda "k4.id": list_extract(list_transform(list_value(left("k2.base", length("k2.base") - strpos(reverse("k2.base"), '/'))), lambda "k4.rest": list_extract(list_transform(list_value(right("k4.rest", strpos(reverse(concat('/', "k4.rest")), '/') - 1)), lambda "k5.type": CASE
+        WHEN strpos(reverse("k2.base"), '/') > 1 AND regexp_full_match("k5.type", '[A-Z][A-Za-z]*') AND "k5.type" = 'Patient' THEN "k4.id"
+    END), 1)), 1)), 1)), 1)), lambda "b1.v": CASE
+        WHEN length("b1.v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "encounters" is sized for 64 characters but Encounter/', "r"."id", ' has a value of ', length("b1.v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("b1.v" AS VARCHAR)
+    END), 1) AS "patient_id",
     CASE
         WHEN length("r"."status") > 64 THEN CAST(error(concat('fhirql: column "status" of view "encounters" is sized for 64 characters but Encounter/', "r"."id", ' has a value of ', length("r"."status"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("r"."status" AS VARCHAR)
@@ -150,22 +126,15 @@ SELECT
                 ) AS "v"
         ) AS "b2"
     ) AS "type_code",
-    (
-        SELECT json_extract_string(json_value(CASE "j3"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j3"."value" AS VARCHAR)
-        END, '$."text"'), '$')
-        FROM json_each(CASE WHEN json_type("r"."type", '$') = 'ARRAY' THEN "r"."type" END, '$') AS "j3"
-        WHERE "j3"."type" <> 'NULL'
-            AND json_extract_string(json_value(CASE "j3"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j3"."value" AS VARCHAR)
-            END, '$."text"'), '$') IS NOT NULL
-        ORDER BY TRY_CAST("j3"."key" AS INTEGER)
-        LIMIT 1
-    ) AS "type_display",
+    list_extract(list_transform(list_filter(json_transform("r"."type", '["JSON"]'), lambda "j3_e": NOT ("j3_e" IS NULL) AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j3_e", 1) = '"', false) THEN json_extract_string("j3_e", '$')
+        WHEN "j3_e" IS NULL THEN NULL
+        ELSE CAST("j3_e" AS VARCHAR)
+    END, '$."text"'), '$') IS NOT NULL), lambda "j3_e": json_extract_string(json_value(CASE
+        WHEN coalesce(left("j3_e", 1) = '"', false) THEN json_extract_string("j3_e", '$')
+        WHEN "j3_e" IS NULL THEN NULL
+        ELSE CAST("j3_e" AS VARCHAR)
+    END, '$."text"'), '$')), 1) AS "type_display",
     CASE
         WHEN length("r"."period.start") > 64 THEN CAST(error(concat('fhirql: column "start" of view "encounters" is sized for 64 characters but Encounter/', "r"."id", ' has a value of ', length("r"."period.start"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("r"."period.start" AS VARCHAR)

@@ -68,69 +68,31 @@ SELECT
         WHEN length("r"."id") > 64 THEN CAST(error(concat('fhirql: column "id" of view "observation_quantities" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("r"."id"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("r"."id" AS VARCHAR)
     END AS "id",
-    (
-        SELECT CASE
-            WHEN length("b1"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "observation_quantities" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("b1"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b1"."v" AS VARCHAR)
-        END
-        FROM (
-            SELECT
-                (
-                    SELECT CASE
-                        WHEN strpos(reverse("k2"."base"), '/') > 1 AND regexp_full_match("k5"."type", '[A-Z][A-Za-z]*') AND "k5"."type" = 'Patient' THEN "k4"."id"
-                    END
-                    FROM (
-                        SELECT
-                            CASE
-                                WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
-                                ELSE "r"."subject.reference"
-                            END AS "base"
-                    ) AS "k2"
-                    CROSS JOIN LATERAL (
-                        SELECT
-                            right("k2"."base", CASE
-                                WHEN strpos(reverse("k2"."base"), '/') > 1 THEN strpos(reverse("k2"."base"), '/') - 1
-                                ELSE 0
-                            END) AS "id",
-                            left("k2"."base", length("k2"."base") - strpos(reverse("k2"."base"), '/')) AS "rest"
-                    ) AS "k4"
-                    CROSS JOIN LATERAL (
-                        SELECT
-                            right("k4"."rest", strpos(reverse(concat('/', "k4"."rest")), '/') - 1) AS "type"
-                    ) AS "k5"
-                ) AS "v"
-        ) AS "b1"
-    ) AS "patient_id",
-    (
-        SELECT CASE
-            WHEN length("b2"."v") > 256 THEN CAST(error(concat('fhirql: column "loinc_code" of view "observation_quantities" is sized for 256 characters but Observation/', "r"."id", ' has a value of ', length("b2"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b2"."v" AS VARCHAR)
-        END
-        FROM (
-            SELECT
-                (
-                    SELECT json_extract_string(json_value(CASE "j1"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j1"."value" AS VARCHAR)
-                    END, '$."code"'), '$')
-                    FROM json_each(CASE WHEN json_type("r"."code.coding", '$') = 'ARRAY' THEN "r"."code.coding" END, '$') AS "j1"
-                    WHERE "j1"."type" <> 'NULL'
-                        AND json_extract_string(json_value(CASE "j1"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j1"."value" AS VARCHAR)
-                        END, '$."system"'), '$') = 'http://loinc.org'
-                        AND json_extract_string(json_value(CASE "j1"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j1"."value" AS VARCHAR)
-                        END, '$."code"'), '$') IS NOT NULL
-                    ORDER BY TRY_CAST("j1"."key" AS INTEGER)
-                    LIMIT 1
-                ) AS "v"
-        ) AS "b2"
-    ) AS "loinc_code",
+    list_extract(list_transform(list_value(list_extract(list_transform(list_value(CASE
+        WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
+        ELSE "r"."subject.reference"
+    END), lambda "k2.base": list_extract(list_transform(list_value(right("k2.base", CASE WHEN strpos(reverse("k2.base"), '/') > 1 THEN strpos(reverse("k2.base"), '/') - 1 ELSE 0 END)), lambda "k4.id": list_extract(list_transform(list_value(left("k2.base", length("k2.base") - strpos(reverse("k2.base"), '/'))), lambda "k4.rest": list_extract(list_transform(list_value(right("k4.rest", strpos(reverse(concat('/', "k4.rest")), '/') - 1)), lambda "k5.type": CASE
+        WHEN strpos(reverse("k2.base"), '/') > 1 AND regexp_full_match("k5.type", '[A-Z][A-Za-z]*') AND "k5.type" = 'Patient' THEN "k4.id"
+    END), 1)), 1)), 1)), 1)), lambda "b1.v": CASE
+        WHEN length("b1.v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "observation_quantities" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("b1.v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("b1.v" AS VARCHAR)
+    END), 1) AS "patient_id",
+    list_extract(list_transform(list_value(list_extract(list_transform(list_filter(json_transform("r"."code.coding", '["JSON"]'), lambda "j1_e": NOT ("j1_e" IS NULL) AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
+        WHEN "j1_e" IS NULL THEN NULL
+        ELSE CAST("j1_e" AS VARCHAR)
+    END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
+        WHEN "j1_e" IS NULL THEN NULL
+        ELSE CAST("j1_e" AS VARCHAR)
+    END, '$."code"'), '$') IS NOT NULL), lambda "j1_e": json_extract_string(json_value(CASE
+        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
+        WHEN "j1_e" IS NULL THEN NULL
+        ELSE CAST("j1_e" AS VARCHAR)
+    END, '$."code"'), '$')), 1)), lambda "b2.v": CASE
+        WHEN length("b2.v") > 256 THEN CAST(error(concat('fhirql: column "loinc_code" of view "observation_quantities" is sized for 256 characters but Observation/', "r"."id", ' has a value of ', length("b2.v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("b2.v" AS VARCHAR)
+    END), 1) AS "loinc_code",
     "r"."code.text" AS "name",
     CASE
         WHEN length("r"."effectiveDateTime") > 64 THEN CAST(error(concat('fhirql: column "effective" of view "observation_quantities" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("r"."effectiveDateTime"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
@@ -217,123 +179,73 @@ SELECT
         WHEN length("r"."id") > 64 THEN CAST(error(concat('fhirql: column "id" of view "blood_pressure" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("r"."id"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("r"."id" AS VARCHAR)
     END AS "id",
-    (
-        SELECT CASE
-            WHEN length("b1"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "blood_pressure" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("b1"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b1"."v" AS VARCHAR)
-        END
-        FROM (
-            SELECT
-                (
-                    SELECT CASE
-                        WHEN strpos(reverse("k2"."base"), '/') > 1 AND regexp_full_match("k5"."type", '[A-Z][A-Za-z]*') AND "k5"."type" = 'Patient' THEN "k4"."id"
-                    END
-                    FROM (
-                        SELECT
-                            CASE
-                                WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
-                                ELSE "r"."subject.reference"
-                            END AS "base"
-                    ) AS "k2"
-                    CROSS JOIN LATERAL (
-                        SELECT
-                            right("k2"."base", CASE
-                                WHEN strpos(reverse("k2"."base"), '/') > 1 THEN strpos(reverse("k2"."base"), '/') - 1
-                                ELSE 0
-                            END) AS "id",
-                            left("k2"."base", length("k2"."base") - strpos(reverse("k2"."base"), '/')) AS "rest"
-                    ) AS "k4"
-                    CROSS JOIN LATERAL (
-                        SELECT
-                            right("k4"."rest", strpos(reverse(concat('/', "k4"."rest")), '/') - 1) AS "type"
-                    ) AS "k5"
-                ) AS "v"
-        ) AS "b1"
-    ) AS "patient_id",
+    list_extract(list_transform(list_value(list_extract(list_transform(list_value(CASE
+        WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
+        ELSE "r"."subject.reference"
+    END), lambda "k2.base": list_extract(list_transform(list_value(right("k2.base", CASE WHEN strpos(reverse("k2.base"), '/') > 1 THEN strpos(reverse("k2.base"), '/') - 1 ELSE 0 END)), lambda "k4.id": list_extract(list_transform(list_value(left("k2.base", length("k2.base") - strpos(reverse("k2.base"), '/'))), lambda "k4.rest": list_extract(list_transform(list_value(right("k4.rest", strpos(reverse(concat('/', "k4.rest")), '/') - 1)), lambda "k5.type": CASE
+        WHEN strpos(reverse("k2.base"), '/') > 1 AND regexp_full_match("k5.type", '[A-Z][A-Za-z]*') AND "k5.type" = 'Patient' THEN "k4.id"
+    END), 1)), 1)), 1)), 1)), lambda "b1.v": CASE
+        WHEN length("b1.v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "blood_pressure" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("b1.v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("b1.v" AS VARCHAR)
+    END), 1) AS "patient_id",
     CASE
         WHEN length("r"."effectiveDateTime") > 64 THEN CAST(error(concat('fhirql: column "effective" of view "blood_pressure" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("r"."effectiveDateTime"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("r"."effectiveDateTime" AS VARCHAR)
     END AS "effective",
-    (
-        SELECT TRY_CAST(json_extract_string(json_value(CASE "j1"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j1"."value" AS VARCHAR)
-        END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))
-        FROM json_each(CASE WHEN json_type("r"."component", '$') = 'ARRAY' THEN "r"."component" END, '$') AS "j1"
-        WHERE "j1"."type" <> 'NULL'
-            AND EXISTS (
-                SELECT 1
-                FROM json_each(CASE
-                    WHEN json_type(CASE "j1"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j1"."value" AS VARCHAR)
-                    END, '$."code"."coding"') = 'ARRAY' THEN CASE "j1"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j1"."value" AS VARCHAR)
-                    END
-                END, '$."code"."coding"') AS "j2"
-                WHERE "j2"."type" <> 'NULL'
-                    AND json_extract_string(json_value(CASE "j2"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j2"."value" AS VARCHAR)
-                    END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE "j2"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j2"."value" AS VARCHAR)
-                    END, '$."code"'), '$') = '8480-6'
-            )
-            AND json_extract_string(json_value(CASE "j1"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j1"."value" AS VARCHAR)
-            END, '$."valueQuantity"."value"'), '$') IS NOT NULL
-        ORDER BY TRY_CAST("j1"."key" AS INTEGER)
-        LIMIT 1
-    ) AS "systolic",
-    (
-        SELECT TRY_CAST(json_extract_string(json_value(CASE "j3"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j3"."value" AS VARCHAR)
-        END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))
-        FROM json_each(CASE WHEN json_type("r"."component", '$') = 'ARRAY' THEN "r"."component" END, '$') AS "j3"
-        WHERE "j3"."type" <> 'NULL'
-            AND EXISTS (
-                SELECT 1
-                FROM json_each(CASE
-                    WHEN json_type(CASE "j3"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j3"."value" AS VARCHAR)
-                    END, '$."code"."coding"') = 'ARRAY' THEN CASE "j3"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j3"."value" AS VARCHAR)
-                    END
-                END, '$."code"."coding"') AS "j4"
-                WHERE "j4"."type" <> 'NULL'
-                    AND json_extract_string(json_value(CASE "j4"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j4"."value" AS VARCHAR)
-                    END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE "j4"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j4"."value" AS VARCHAR)
-                    END, '$."code"'), '$') = '8462-4'
-            )
-            AND json_extract_string(json_value(CASE "j3"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j3"."value" AS VARCHAR)
-            END, '$."valueQuantity"."value"'), '$') IS NOT NULL
-        ORDER BY TRY_CAST("j3"."key" AS INTEGER)
-        LIMIT 1
-    ) AS "diastolic"
+    list_extract(list_transform(list_filter(json_transform("r"."component", '["JSON"]'), lambda "j1_e": NOT ("j1_e" IS NULL) AND coalesce(len(list_filter(json_transform(json_extract(CASE
+        WHEN json_type(CASE
+            WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
+            WHEN "j1_e" IS NULL THEN NULL
+            ELSE CAST("j1_e" AS VARCHAR)
+        END, '$."code"."coding"') = 'ARRAY' THEN CASE
+            WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
+            WHEN "j1_e" IS NULL THEN NULL
+            ELSE CAST("j1_e" AS VARCHAR)
+        END
+    END, '$."code"."coding"'), '["JSON"]'), lambda "j2_e": NOT ("j2_e" IS NULL) AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j2_e", 1) = '"', false) THEN json_extract_string("j2_e", '$')
+        WHEN "j2_e" IS NULL THEN NULL
+        ELSE CAST("j2_e" AS VARCHAR)
+    END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j2_e", 1) = '"', false) THEN json_extract_string("j2_e", '$')
+        WHEN "j2_e" IS NULL THEN NULL
+        ELSE CAST("j2_e" AS VARCHAR)
+    END, '$."code"'), '$') = '8480-6')), 0) > 0 AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
+        WHEN "j1_e" IS NULL THEN NULL
+        ELSE CAST("j1_e" AS VARCHAR)
+    END, '$."valueQuantity"."value"'), '$') IS NOT NULL), lambda "j1_e": TRY_CAST(json_extract_string(json_value(CASE
+        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
+        WHEN "j1_e" IS NULL THEN NULL
+        ELSE CAST("j1_e" AS VARCHAR)
+    END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))), 1) AS "systolic",
+    list_extract(list_transform(list_filter(json_transform("r"."component", '["JSON"]'), lambda "j3_e": NOT ("j3_e" IS NULL) AND coalesce(len(list_filter(json_transform(json_extract(CASE
+        WHEN json_type(CASE
+            WHEN coalesce(left("j3_e", 1) = '"', false) THEN json_extract_string("j3_e", '$')
+            WHEN "j3_e" IS NULL THEN NULL
+            ELSE CAST("j3_e" AS VARCHAR)
+        END, '$."code"."coding"') = 'ARRAY' THEN CASE
+            WHEN coalesce(left("j3_e", 1) = '"', false) THEN json_extract_string("j3_e", '$')
+            WHEN "j3_e" IS NULL THEN NULL
+            ELSE CAST("j3_e" AS VARCHAR)
+        END
+    END, '$."code"."coding"'), '["JSON"]'), lambda "j4_e": NOT ("j4_e" IS NULL) AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j4_e", 1) = '"', false) THEN json_extract_string("j4_e", '$')
+        WHEN "j4_e" IS NULL THEN NULL
+        ELSE CAST("j4_e" AS VARCHAR)
+    END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j4_e", 1) = '"', false) THEN json_extract_string("j4_e", '$')
+        WHEN "j4_e" IS NULL THEN NULL
+        ELSE CAST("j4_e" AS VARCHAR)
+    END, '$."code"'), '$') = '8462-4')), 0) > 0 AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j3_e", 1) = '"', false) THEN json_extract_string("j3_e", '$')
+        WHEN "j3_e" IS NULL THEN NULL
+        ELSE CAST("j3_e" AS VARCHAR)
+    END, '$."valueQuantity"."value"'), '$') IS NOT NULL), lambda "j3_e": TRY_CAST(json_extract_string(json_value(CASE
+        WHEN coalesce(left("j3_e", 1) = '"', false) THEN json_extract_string("j3_e", '$')
+        WHEN "j3_e" IS NULL THEN NULL
+        ELSE CAST("j3_e" AS VARCHAR)
+    END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))), 1) AS "diastolic"
 FROM (
     SELECT
         CASE WHEN "p"."t" IS NOT NULL THEN "p"."doc" END AS "doc",
@@ -384,18 +296,13 @@ FROM (
     ) AS "p"
 ) AS "r"
 WHERE "r"."resourceType" = 'Observation'
-    AND EXISTS (
-        SELECT 1
-        FROM json_each(CASE WHEN json_type("r"."code.coding", '$') = 'ARRAY' THEN "r"."code.coding" END, '$') AS "j5"
-        WHERE "j5"."type" <> 'NULL'
-            AND json_extract_string(json_value(CASE "j5"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j5"."value" AS VARCHAR)
-            END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE "j5"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j5"."value" AS VARCHAR)
-            END, '$."code"'), '$') = '85354-9'
-    );
+    AND coalesce(len(list_filter(json_transform("r"."code.coding", '["JSON"]'), lambda "j5_e": NOT ("j5_e" IS NULL) AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j5_e", 1) = '"', false) THEN json_extract_string("j5_e", '$')
+        WHEN "j5_e" IS NULL THEN NULL
+        ELSE CAST("j5_e" AS VARCHAR)
+    END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j5_e", 1) = '"', false) THEN json_extract_string("j5_e", '$')
+        WHEN "j5_e" IS NULL THEN NULL
+        ELSE CAST("j5_e" AS VARCHAR)
+    END, '$."code"'), '$') = '85354-9')), 0) > 0;
 

@@ -124,15 +124,11 @@ CROSS JOIN LATERAL (
             WHEN length(json_extract_string(json_value("f1"."value", '$."use"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "use" of view "patient_addresses" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length(json_extract_string(json_value("f1"."value", '$."use"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST(json_extract_string(json_value("f1"."value", '$."use"'), '$') AS VARCHAR)
         END AS "use",
-        (
-            SELECT string_agg(CAST(CASE "j2"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j2"."value" AS VARCHAR)
-            END AS VARCHAR), ', ' ORDER BY TRY_CAST("j2"."key" AS INTEGER))
-            FROM json_each(CASE WHEN json_type("f1"."value", '$."line"') = 'ARRAY' THEN "f1"."value" END, '$."line"') AS "j2"
-            WHERE "j2"."type" <> 'NULL'
-        ) AS "line",
+        list_aggregate(list_transform(list_filter(json_transform(json_extract("f1"."value", '$."line"'), '["JSON"]'), lambda "j2_e": NOT ("j2_e" IS NULL)), lambda "j2_e": CAST(CASE
+            WHEN coalesce(left("j2_e", 1) = '"', false) THEN json_extract_string("j2_e", '$')
+            WHEN "j2_e" IS NULL THEN NULL
+            ELSE CAST("j2_e" AS VARCHAR)
+        END AS VARCHAR)), 'string_agg', ', ') AS "line",
         json_extract_string(json_value("f1"."value", '$."city"'), '$') AS "city",
         json_extract_string(json_value("f1"."value", '$."state"'), '$') AS "state",
         json_extract_string(json_value("f1"."value", '$."postalCode"'), '$') AS "postal_code",

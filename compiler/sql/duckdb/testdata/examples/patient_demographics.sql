@@ -79,27 +79,19 @@ SELECT
         WHEN length("r"."deceasedDateTime") > 64 THEN CAST(error(concat('fhirql: column "deceased" of view "patient_demographics" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length("r"."deceasedDateTime"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("r"."deceasedDateTime" AS VARCHAR)
     END AS "deceased",
-    (
-        SELECT json_extract_string(json_value(CASE "j1"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j1"."value" AS VARCHAR)
-        END, '$."family"'), '$')
-        FROM json_each(CASE WHEN json_type("r"."name", '$') = 'ARRAY' THEN "r"."name" END, '$') AS "j1"
-        WHERE "j1"."type" <> 'NULL'
-            AND json_extract_string(json_value(CASE "j1"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j1"."value" AS VARCHAR)
-            END, '$."use"'), '$') = 'official'
-            AND json_extract_string(json_value(CASE "j1"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j1"."value" AS VARCHAR)
-            END, '$."family"'), '$') IS NOT NULL
-        ORDER BY TRY_CAST("j1"."key" AS INTEGER)
-        LIMIT 1
-    ) AS "family",
+    list_extract(list_transform(list_filter(json_transform("r"."name", '["JSON"]'), lambda "j1_e": NOT ("j1_e" IS NULL) AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
+        WHEN "j1_e" IS NULL THEN NULL
+        ELSE CAST("j1_e" AS VARCHAR)
+    END, '$."use"'), '$') = 'official' AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
+        WHEN "j1_e" IS NULL THEN NULL
+        ELSE CAST("j1_e" AS VARCHAR)
+    END, '$."family"'), '$') IS NOT NULL), lambda "j1_e": json_extract_string(json_value(CASE
+        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
+        WHEN "j1_e" IS NULL THEN NULL
+        ELSE CAST("j1_e" AS VARCHAR)
+    END, '$."family"'), '$')), 1) AS "family",
     (
         SELECT string_agg(CAST(CASE "j3"."type"
             WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
@@ -147,36 +139,22 @@ SELECT
         WHERE "j4"."type" <> 'NULL'
             AND "j5"."type" <> 'NULL'
     ), ']') AS "all_given",
-    (
-        SELECT CASE
-            WHEN length("b1"."v") > 256 THEN CAST(error(concat('fhirql: column "marital" of view "patient_demographics" is sized for 256 characters but Patient/', "r"."id", ' has a value of ', length("b1"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b1"."v" AS VARCHAR)
-        END
-        FROM (
-            SELECT
-                (
-                    SELECT json_extract_string(json_value(CASE "j6"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j6"."value" AS VARCHAR)
-                    END, '$."code"'), '$')
-                    FROM json_each(CASE WHEN json_type("r"."maritalStatus.coding", '$') = 'ARRAY' THEN "r"."maritalStatus.coding" END, '$') AS "j6"
-                    WHERE "j6"."type" <> 'NULL'
-                        AND json_extract_string(json_value(CASE "j6"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j6"."value" AS VARCHAR)
-                        END, '$."system"'), '$') = 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus'
-                        AND json_extract_string(json_value(CASE "j6"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j6"."value" AS VARCHAR)
-                        END, '$."code"'), '$') IS NOT NULL
-                    ORDER BY TRY_CAST("j6"."key" AS INTEGER)
-                    LIMIT 1
-                ) AS "v"
-        ) AS "b1"
-    ) AS "marital",
+    list_extract(list_transform(list_value(list_extract(list_transform(list_filter(json_transform("r"."maritalStatus.coding", '["JSON"]'), lambda "j6_e": NOT ("j6_e" IS NULL) AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j6_e", 1) = '"', false) THEN json_extract_string("j6_e", '$')
+        WHEN "j6_e" IS NULL THEN NULL
+        ELSE CAST("j6_e" AS VARCHAR)
+    END, '$."system"'), '$') = 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus' AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j6_e", 1) = '"', false) THEN json_extract_string("j6_e", '$')
+        WHEN "j6_e" IS NULL THEN NULL
+        ELSE CAST("j6_e" AS VARCHAR)
+    END, '$."code"'), '$') IS NOT NULL), lambda "j6_e": json_extract_string(json_value(CASE
+        WHEN coalesce(left("j6_e", 1) = '"', false) THEN json_extract_string("j6_e", '$')
+        WHEN "j6_e" IS NULL THEN NULL
+        ELSE CAST("j6_e" AS VARCHAR)
+    END, '$."code"'), '$')), 1)), lambda "b1.v": CASE
+        WHEN length("b1.v") > 256 THEN CAST(error(concat('fhirql: column "marital" of view "patient_demographics" is sized for 256 characters but Patient/', "r"."id", ' has a value of ', length("b1.v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("b1.v" AS VARCHAR)
+    END), 1) AS "marital",
     (
         SELECT json_extract_string(json_value(CASE "j8"."type"
             WHEN 'VARCHAR' THEN json_extract_string("j8"."value", '$')
@@ -215,27 +193,19 @@ SELECT
         ORDER BY TRY_CAST("j7"."key" AS INTEGER), TRY_CAST("j8"."key" AS INTEGER)
         LIMIT 1
     ) AS "race",
-    (
-        SELECT json_extract_string(json_value(CASE "j9"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j9"."value" AS VARCHAR)
-        END, '$."value"'), '$')
-        FROM json_each(CASE WHEN json_type("r"."identifier", '$') = 'ARRAY' THEN "r"."identifier" END, '$') AS "j9"
-        WHERE "j9"."type" <> 'NULL'
-            AND json_extract_string(json_value(CASE "j9"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j9"."value" AS VARCHAR)
-            END, '$."system"'), '$') = 'http://hl7.org/fhir/sid/us-ssn'
-            AND json_extract_string(json_value(CASE "j9"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j9"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j9"."value" AS VARCHAR)
-            END, '$."value"'), '$') IS NOT NULL
-        ORDER BY TRY_CAST("j9"."key" AS INTEGER)
-        LIMIT 1
-    ) AS "ssn"
+    list_extract(list_transform(list_filter(json_transform("r"."identifier", '["JSON"]'), lambda "j9_e": NOT ("j9_e" IS NULL) AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j9_e", 1) = '"', false) THEN json_extract_string("j9_e", '$')
+        WHEN "j9_e" IS NULL THEN NULL
+        ELSE CAST("j9_e" AS VARCHAR)
+    END, '$."system"'), '$') = 'http://hl7.org/fhir/sid/us-ssn' AND json_extract_string(json_value(CASE
+        WHEN coalesce(left("j9_e", 1) = '"', false) THEN json_extract_string("j9_e", '$')
+        WHEN "j9_e" IS NULL THEN NULL
+        ELSE CAST("j9_e" AS VARCHAR)
+    END, '$."value"'), '$') IS NOT NULL), lambda "j9_e": json_extract_string(json_value(CASE
+        WHEN coalesce(left("j9_e", 1) = '"', false) THEN json_extract_string("j9_e", '$')
+        WHEN "j9_e" IS NULL THEN NULL
+        ELSE CAST("j9_e" AS VARCHAR)
+    END, '$."value"'), '$')), 1) AS "ssn"
 FROM (
     SELECT
         CASE WHEN "p"."t" IS NOT NULL THEN "p"."doc" END AS "doc",

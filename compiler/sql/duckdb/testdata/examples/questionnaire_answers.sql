@@ -69,39 +69,15 @@ SELECT
         ELSE CAST("r"."id" AS VARCHAR)
     END AS "id",
     "r"."questionnaire" AS "questionnaire",
-    (
-        SELECT CASE
-            WHEN length("b1"."v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', "r"."id", ' has a value of ', length("b1"."v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
-            ELSE CAST("b1"."v" AS VARCHAR)
-        END
-        FROM (
-            SELECT
-                (
-                    SELECT CASE
-                        WHEN strpos(reverse("k2"."base"), '/') > 1 AND regexp_full_match("k5"."type", '[A-Z][A-Za-z]*') AND "k5"."type" = 'Patient' THEN "k4"."id"
-                    END
-                    FROM (
-                        SELECT
-                            CASE
-                                WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
-                                ELSE "r"."subject.reference"
-                            END AS "base"
-                    ) AS "k2"
-                    CROSS JOIN LATERAL (
-                        SELECT
-                            right("k2"."base", CASE
-                                WHEN strpos(reverse("k2"."base"), '/') > 1 THEN strpos(reverse("k2"."base"), '/') - 1
-                                ELSE 0
-                            END) AS "id",
-                            left("k2"."base", length("k2"."base") - strpos(reverse("k2"."base"), '/')) AS "rest"
-                    ) AS "k4"
-                    CROSS JOIN LATERAL (
-                        SELECT
-                            right("k4"."rest", strpos(reverse(concat('/', "k4"."rest")), '/') - 1) AS "type"
-                    ) AS "k5"
-                ) AS "v"
-        ) AS "b1"
-    ) AS "patient_id",
+    list_extract(list_transform(list_value(list_extract(list_transform(list_value(CASE
+        WHEN strpos("r"."subject.reference", '/_history/') > 0 THEN left("r"."subject.reference", strpos("r"."subject.reference", '/_history/') - 1)
+        ELSE "r"."subject.reference"
+    END), lambda "k2.base": list_extract(list_transform(list_value(right("k2.base", CASE WHEN strpos(reverse("k2.base"), '/') > 1 THEN strpos(reverse("k2.base"), '/') - 1 ELSE 0 END)), lambda "k4.id": list_extract(list_transform(list_value(left("k2.base", length("k2.base") - strpos(reverse("k2.base"), '/'))), lambda "k4.rest": list_extract(list_transform(list_value(right("k4.rest", strpos(reverse(concat('/', "k4.rest")), '/') - 1)), lambda "k5.type": CASE
+        WHEN strpos(reverse("k2.base"), '/') > 1 AND regexp_full_match("k5.type", '[A-Z][A-Za-z]*') AND "k5.type" = 'Patient' THEN "k4.id"
+    END), 1)), 1)), 1)), 1)), lambda "b1.v": CASE
+        WHEN length("b1.v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', "r"."id", ' has a value of ', length("b1.v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
+        ELSE CAST("b1.v" AS VARCHAR)
+    END), 1) AS "patient_id",
     CASE
         WHEN length("r"."authored") > 64 THEN CAST(error(concat('fhirql: column "authored" of view "questionnaire_answers" is sized for 64 characters but QuestionnaireResponse/', "r"."id", ' has a value of ', length("r"."authored"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("r"."authored" AS VARCHAR)
@@ -255,40 +231,29 @@ CROSS JOIN LATERAL (
             WHEN 'true' THEN 1
             WHEN 'false' THEN 0
         END AS BOOLEAN) AS "value_boolean",
-        (
-            SELECT
-                CASE
-                    WHEN (
-                        SELECT CASE WHEN regexp_full_match("b3"."v", '[0-9]+') AND length("b3"."v") <= 19 THEN 1 ELSE 0 END
-                        FROM (
-                            SELECT
-                                CASE
-                                    WHEN left(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), 1) = '+' OR left(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), 1) = '-' THEN substring(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), 2, length(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$')))
-                                    ELSE json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$')
-                                END AS "v"
-                        ) AS "b3"
-                    ) = 1 AND CASE
-                        WHEN regexp_full_match(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), '-?[0-9]+') THEN TRY_CAST(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$') AS BIGINT)
-                    END >= -2147483648 AND CASE
-                        WHEN regexp_full_match(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), '-?[0-9]+') THEN TRY_CAST(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$') AS BIGINT)
-                    END <= 2147483647 THEN TRY_CAST(CASE
-                        WHEN regexp_full_match(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), '-?[0-9]+') THEN TRY_CAST(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$') AS BIGINT)
-                    END AS INTEGER)
-                END
-        ) AS "value_integer",
+        CASE
+            WHEN list_extract(list_transform(list_value(CASE
+                WHEN left(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), 1) = '+' OR left(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), 1) = '-' THEN substring(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), 2, length(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$')))
+                ELSE json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$')
+            END), lambda "b3.v": CASE WHEN regexp_full_match("b3.v", '[0-9]+') AND length("b3.v") <= 19 THEN 1 ELSE 0 END), 1) = 1 AND CASE
+                WHEN regexp_full_match(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), '-?[0-9]+') THEN TRY_CAST(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$') AS BIGINT)
+            END >= -2147483648 AND CASE
+                WHEN regexp_full_match(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), '-?[0-9]+') THEN TRY_CAST(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$') AS BIGINT)
+            END <= 2147483647 THEN TRY_CAST(CASE
+                WHEN regexp_full_match(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$'), '-?[0-9]+') THEN TRY_CAST(json_extract_string(json_value("f2"."value", '$."valueInteger"'), '$') AS BIGINT)
+            END AS INTEGER)
+        END AS "value_integer",
         CASE
             WHEN length(json_extract_string(json_value("f2"."value", '$."valueCoding"."code"'), '$')) > 256 THEN CAST(error(concat('fhirql: column "value_code" of view "questionnaire_answers" is sized for 256 characters but QuestionnaireResponse/', "r"."id", ' has a value of ', length(json_extract_string(json_value("f2"."value", '$."valueCoding"."code"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST(json_extract_string(json_value("f2"."value", '$."valueCoding"."code"'), '$') AS VARCHAR)
         END AS "value_code"
     FROM (
         SELECT
-            CASE "j7"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j7"."value" AS VARCHAR)
-            END AS "value"
-        FROM json_each(CASE WHEN json_type("f1"."value", '$."answer"') = 'ARRAY' THEN "f1"."value" END, '$."answer"') AS "j7"
-        WHERE "j7"."type" <> 'NULL'
+            unnest(list_transform(list_filter(json_transform(json_extract("f1"."value", '$."answer"'), '["JSON"]'), lambda "j7_e": NOT ("j7_e" IS NULL)), lambda "j7_e": CASE
+                WHEN coalesce(left("j7_e", 1) = '"', false) THEN json_extract_string("j7_e", '$')
+                WHEN "j7_e" IS NULL THEN NULL
+                ELSE CAST("j7_e" AS VARCHAR)
+            END)) AS "value"
     ) AS "f2"
     UNION ALL
     SELECT
@@ -300,13 +265,11 @@ CROSS JOIN LATERAL (
             SELECT 1
             FROM (
                 SELECT
-                    CASE "j7"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j7"."value" AS VARCHAR)
-                    END AS "value"
-                FROM json_each(CASE WHEN json_type("f1"."value", '$."answer"') = 'ARRAY' THEN "f1"."value" END, '$."answer"') AS "j7"
-                WHERE "j7"."type" <> 'NULL'
+                    unnest(list_transform(list_filter(json_transform(json_extract("f1"."value", '$."answer"'), '["JSON"]'), lambda "j7_e": NOT ("j7_e" IS NULL)), lambda "j7_e": CASE
+                        WHEN coalesce(left("j7_e", 1) = '"', false) THEN json_extract_string("j7_e", '$')
+                        WHEN "j7_e" IS NULL THEN NULL
+                        ELSE CAST("j7_e" AS VARCHAR)
+                    END)) AS "value"
             ) AS "e1"
         )
 ) AS "u1"
