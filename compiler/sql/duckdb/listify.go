@@ -1,6 +1,7 @@
 package duckdb
 
 import (
+	"reflect"
 	"strings"
 
 	"github.com/fhirql/fhirql/compiler/sql"
@@ -167,7 +168,7 @@ func elements(s *sql.Select) (alias, p string, list sql.Expr, ok bool) {
 	// json_transform gives a value that is not an array NULL by itself.
 	if c, isCase := doc.(*sql.Case); isCase && c.Operand == nil && c.Else == nil && len(c.Whens) == 1 {
 		if b, isBin := c.Whens[0].Cond.(*sql.Bin); isBin && b.Op == sql.OpEq {
-			if f, isFunc := b.X.(*sql.Func); isFunc && f.Name == "json_type" && len(f.Args) == 2 && f.Args[0] == c.Whens[0].Then {
+			if f, isFunc := b.X.(*sql.Func); isFunc && f.Name == "json_type" && len(f.Args) == 2 && reflect.DeepEqual(f.Args[0], c.Whens[0].Then) {
 				if fp, isStr := f.Args[1].(*sql.Str); isStr && fp.V == pth.V {
 					if a, isStr := b.Y.(*sql.Str); isStr && a.V == "ARRAY" {
 						doc = c.Whens[0].Then

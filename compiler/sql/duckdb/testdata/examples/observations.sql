@@ -193,15 +193,9 @@ SELECT
         ELSE CAST("r"."effectiveDateTime" AS VARCHAR)
     END AS "effective",
     list_extract(list_transform(list_filter(json_transform("r"."component", '["JSON"]'), lambda "j1_e": NOT ("j1_e" IS NULL) AND coalesce(len(list_filter(json_transform(json_extract(CASE
-        WHEN json_type(CASE
-            WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
-            WHEN "j1_e" IS NULL THEN NULL
-            ELSE CAST("j1_e" AS VARCHAR)
-        END, '$."code"."coding"') = 'ARRAY' THEN CASE
-            WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
-            WHEN "j1_e" IS NULL THEN NULL
-            ELSE CAST("j1_e" AS VARCHAR)
-        END
+        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
+        WHEN "j1_e" IS NULL THEN NULL
+        ELSE CAST("j1_e" AS VARCHAR)
     END, '$."code"."coding"'), '["JSON"]'), lambda "j2_e": NOT ("j2_e" IS NULL) AND json_extract_string(json_value(CASE
         WHEN coalesce(left("j2_e", 1) = '"', false) THEN json_extract_string("j2_e", '$')
         WHEN "j2_e" IS NULL THEN NULL
@@ -220,15 +214,9 @@ SELECT
         ELSE CAST("j1_e" AS VARCHAR)
     END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))), 1) AS "systolic",
     list_extract(list_transform(list_filter(json_transform("r"."component", '["JSON"]'), lambda "j3_e": NOT ("j3_e" IS NULL) AND coalesce(len(list_filter(json_transform(json_extract(CASE
-        WHEN json_type(CASE
-            WHEN coalesce(left("j3_e", 1) = '"', false) THEN json_extract_string("j3_e", '$')
-            WHEN "j3_e" IS NULL THEN NULL
-            ELSE CAST("j3_e" AS VARCHAR)
-        END, '$."code"."coding"') = 'ARRAY' THEN CASE
-            WHEN coalesce(left("j3_e", 1) = '"', false) THEN json_extract_string("j3_e", '$')
-            WHEN "j3_e" IS NULL THEN NULL
-            ELSE CAST("j3_e" AS VARCHAR)
-        END
+        WHEN coalesce(left("j3_e", 1) = '"', false) THEN json_extract_string("j3_e", '$')
+        WHEN "j3_e" IS NULL THEN NULL
+        ELSE CAST("j3_e" AS VARCHAR)
     END, '$."code"."coding"'), '["JSON"]'), lambda "j4_e": NOT ("j4_e" IS NULL) AND json_extract_string(json_value(CASE
         WHEN coalesce(left("j4_e", 1) = '"', false) THEN json_extract_string("j4_e", '$')
         WHEN "j4_e" IS NULL THEN NULL
