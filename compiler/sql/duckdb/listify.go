@@ -10,9 +10,11 @@ import (
 // The emitter reads the elements of an array with a correlated subquery
 // over json_each (first(), where(), join(), exists()), which is how T-SQL
 // does it. DuckDB decorrelates every such subquery into a join that
-// materializes its outer rows and hashes them back (a DELIM_JOIN), which
-// cost more than reading the elements: for 100 MB of Conditions, about
-// 0.03-0.05 s of CPU per subquery, a tenth of the whole query. So before
+// materializes its outer rows and hashes them back (a DELIM_JOIN) and runs
+// the subquery once per distinct value it reads: cheap where values repeat,
+// and most of the patient view's time where they do not (0.66 s of CPU
+// against 0.26 s with list functions over 100 MB of patients with distinct
+// names; docs/sql.md). So before
 // printing, listify rewrites the subqueries whose shape list functions can
 // express into lambdas over the array's elements, evaluated in the row
 // itself:
