@@ -116,6 +116,12 @@ type EachCols struct {
 	Ord     Expr // the array index as an integer (for ORDER BY)
 	NotNull Expr // predicate: the element is not JSON null
 	IsStr   Expr // predicate: the element is a JSON string
+	// IsObj and IsScalar: the element is a JSON object, or a string,
+	// number or boolean. An array's element is present only when its JSON
+	// kind fits the element's FHIR type (an object for a complex type, a
+	// scalar for a primitive), as on the runtime (docs/input.md).
+	IsObj    Expr
+	IsScalar Expr
 }
 
 // Caps are the capability flags of a dialect: facts about the engine that

@@ -618,9 +618,16 @@ func (e *emitter) field(v val, f *plan.Field) res {
 				from = append(from, h)
 			}
 		}
+		// An element whose JSON kind does not fit its FHIR type (a string
+		// in a list of HumanName, an object or array in a list of string,
+		// null) is absent: not counted, no row, not numbered (docs/input.md).
+		present := cols.IsObj
+		if f.Primitive {
+			present = cols.IsScalar
+		}
 		return res{many: &coll{
 			from:  from,
-			where: []Expr{cols.NotNull},
+			where: []Expr{present},
 			item:  val{x: cols.Value, sh: sh, t: t, isStr: cols.IsStr, styp: e.d.TypeName(TTextMax)},
 			ord:   []Expr{cols.Ord},
 		}}

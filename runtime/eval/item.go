@@ -110,6 +110,11 @@ func (k kind) isTemp() bool { return k == kDate || k == kDateTime || k == kTime 
 // primitive reports whether the kind is a FHIR primitive's (a JSON scalar).
 func (k kind) primitive() bool { return k.textual() || k.isNum() || k == kBool }
 
+// complex reports whether the kind is a FHIR complex type's (HumanName,
+// CodeableConcept, a BackboneElement, ...): only a JSON object is such an
+// element, so a string, number or boolean there is absent (docs/input.md).
+func (k kind) complex() bool { return k == kObj || k == kQty }
+
 // textual reports whether the kind is carried by a JSON string.
 func (k kind) textual() bool { return k == kStr || k == kDate || k == kDateTime || k == kTime }
 
@@ -250,7 +255,8 @@ func appendNode(out []item, v *value.Value, sk kind, t tid) []item {
 // the id "12345" on every engine; a string where the element is a number is
 // that number when it is written as one ("3" in an integer element is 3),
 // and a string where it is a boolean is "true" or "false". Other strings
-// there, and an object where the element is a primitive, are absent (nil).
+// there, an object where the element is a primitive, and a string, number
+// or boolean where it is a complex type are absent (nil).
 // docs/input.md.
 func asText(v *value.Value, sk kind) *value.Value {
 	switch v.Kind {
@@ -260,6 +266,8 @@ func asText(v *value.Value, sk kind) *value.Value {
 			if sk == kDec && isNumberLexeme(v.Str) || isIntegerLexeme(v.Str) && v.Str[0] != '+' {
 				return &value.Value{Kind: value.Number, Str: v.Str}
 			}
+			return nil
+		case sk.complex():
 			return nil
 		case sk == kBool:
 			switch v.Str {
@@ -273,6 +281,9 @@ func asText(v *value.Value, sk kind) *value.Value {
 	case value.Number, value.Bool:
 		if sk.textual() {
 			return &value.Value{Kind: value.String, Str: v.Str}
+		}
+		if sk.complex() {
+			return nil
 		}
 	case value.Object:
 		if sk.primitive() {
@@ -299,6 +310,9 @@ var oddKinds = func() (m [kObj + 1]uint8) {
 		}
 		if sk.primitive() {
 			m[sk] |= 1 << value.Object
+		}
+		if sk.complex() {
+			m[sk] |= 1<<value.String | 1<<value.Number | 1<<value.Bool
 		}
 	}
 	return m

@@ -301,6 +301,14 @@ func eachCols(alias string) sql.EachCols {
 		Ord:     &sql.Cast{X: col("key"), Typ: "INTEGER", Try: true},
 		NotNull: &sql.Bin{Op: sql.OpNe, X: col("type"), Y: &sql.Str{V: "NULL"}},
 		IsStr:   &sql.Bin{Op: sql.OpEq, X: col("type"), Y: &sql.Str{V: "VARCHAR"}},
+		IsObj:   &sql.Bin{Op: sql.OpEq, X: col("type"), Y: &sql.Str{V: "OBJECT"}},
+		// Written as three comparisons with type, which listify turns into
+		// tests of the element's JSON text.
+		IsScalar: &sql.Bin{Op: sql.OpAnd,
+			X: &sql.Bin{Op: sql.OpAnd,
+				X: &sql.Bin{Op: sql.OpNe, X: col("type"), Y: &sql.Str{V: "NULL"}},
+				Y: &sql.Bin{Op: sql.OpNe, X: col("type"), Y: &sql.Str{V: "ARRAY"}}},
+			Y: &sql.Bin{Op: sql.OpNe, X: col("type"), Y: &sql.Str{V: "OBJECT"}}},
 	}
 }
 

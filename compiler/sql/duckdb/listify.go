@@ -30,8 +30,8 @@ import (
 // elements' JSON texts in array order (NULL for a JSON null element, and NULL
 // as a whole when the value is not an array, where json_each gave no rows).
 // The json_each columns become: value → e (the same JSON text, re-serialized
-// by the same parser); type compared with 'VARCHAR' → the text starts with
-// '"'; type compared with 'NULL' → e IS NULL. A subquery that reads any other
+// by the same parser); type compared with 'VARCHAR', 'OBJECT' or 'ARRAY' →
+// the text starts with '"', '{' or '['; type compared with 'NULL' → e IS NULL. A subquery that reads any other
 // column, the index anywhere but its ORDER BY, or holds a subquery of its own
 // (a lambda cannot) is left as it is. The rows are the same; only the plan
 // changes.
@@ -239,14 +239,22 @@ func elem(x sql.Expr, alias, p string) (sql.Expr, bool) {
 		c, isCol := x.(*sql.Col)
 		return isCol && c.Table == alias && c.Name == "type"
 	}
-	// typeIs: the element's json_each type is t ('VARCHAR' or 'NULL').
+	// typeIs: the element's json_each type is t ('VARCHAR', 'OBJECT',
+	// 'ARRAY' or 'NULL'), told by the first character of its JSON text.
+	starts := func(c string) sql.Expr {
+		return call("coalesce", &sql.Bin{Op: sql.OpEq, X: call("left", e, num("1")), Y: &sql.Str{V: c}}, &sql.Bare{K: "false"})
+	}
 	typeIs := func(t sql.Expr) sql.Expr {
 		s, isStr := t.(*sql.Str)
 		switch {
 		case isStr && s.V == "NULL":
 			return &sql.IsNull{X: e}
 		case isStr && s.V == "VARCHAR":
-			return call("coalesce", &sql.Bin{Op: sql.OpEq, X: call("left", e, num("1")), Y: &sql.Str{V: `"`}}, &sql.Bare{K: "false"})
+			return starts(`"`)
+		case isStr && s.V == "OBJECT":
+			return starts("{")
+		case isStr && s.V == "ARRAY":
+			return starts("[")
 		}
 		ok = false
 		return t
