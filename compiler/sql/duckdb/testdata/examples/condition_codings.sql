@@ -86,7 +86,7 @@ SELECT
         WHEN length("b2.v") > 64 THEN CAST(error(concat('fhirql: column "encounter_id" of view "condition_codings" is sized for 64 characters but Condition/', "r"."id", ' has a value of ', length("b2.v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("b2.v" AS VARCHAR)
     END), 1) AS "encounter_id",
-    list_extract(list_transform(list_value(list_extract(list_transform(list_filter(json_transform("r"."clinicalStatus.coding", '["JSON"]'), lambda "j1_e": NOT ("j1_e" IS NULL) AND json_extract_string(json_value(CASE
+    list_extract(list_transform(list_value(list_extract(list_transform(list_filter(json_transform("r"."clinicalStatus.coding", '["JSON"]'), lambda "j1_e": coalesce(left("j1_e", 1) = '{', false) AND json_extract_string(json_value(CASE
         WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
         WHEN "j1_e" IS NULL THEN NULL
         ELSE CAST("j1_e" AS VARCHAR)
@@ -123,8 +123,8 @@ SELECT
                             ELSE CAST("j2"."value" AS VARCHAR)
                         END
                     END, '$."coding"') AS "j3"
-                    WHERE "j2"."type" <> 'NULL'
-                        AND "j3"."type" <> 'NULL'
+                    WHERE "j2"."type" = 'OBJECT'
+                        AND "j3"."type" = 'OBJECT'
                         AND json_extract_string(json_value(CASE "j3"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
                             WHEN 'NULL' THEN NULL
@@ -230,10 +230,10 @@ CROSS JOIN LATERAL (
         END AS "value",
         CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j4"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
     FROM json_each(CASE WHEN json_type("r"."code.coding", '$') = 'ARRAY' THEN "r"."code.coding" END, '$') AS "j4"
-    WHERE "j4"."type" <> 'NULL'
+    WHERE "j4"."type" = 'OBJECT'
 ) AS "f1"
 WHERE "r"."resourceType" = 'Condition'
-    AND coalesce(len(list_filter(json_transform("r"."verificationStatus.coding", '["JSON"]'), lambda "j5_e": NOT ("j5_e" IS NULL) AND json_extract_string(json_value(CASE
+    AND coalesce(len(list_filter(json_transform("r"."verificationStatus.coding", '["JSON"]'), lambda "j5_e": coalesce(left("j5_e", 1) = '{', false) AND json_extract_string(json_value(CASE
         WHEN coalesce(left("j5_e", 1) = '"', false) THEN json_extract_string("j5_e", '$')
         WHEN "j5_e" IS NULL THEN NULL
         ELSE CAST("j5_e" AS VARCHAR)

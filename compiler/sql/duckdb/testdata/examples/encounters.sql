@@ -109,8 +109,8 @@ SELECT
                             ELSE CAST("j1"."value" AS VARCHAR)
                         END
                     END, '$."coding"') AS "j2"
-                    WHERE "j1"."type" <> 'NULL'
-                        AND "j2"."type" <> 'NULL'
+                    WHERE "j1"."type" = 'OBJECT'
+                        AND "j2"."type" = 'OBJECT'
                         AND json_extract_string(json_value(CASE "j2"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
                             WHEN 'NULL' THEN NULL
@@ -126,7 +126,7 @@ SELECT
                 ) AS "v"
         ) AS "b2"
     ) AS "type_code",
-    list_extract(list_transform(list_filter(json_transform("r"."type", '["JSON"]'), lambda "j3_e": NOT ("j3_e" IS NULL) AND json_extract_string(json_value(CASE
+    list_extract(list_transform(list_filter(json_transform("r"."type", '["JSON"]'), lambda "j3_e": coalesce(left("j3_e", 1) = '{', false) AND json_extract_string(json_value(CASE
         WHEN coalesce(left("j3_e", 1) = '"', false) THEN json_extract_string("j3_e", '$')
         WHEN "j3_e" IS NULL THEN NULL
         ELSE CAST("j3_e" AS VARCHAR)
@@ -168,8 +168,8 @@ SELECT
                             ELSE CAST("j4"."value" AS VARCHAR)
                         END
                     END, '$."coding"') AS "j5"
-                    WHERE "j4"."type" <> 'NULL'
-                        AND "j5"."type" <> 'NULL'
+                    WHERE "j4"."type" = 'OBJECT'
+                        AND "j5"."type" = 'OBJECT'
                         AND json_extract_string(json_value(CASE "j5"."type"
                             WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
                             WHEN 'NULL' THEN NULL

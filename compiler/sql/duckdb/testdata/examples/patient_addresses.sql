@@ -124,7 +124,7 @@ CROSS JOIN LATERAL (
             WHEN length(json_extract_string(json_value("f1"."value", '$."use"'), '$')) > 64 THEN CAST(error(concat('fhirql: column "use" of view "patient_addresses" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length(json_extract_string(json_value("f1"."value", '$."use"'), '$')), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
             ELSE CAST(json_extract_string(json_value("f1"."value", '$."use"'), '$') AS VARCHAR)
         END AS "use",
-        list_aggregate(list_transform(list_filter(json_transform(json_extract("f1"."value", '$."line"'), '["JSON"]'), lambda "j2_e": NOT ("j2_e" IS NULL)), lambda "j2_e": CAST(CASE
+        list_aggregate(list_transform(list_filter(json_transform(json_extract("f1"."value", '$."line"'), '["JSON"]'), lambda "j2_e": NOT ("j2_e" IS NULL) AND NOT (coalesce(left("j2_e", 1) = '[', false)) AND NOT (coalesce(left("j2_e", 1) = '{', false))), lambda "j2_e": CAST(CASE
             WHEN coalesce(left("j2_e", 1) = '"', false) THEN json_extract_string("j2_e", '$')
             WHEN "j2_e" IS NULL THEN NULL
             ELSE CAST("j2_e" AS VARCHAR)
@@ -158,13 +158,13 @@ CROSS JOIN LATERAL (
                                 ELSE CAST("j3"."value" AS VARCHAR)
                             END
                         END, '$."extension"') AS "j4"
-                        WHERE "j3"."type" <> 'NULL'
+                        WHERE "j3"."type" = 'OBJECT'
                             AND json_extract_string(json_value(CASE "j3"."type"
                                 WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
                                 WHEN 'NULL' THEN NULL
                                 ELSE CAST("j3"."value" AS VARCHAR)
                             END, '$."url"'), '$') = 'http://hl7.org/fhir/StructureDefinition/geolocation'
-                            AND "j4"."type" <> 'NULL'
+                            AND "j4"."type" = 'OBJECT'
                             AND json_extract_string(json_value(CASE "j4"."type"
                                 WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
                                 WHEN 'NULL' THEN NULL
@@ -205,13 +205,13 @@ CROSS JOIN LATERAL (
                                 ELSE CAST("j5"."value" AS VARCHAR)
                             END
                         END, '$."extension"') AS "j6"
-                        WHERE "j5"."type" <> 'NULL'
+                        WHERE "j5"."type" = 'OBJECT'
                             AND json_extract_string(json_value(CASE "j5"."type"
                                 WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
                                 WHEN 'NULL' THEN NULL
                                 ELSE CAST("j5"."value" AS VARCHAR)
                             END, '$."url"'), '$') = 'http://hl7.org/fhir/StructureDefinition/geolocation'
-                            AND "j6"."type" <> 'NULL'
+                            AND "j6"."type" = 'OBJECT'
                             AND json_extract_string(json_value(CASE "j6"."type"
                                 WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
                                 WHEN 'NULL' THEN NULL
@@ -236,7 +236,7 @@ CROSS JOIN LATERAL (
             END AS "value",
             CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j1"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
         FROM json_each(CASE WHEN json_type("r"."address", '$') = 'ARRAY' THEN "r"."address" END, '$') AS "j1"
-        WHERE "j1"."type" <> 'NULL'
+        WHERE "j1"."type" = 'OBJECT'
     ) AS "f1"
     UNION ALL
     SELECT
@@ -260,7 +260,7 @@ CROSS JOIN LATERAL (
                     END AS "value",
                     CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j1"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
                 FROM json_each(CASE WHEN json_type("r"."address", '$') = 'ARRAY' THEN "r"."address" END, '$') AS "j1"
-                WHERE "j1"."type" <> 'NULL'
+                WHERE "j1"."type" = 'OBJECT'
             ) AS "e1"
         )
 ) AS "u1"

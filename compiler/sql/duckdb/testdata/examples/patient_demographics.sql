@@ -79,7 +79,7 @@ SELECT
         WHEN length("r"."deceasedDateTime") > 64 THEN CAST(error(concat('fhirql: column "deceased" of view "patient_demographics" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length("r"."deceasedDateTime"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("r"."deceasedDateTime" AS VARCHAR)
     END AS "deceased",
-    list_extract(list_transform(list_filter(json_transform("r"."name", '["JSON"]'), lambda "j1_e": NOT ("j1_e" IS NULL) AND json_extract_string(json_value(CASE
+    list_extract(list_transform(list_filter(json_transform("r"."name", '["JSON"]'), lambda "j1_e": coalesce(left("j1_e", 1) = '{', false) AND json_extract_string(json_value(CASE
         WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
         WHEN "j1_e" IS NULL THEN NULL
         ELSE CAST("j1_e" AS VARCHAR)
@@ -110,13 +110,13 @@ SELECT
                 ELSE CAST("j2"."value" AS VARCHAR)
             END
         END, '$."given"') AS "j3"
-        WHERE "j2"."type" <> 'NULL'
+        WHERE "j2"."type" = 'OBJECT'
             AND json_extract_string(json_value(CASE "j2"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j2"."value" AS VARCHAR)
             END, '$."use"'), '$') = 'official'
-            AND "j3"."type" <> 'NULL'
+            AND "j3"."type" <> 'NULL' AND "j3"."type" <> 'ARRAY' AND "j3"."type" <> 'OBJECT'
     ) AS "given",
     concat('[', (
         SELECT string_agg(CAST(CAST(to_json(CAST(CASE "j5"."type"
@@ -136,10 +136,10 @@ SELECT
                 ELSE CAST("j4"."value" AS VARCHAR)
             END
         END, '$."given"') AS "j5"
-        WHERE "j4"."type" <> 'NULL'
-            AND "j5"."type" <> 'NULL'
+        WHERE "j4"."type" = 'OBJECT'
+            AND "j5"."type" <> 'NULL' AND "j5"."type" <> 'ARRAY' AND "j5"."type" <> 'OBJECT'
     ), ']') AS "all_given",
-    list_extract(list_transform(list_value(list_extract(list_transform(list_filter(json_transform("r"."maritalStatus.coding", '["JSON"]'), lambda "j6_e": NOT ("j6_e" IS NULL) AND json_extract_string(json_value(CASE
+    list_extract(list_transform(list_value(list_extract(list_transform(list_filter(json_transform("r"."maritalStatus.coding", '["JSON"]'), lambda "j6_e": coalesce(left("j6_e", 1) = '{', false) AND json_extract_string(json_value(CASE
         WHEN coalesce(left("j6_e", 1) = '"', false) THEN json_extract_string("j6_e", '$')
         WHEN "j6_e" IS NULL THEN NULL
         ELSE CAST("j6_e" AS VARCHAR)
@@ -173,13 +173,13 @@ SELECT
                 ELSE CAST("j7"."value" AS VARCHAR)
             END
         END, '$."extension"') AS "j8"
-        WHERE "j7"."type" <> 'NULL'
+        WHERE "j7"."type" = 'OBJECT'
             AND json_extract_string(json_value(CASE "j7"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
                 WHEN 'NULL' THEN NULL
                 ELSE CAST("j7"."value" AS VARCHAR)
             END, '$."url"'), '$') = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race'
-            AND "j8"."type" <> 'NULL'
+            AND "j8"."type" = 'OBJECT'
             AND json_extract_string(json_value(CASE "j8"."type"
                 WHEN 'VARCHAR' THEN json_extract_string("j8"."value", '$')
                 WHEN 'NULL' THEN NULL
@@ -193,7 +193,7 @@ SELECT
         ORDER BY TRY_CAST("j7"."key" AS INTEGER), TRY_CAST("j8"."key" AS INTEGER)
         LIMIT 1
     ) AS "race",
-    list_extract(list_transform(list_filter(json_transform("r"."identifier", '["JSON"]'), lambda "j9_e": NOT ("j9_e" IS NULL) AND json_extract_string(json_value(CASE
+    list_extract(list_transform(list_filter(json_transform("r"."identifier", '["JSON"]'), lambda "j9_e": coalesce(left("j9_e", 1) = '{', false) AND json_extract_string(json_value(CASE
         WHEN coalesce(left("j9_e", 1) = '"', false) THEN json_extract_string("j9_e", '$')
         WHEN "j9_e" IS NULL THEN NULL
         ELSE CAST("j9_e" AS VARCHAR)

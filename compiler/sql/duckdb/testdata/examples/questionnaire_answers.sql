@@ -157,7 +157,7 @@ CROSS JOIN LATERAL (
                     END AS "value",
                     CAST(concat('01', right(concat('0000000000', TRY_CAST("j1"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
                 FROM json_each(CASE WHEN json_type("r"."item", '$') = 'ARRAY' THEN "r"."item" END, '$') AS "j1"
-                WHERE "j1"."type" <> 'NULL'
+                WHERE "j1"."type" = 'OBJECT'
                 UNION ALL
                 SELECT
                     CASE "j3"."type"
@@ -178,8 +178,8 @@ CROSS JOIN LATERAL (
                         ELSE CAST("j2"."value" AS VARCHAR)
                     END
                 END, '$."item"') AS "j3"
-                WHERE "j2"."type" <> 'NULL'
-                    AND "j3"."type" <> 'NULL'
+                WHERE "j2"."type" = 'OBJECT'
+                    AND "j3"."type" = 'OBJECT'
             )
             UNION ALL
             (
@@ -192,7 +192,7 @@ CROSS JOIN LATERAL (
                     CAST(concat("n1"."ord", '01', right(concat('0000000000', TRY_CAST("j4"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
                 FROM "tree1" AS "n1"
                 CROSS JOIN LATERAL json_each(CASE WHEN json_type("n1"."value", '$."item"') = 'ARRAY' THEN "n1"."value" END, '$."item"') AS "j4"
-                WHERE "j4"."type" <> 'NULL'
+                WHERE "j4"."type" = 'OBJECT'
                 UNION ALL
                 SELECT
                     CASE "j6"."type"
@@ -214,8 +214,8 @@ CROSS JOIN LATERAL (
                         ELSE CAST("j5"."value" AS VARCHAR)
                     END
                 END, '$."item"') AS "j6"
-                WHERE "j5"."type" <> 'NULL'
-                    AND "j6"."type" <> 'NULL'
+                WHERE "j5"."type" = 'OBJECT'
+                    AND "j6"."type" = 'OBJECT'
             )
         )
         SELECT
@@ -249,7 +249,7 @@ CROSS JOIN LATERAL (
         END AS "value_code"
     FROM (
         SELECT
-            unnest(list_transform(list_filter(json_transform(json_extract("f1"."value", '$."answer"'), '["JSON"]'), lambda "j7_e": NOT ("j7_e" IS NULL)), lambda "j7_e": CASE
+            unnest(list_transform(list_filter(json_transform(json_extract("f1"."value", '$."answer"'), '["JSON"]'), lambda "j7_e": coalesce(left("j7_e", 1) = '{', false)), lambda "j7_e": CASE
                 WHEN coalesce(left("j7_e", 1) = '"', false) THEN json_extract_string("j7_e", '$')
                 WHEN "j7_e" IS NULL THEN NULL
                 ELSE CAST("j7_e" AS VARCHAR)
@@ -265,7 +265,7 @@ CROSS JOIN LATERAL (
             SELECT 1
             FROM (
                 SELECT
-                    unnest(list_transform(list_filter(json_transform(json_extract("f1"."value", '$."answer"'), '["JSON"]'), lambda "j7_e": NOT ("j7_e" IS NULL)), lambda "j7_e": CASE
+                    unnest(list_transform(list_filter(json_transform(json_extract("f1"."value", '$."answer"'), '["JSON"]'), lambda "j7_e": coalesce(left("j7_e", 1) = '{', false)), lambda "j7_e": CASE
                         WHEN coalesce(left("j7_e", 1) = '"', false) THEN json_extract_string("j7_e", '$')
                         WHEN "j7_e" IS NULL THEN NULL
                         ELSE CAST("j7_e" AS VARCHAR)
