@@ -122,6 +122,11 @@ type EachCols struct {
 	// scalar for a primitive), as on the runtime (docs/input.md).
 	IsObj    Expr
 	IsScalar Expr
+	// Obj is the element's JSON text when it is an object and NULL
+	// otherwise: what the emitter reads fields of. The engines may
+	// compute a row's expressions before its WHERE drops the row, and
+	// their JSON functions fail on a string's text.
+	Obj Expr
 }
 
 // Caps are the capability flags of a dialect: facts about the engine that

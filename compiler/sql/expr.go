@@ -613,8 +613,10 @@ func (e *emitter) field(v val, f *plan.Field) res {
 		if pre != nil {
 			from = append(pre, &From{Join: CrossApply, Src: src, Alias: alias})
 		}
+		x := cols.Value
 		if !f.Primitive {
-			if h := e.hoist(cols.Value); h != nil {
+			x = cols.Obj
+			if h := e.hoist(x); h != nil {
 				from = append(from, h)
 			}
 		}
@@ -628,7 +630,7 @@ func (e *emitter) field(v val, f *plan.Field) res {
 		return res{many: &coll{
 			from:  from,
 			where: []Expr{present},
-			item:  val{x: cols.Value, sh: sh, t: t, isStr: cols.IsStr, styp: e.d.TypeName(TTextMax)},
+			item:  val{x: x, sh: sh, t: t, isStr: cols.IsStr, styp: e.d.TypeName(TTextMax)},
 			ord:   []Expr{cols.Ord},
 		}}
 	}

@@ -28,8 +28,8 @@ func TestSharedFirstObject(t *testing.T) {
 	)))
 	for name, s := range sqlFor(t, v) {
 		must(t, name, s,
-			`(?s)OUTER APPLY \(\s+SELECT TOP \(1\) \[j1\]\.\[value\] AS \[value\]\s+FROM OPENJSON\(CASE WHEN LEFT\(\[p1\]\.\[name\], 1\) = N'\[' THEN \[p1\]\.\[name\] END\) AS \[j1\].*?ORDER BY CAST\(\[j1\]\.\[key\] AS INT\)\s+\) AS \[o1\]`,
-			`(?s)OUTER APPLY OPENJSON\(CASE WHEN LEFT\(\[o1\]\.\[value\], 1\) = N'\{' THEN \[o1\]\.\[value\] END\) WITH \(\s+\[family\] NVARCHAR\(MAX\) '\$\."family"',\s+\[given\] NVARCHAR\(MAX\) '\$\."given"' AS JSON\s+\) AS \[p3\]`,
+			`(?s)OUTER APPLY \(\s+SELECT TOP \(1\)\s+CASE WHEN \[j1\]\.\[type\] = 5 THEN \[j1\]\.\[value\] END AS \[value\]\s+FROM OPENJSON\(CASE WHEN LEFT\(\[p1\]\.\[name\], 1\) = N'\[' THEN \[p1\]\.\[name\] END\) AS \[j1\].*?ORDER BY CAST\(\[j1\]\.\[key\] AS INT\)\s+\) AS \[o1\]`,
+			`(?s)OUTER APPLY OPENJSON\(\[o1\]\.\[value\]\) WITH \(\s+\[family\] NVARCHAR\(MAX\) '\$\."family"',\s+\[given\] NVARCHAR\(MAX\) '\$\."given"' AS JSON\s+\) AS \[p3\]`,
 			q(`[p3].[family] AS [family]`),
 			q(`OPENJSON(CASE WHEN LEFT([p3].[given], 1) = N'[' THEN [p3].[given] END)`))
 		// The official name is picked once; name.first().use has its own pick.

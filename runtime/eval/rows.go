@@ -289,6 +289,7 @@ type pathStep struct {
 	hint  int
 	first bool
 	array shape // the field's JSON shape: see shapeOK
+	sk    kind  // the kind of the field's elements (which JSON kinds are one)
 }
 
 // direct compiles a column that is a chain of fields and first() calls
@@ -333,7 +334,7 @@ func (c *compiler) direct(x plan.Expr) func(e *env, focus []item) (*value.Value,
 			if lastField == nil {
 				lastField = n
 			}
-			steps = append(steps, pathStep{key: n.Key, hint: c.newHint(), array: shapeOf(n.T.Type, n.Array)})
+			steps = append(steps, pathStep{key: n.Key, hint: c.newHint(), array: shapeOf(n.T.Type, n.Array), sk: staticKind(n.T.Type)})
 			x = n.X
 			continue
 		case *plan.Call:
@@ -390,10 +391,12 @@ func (c *compiler) direct(x plan.Expr) func(e *env, focus []item) (*value.Value,
 					return nil, false
 				}
 				// first() of the flattened array: its first element
-				// that is neither null nor an array
+				// that is present, as appendNode reads them: not null,
+				// not an array, of a JSON kind that fits the element's
+				// type (docs/input.md)
 				var el *value.Value
 				for _, a := range m.Arr {
-					if a != nil && a.Kind != value.Null && a.Kind != value.Array {
+					if a != nil && a.Kind != value.Null && a.Kind != value.Array && (!odd(a, st.sk) || asText(a, st.sk) != nil) {
 						el = a
 						break
 					}

@@ -309,6 +309,8 @@ func eachCols(alias string) sql.EachCols {
 				X: &sql.Bin{Op: sql.OpNe, X: col("type"), Y: &sql.Str{V: "NULL"}},
 				Y: &sql.Bin{Op: sql.OpNe, X: col("type"), Y: &sql.Str{V: "ARRAY"}}},
 			Y: &sql.Bin{Op: sql.OpNe, X: col("type"), Y: &sql.Str{V: "OBJECT"}}},
+		// json_value fails on a string's unescaped text.
+		Obj: &sql.Case{Whens: []sql.When{{Cond: &sql.Bin{Op: sql.OpEq, X: col("type"), Y: &sql.Str{V: "OBJECT"}}, Then: &sql.Cast{X: col("value"), Typ: "VARCHAR"}}}},
 	}
 }
 

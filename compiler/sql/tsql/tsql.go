@@ -295,15 +295,6 @@ type props struct {
 
 // JSONProps implements sql.Dialect.
 func (Base) JSONProps(doc sql.Expr, alias string) sql.PropReader {
-	// An array element (OPENJSON's [value], or a derived table's column of
-	// it) is parsed only when its text starts as an object: OPENJSON fails
-	// on a string's text, and its WITH over an array would give a row per
-	// inner element. The WHERE that skips such elements (EachCols.IsObj)
-	// may run after the APPLY.
-	if c, ok := doc.(*sql.Col); ok && c.Name == "value" {
-		isObj := &sql.Bin{Op: sql.OpEq, X: call("LEFT", doc, &sql.Num{V: "1"}), Y: &sql.Str{V: "{"}}
-		doc = &sql.Case{Whens: []sql.When{{Cond: isObj, Then: doc}}}
-	}
 	return &props{
 		alias: alias,
 		fn:    &sql.TableFunc{Name: "OPENJSON", Args: []sql.Expr{doc}, Optional: true},
@@ -361,6 +352,9 @@ func eachCols(alias string) sql.EachCols {
 		// [type]: 0 null, 1 string, 2 number, 3 boolean, 4 array, 5 object.
 		IsObj:    &sql.Bin{Op: sql.OpEq, X: col("type"), Y: &sql.Num{V: "5"}},
 		IsScalar: &sql.In{X: col("type"), List: []sql.Expr{&sql.Num{V: "1"}, &sql.Num{V: "2"}, &sql.Num{V: "3"}}},
+		// OPENJSON and JSON_VALUE fail on a string's text, and OPENJSON ...
+		// WITH over an array gives a row per inner element.
+		Obj: &sql.Case{Whens: []sql.When{{Cond: &sql.Bin{Op: sql.OpEq, X: col("type"), Y: &sql.Num{V: "5"}}, Then: col("value")}}},
 	}
 }
 

@@ -86,15 +86,7 @@ SELECT
         WHEN length("b2.v") > 64 THEN CAST(error(concat('fhirql: column "encounter_id" of view "condition_codings" is sized for 64 characters but Condition/', "r"."id", ' has a value of ', length("b2.v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("b2.v" AS VARCHAR)
     END), 1) AS "encounter_id",
-    list_extract(list_transform(list_value(list_extract(list_transform(list_filter(json_transform("r"."clinicalStatus.coding", '["JSON"]'), lambda "j1_e": coalesce(left("j1_e", 1) = '{', false) AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
-        WHEN "j1_e" IS NULL THEN NULL
-        ELSE CAST("j1_e" AS VARCHAR)
-    END, '$."code"'), '$') IS NOT NULL), lambda "j1_e": json_extract_string(json_value(CASE
-        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
-        WHEN "j1_e" IS NULL THEN NULL
-        ELSE CAST("j1_e" AS VARCHAR)
-    END, '$."code"'), '$')), 1)), lambda "b3.v": CASE
+    list_extract(list_transform(list_value(list_extract(list_transform(list_filter(json_transform("r"."clinicalStatus.coding", '["JSON"]'), lambda "j1_e": coalesce(left("j1_e", 1) = '{', false) AND json_extract_string(json_value(CASE WHEN coalesce(left("j1_e", 1) = '{', false) THEN CAST("j1_e" AS VARCHAR) END, '$."code"'), '$') IS NOT NULL), lambda "j1_e": json_extract_string(json_value(CASE WHEN coalesce(left("j1_e", 1) = '{', false) THEN CAST("j1_e" AS VARCHAR) END, '$."code"'), '$')), 1)), lambda "b3.v": CASE
         WHEN length("b3.v") > 256 THEN CAST(error(concat('fhirql: column "clinical_status" of view "condition_codings" is sized for 256 characters but Condition/', "r"."id", ' has a value of ', length("b3.v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("b3.v" AS VARCHAR)
     END), 1) AS "clinical_status",
@@ -106,30 +98,14 @@ SELECT
         FROM (
             SELECT
                 (
-                    SELECT json_extract_string(json_value(CASE "j3"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j3"."value" AS VARCHAR)
-                    END, '$."code"'), '$')
+                    SELECT json_extract_string(json_value(CASE WHEN "j3"."type" = 'OBJECT' THEN CAST("j3"."value" AS VARCHAR) END, '$."code"'), '$')
                     FROM json_each(CASE WHEN json_type("r"."category", '$') = 'ARRAY' THEN "r"."category" END, '$') AS "j2"
                     CROSS JOIN LATERAL json_each(CASE
-                        WHEN json_type(CASE "j2"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j2"."value" AS VARCHAR)
-                        END, '$."coding"') = 'ARRAY' THEN CASE "j2"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j2"."value" AS VARCHAR)
-                        END
+                        WHEN json_type(CASE WHEN "j2"."type" = 'OBJECT' THEN CAST("j2"."value" AS VARCHAR) END, '$."coding"') = 'ARRAY' THEN CASE WHEN "j2"."type" = 'OBJECT' THEN CAST("j2"."value" AS VARCHAR) END
                     END, '$."coding"') AS "j3"
                     WHERE "j2"."type" = 'OBJECT'
                         AND "j3"."type" = 'OBJECT'
-                        AND json_extract_string(json_value(CASE "j3"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j3"."value" AS VARCHAR)
-                        END, '$."code"'), '$') IS NOT NULL
+                        AND json_extract_string(json_value(CASE WHEN "j3"."type" = 'OBJECT' THEN CAST("j3"."value" AS VARCHAR) END, '$."code"'), '$') IS NOT NULL
                     ORDER BY TRY_CAST("j2"."key" AS INTEGER), TRY_CAST("j3"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
@@ -223,19 +199,11 @@ FROM (
 ) AS "r"
 CROSS JOIN LATERAL (
     SELECT
-        CASE "j4"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j4"."value" AS VARCHAR)
-        END AS "value",
+        CASE WHEN "j4"."type" = 'OBJECT' THEN CAST("j4"."value" AS VARCHAR) END AS "value",
         CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j4"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
     FROM json_each(CASE WHEN json_type("r"."code.coding", '$') = 'ARRAY' THEN "r"."code.coding" END, '$') AS "j4"
     WHERE "j4"."type" = 'OBJECT'
 ) AS "f1"
 WHERE "r"."resourceType" = 'Condition'
-    AND coalesce(len(list_filter(json_transform("r"."verificationStatus.coding", '["JSON"]'), lambda "j5_e": coalesce(left("j5_e", 1) = '{', false) AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j5_e", 1) = '"', false) THEN json_extract_string("j5_e", '$')
-        WHEN "j5_e" IS NULL THEN NULL
-        ELSE CAST("j5_e" AS VARCHAR)
-    END, '$."code"'), '$') = 'confirmed')), 0) > 0;
+    AND coalesce(len(list_filter(json_transform("r"."verificationStatus.coding", '["JSON"]'), lambda "j5_e": coalesce(left("j5_e", 1) = '{', false) AND json_extract_string(json_value(CASE WHEN coalesce(left("j5_e", 1) = '{', false) THEN CAST("j5_e" AS VARCHAR) END, '$."code"'), '$') = 'confirmed')), 0) > 0;
 

@@ -92,49 +92,21 @@ SELECT
         FROM (
             SELECT
                 (
-                    SELECT json_extract_string(json_value(CASE "j2"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j2"."value" AS VARCHAR)
-                    END, '$."code"'), '$')
+                    SELECT json_extract_string(json_value(CASE WHEN "j2"."type" = 'OBJECT' THEN CAST("j2"."value" AS VARCHAR) END, '$."code"'), '$')
                     FROM json_each(CASE WHEN json_type("r"."type", '$') = 'ARRAY' THEN "r"."type" END, '$') AS "j1"
                     CROSS JOIN LATERAL json_each(CASE
-                        WHEN json_type(CASE "j1"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j1"."value" AS VARCHAR)
-                        END, '$."coding"') = 'ARRAY' THEN CASE "j1"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j1"."value" AS VARCHAR)
-                        END
+                        WHEN json_type(CASE WHEN "j1"."type" = 'OBJECT' THEN CAST("j1"."value" AS VARCHAR) END, '$."coding"') = 'ARRAY' THEN CASE WHEN "j1"."type" = 'OBJECT' THEN CAST("j1"."value" AS VARCHAR) END
                     END, '$."coding"') AS "j2"
                     WHERE "j1"."type" = 'OBJECT'
                         AND "j2"."type" = 'OBJECT'
-                        AND json_extract_string(json_value(CASE "j2"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j2"."value" AS VARCHAR)
-                        END, '$."system"'), '$') = 'http://snomed.info/sct'
-                        AND json_extract_string(json_value(CASE "j2"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j2"."value" AS VARCHAR)
-                        END, '$."code"'), '$') IS NOT NULL
+                        AND json_extract_string(json_value(CASE WHEN "j2"."type" = 'OBJECT' THEN CAST("j2"."value" AS VARCHAR) END, '$."system"'), '$') = 'http://snomed.info/sct'
+                        AND json_extract_string(json_value(CASE WHEN "j2"."type" = 'OBJECT' THEN CAST("j2"."value" AS VARCHAR) END, '$."code"'), '$') IS NOT NULL
                     ORDER BY TRY_CAST("j1"."key" AS INTEGER), TRY_CAST("j2"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"
         ) AS "b2"
     ) AS "type_code",
-    list_extract(list_transform(list_filter(json_transform("r"."type", '["JSON"]'), lambda "j3_e": coalesce(left("j3_e", 1) = '{', false) AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j3_e", 1) = '"', false) THEN json_extract_string("j3_e", '$')
-        WHEN "j3_e" IS NULL THEN NULL
-        ELSE CAST("j3_e" AS VARCHAR)
-    END, '$."text"'), '$') IS NOT NULL), lambda "j3_e": json_extract_string(json_value(CASE
-        WHEN coalesce(left("j3_e", 1) = '"', false) THEN json_extract_string("j3_e", '$')
-        WHEN "j3_e" IS NULL THEN NULL
-        ELSE CAST("j3_e" AS VARCHAR)
-    END, '$."text"'), '$')), 1) AS "type_display",
+    list_extract(list_transform(list_filter(json_transform("r"."type", '["JSON"]'), lambda "j3_e": coalesce(left("j3_e", 1) = '{', false) AND json_extract_string(json_value(CASE WHEN coalesce(left("j3_e", 1) = '{', false) THEN CAST("j3_e" AS VARCHAR) END, '$."text"'), '$') IS NOT NULL), lambda "j3_e": json_extract_string(json_value(CASE WHEN coalesce(left("j3_e", 1) = '{', false) THEN CAST("j3_e" AS VARCHAR) END, '$."text"'), '$')), 1) AS "type_display",
     CASE
         WHEN length("r"."period.start") > 64 THEN CAST(error(concat('fhirql: column "start" of view "encounters" is sized for 64 characters but Encounter/', "r"."id", ' has a value of ', length("r"."period.start"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("r"."period.start" AS VARCHAR)
@@ -151,30 +123,14 @@ SELECT
         FROM (
             SELECT
                 (
-                    SELECT json_extract_string(json_value(CASE "j5"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j5"."value" AS VARCHAR)
-                    END, '$."code"'), '$')
+                    SELECT json_extract_string(json_value(CASE WHEN "j5"."type" = 'OBJECT' THEN CAST("j5"."value" AS VARCHAR) END, '$."code"'), '$')
                     FROM json_each(CASE WHEN json_type("r"."reasonCode", '$') = 'ARRAY' THEN "r"."reasonCode" END, '$') AS "j4"
                     CROSS JOIN LATERAL json_each(CASE
-                        WHEN json_type(CASE "j4"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j4"."value" AS VARCHAR)
-                        END, '$."coding"') = 'ARRAY' THEN CASE "j4"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j4"."value" AS VARCHAR)
-                        END
+                        WHEN json_type(CASE WHEN "j4"."type" = 'OBJECT' THEN CAST("j4"."value" AS VARCHAR) END, '$."coding"') = 'ARRAY' THEN CASE WHEN "j4"."type" = 'OBJECT' THEN CAST("j4"."value" AS VARCHAR) END
                     END, '$."coding"') AS "j5"
                     WHERE "j4"."type" = 'OBJECT'
                         AND "j5"."type" = 'OBJECT'
-                        AND json_extract_string(json_value(CASE "j5"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j5"."value" AS VARCHAR)
-                        END, '$."code"'), '$') IS NOT NULL
+                        AND json_extract_string(json_value(CASE WHEN "j5"."type" = 'OBJECT' THEN CAST("j5"."value" AS VARCHAR) END, '$."code"'), '$') IS NOT NULL
                     ORDER BY TRY_CAST("j4"."key" AS INTEGER), TRY_CAST("j5"."key" AS INTEGER)
                     LIMIT 1
                 ) AS "v"

@@ -77,19 +77,7 @@ SELECT
         WHEN length("b1.v") > 64 THEN CAST(error(concat('fhirql: column "patient_id" of view "observation_quantities" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("b1.v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("b1.v" AS VARCHAR)
     END), 1) AS "patient_id",
-    list_extract(list_transform(list_value(list_extract(list_transform(list_filter(json_transform("r"."code.coding", '["JSON"]'), lambda "j1_e": coalesce(left("j1_e", 1) = '{', false) AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
-        WHEN "j1_e" IS NULL THEN NULL
-        ELSE CAST("j1_e" AS VARCHAR)
-    END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
-        WHEN "j1_e" IS NULL THEN NULL
-        ELSE CAST("j1_e" AS VARCHAR)
-    END, '$."code"'), '$') IS NOT NULL), lambda "j1_e": json_extract_string(json_value(CASE
-        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
-        WHEN "j1_e" IS NULL THEN NULL
-        ELSE CAST("j1_e" AS VARCHAR)
-    END, '$."code"'), '$')), 1)), lambda "b2.v": CASE
+    list_extract(list_transform(list_value(list_extract(list_transform(list_filter(json_transform("r"."code.coding", '["JSON"]'), lambda "j1_e": coalesce(left("j1_e", 1) = '{', false) AND json_extract_string(json_value(CASE WHEN coalesce(left("j1_e", 1) = '{', false) THEN CAST("j1_e" AS VARCHAR) END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE WHEN coalesce(left("j1_e", 1) = '{', false) THEN CAST("j1_e" AS VARCHAR) END, '$."code"'), '$') IS NOT NULL), lambda "j1_e": json_extract_string(json_value(CASE WHEN coalesce(left("j1_e", 1) = '{', false) THEN CAST("j1_e" AS VARCHAR) END, '$."code"'), '$')), 1)), lambda "b2.v": CASE
         WHEN length("b2.v") > 256 THEN CAST(error(concat('fhirql: column "loinc_code" of view "observation_quantities" is sized for 256 characters but Observation/', "r"."id", ' has a value of ', length("b2.v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("b2.v" AS VARCHAR)
     END), 1) AS "loinc_code",
@@ -192,48 +180,8 @@ SELECT
         WHEN length("r"."effectiveDateTime") > 64 THEN CAST(error(concat('fhirql: column "effective" of view "blood_pressure" is sized for 64 characters but Observation/', "r"."id", ' has a value of ', length("r"."effectiveDateTime"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("r"."effectiveDateTime" AS VARCHAR)
     END AS "effective",
-    list_extract(list_transform(list_filter(json_transform("r"."component", '["JSON"]'), lambda "j1_e": coalesce(left("j1_e", 1) = '{', false) AND coalesce(len(list_filter(json_transform(json_extract(CASE
-        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
-        WHEN "j1_e" IS NULL THEN NULL
-        ELSE CAST("j1_e" AS VARCHAR)
-    END, '$."code"."coding"'), '["JSON"]'), lambda "j2_e": coalesce(left("j2_e", 1) = '{', false) AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j2_e", 1) = '"', false) THEN json_extract_string("j2_e", '$')
-        WHEN "j2_e" IS NULL THEN NULL
-        ELSE CAST("j2_e" AS VARCHAR)
-    END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j2_e", 1) = '"', false) THEN json_extract_string("j2_e", '$')
-        WHEN "j2_e" IS NULL THEN NULL
-        ELSE CAST("j2_e" AS VARCHAR)
-    END, '$."code"'), '$') = '8480-6')), 0) > 0 AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
-        WHEN "j1_e" IS NULL THEN NULL
-        ELSE CAST("j1_e" AS VARCHAR)
-    END, '$."valueQuantity"."value"'), '$') IS NOT NULL), lambda "j1_e": TRY_CAST(json_extract_string(json_value(CASE
-        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
-        WHEN "j1_e" IS NULL THEN NULL
-        ELSE CAST("j1_e" AS VARCHAR)
-    END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))), 1) AS "systolic",
-    list_extract(list_transform(list_filter(json_transform("r"."component", '["JSON"]'), lambda "j3_e": coalesce(left("j3_e", 1) = '{', false) AND coalesce(len(list_filter(json_transform(json_extract(CASE
-        WHEN coalesce(left("j3_e", 1) = '"', false) THEN json_extract_string("j3_e", '$')
-        WHEN "j3_e" IS NULL THEN NULL
-        ELSE CAST("j3_e" AS VARCHAR)
-    END, '$."code"."coding"'), '["JSON"]'), lambda "j4_e": coalesce(left("j4_e", 1) = '{', false) AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j4_e", 1) = '"', false) THEN json_extract_string("j4_e", '$')
-        WHEN "j4_e" IS NULL THEN NULL
-        ELSE CAST("j4_e" AS VARCHAR)
-    END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j4_e", 1) = '"', false) THEN json_extract_string("j4_e", '$')
-        WHEN "j4_e" IS NULL THEN NULL
-        ELSE CAST("j4_e" AS VARCHAR)
-    END, '$."code"'), '$') = '8462-4')), 0) > 0 AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j3_e", 1) = '"', false) THEN json_extract_string("j3_e", '$')
-        WHEN "j3_e" IS NULL THEN NULL
-        ELSE CAST("j3_e" AS VARCHAR)
-    END, '$."valueQuantity"."value"'), '$') IS NOT NULL), lambda "j3_e": TRY_CAST(json_extract_string(json_value(CASE
-        WHEN coalesce(left("j3_e", 1) = '"', false) THEN json_extract_string("j3_e", '$')
-        WHEN "j3_e" IS NULL THEN NULL
-        ELSE CAST("j3_e" AS VARCHAR)
-    END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))), 1) AS "diastolic"
+    list_extract(list_transform(list_filter(json_transform("r"."component", '["JSON"]'), lambda "j1_e": coalesce(left("j1_e", 1) = '{', false) AND coalesce(len(list_filter(json_transform(json_extract(CASE WHEN coalesce(left("j1_e", 1) = '{', false) THEN CAST("j1_e" AS VARCHAR) END, '$."code"."coding"'), '["JSON"]'), lambda "j2_e": coalesce(left("j2_e", 1) = '{', false) AND json_extract_string(json_value(CASE WHEN coalesce(left("j2_e", 1) = '{', false) THEN CAST("j2_e" AS VARCHAR) END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE WHEN coalesce(left("j2_e", 1) = '{', false) THEN CAST("j2_e" AS VARCHAR) END, '$."code"'), '$') = '8480-6')), 0) > 0 AND json_extract_string(json_value(CASE WHEN coalesce(left("j1_e", 1) = '{', false) THEN CAST("j1_e" AS VARCHAR) END, '$."valueQuantity"."value"'), '$') IS NOT NULL), lambda "j1_e": TRY_CAST(json_extract_string(json_value(CASE WHEN coalesce(left("j1_e", 1) = '{', false) THEN CAST("j1_e" AS VARCHAR) END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))), 1) AS "systolic",
+    list_extract(list_transform(list_filter(json_transform("r"."component", '["JSON"]'), lambda "j3_e": coalesce(left("j3_e", 1) = '{', false) AND coalesce(len(list_filter(json_transform(json_extract(CASE WHEN coalesce(left("j3_e", 1) = '{', false) THEN CAST("j3_e" AS VARCHAR) END, '$."code"."coding"'), '["JSON"]'), lambda "j4_e": coalesce(left("j4_e", 1) = '{', false) AND json_extract_string(json_value(CASE WHEN coalesce(left("j4_e", 1) = '{', false) THEN CAST("j4_e" AS VARCHAR) END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE WHEN coalesce(left("j4_e", 1) = '{', false) THEN CAST("j4_e" AS VARCHAR) END, '$."code"'), '$') = '8462-4')), 0) > 0 AND json_extract_string(json_value(CASE WHEN coalesce(left("j3_e", 1) = '{', false) THEN CAST("j3_e" AS VARCHAR) END, '$."valueQuantity"."value"'), '$') IS NOT NULL), lambda "j3_e": TRY_CAST(json_extract_string(json_value(CASE WHEN coalesce(left("j3_e", 1) = '{', false) THEN CAST("j3_e" AS VARCHAR) END, '$."valueQuantity"."value"'), '$') AS DECIMAL(38, 18))), 1) AS "diastolic"
 FROM (
     SELECT
         CASE WHEN "p"."t" IS NOT NULL THEN "p"."doc" END AS "doc",
@@ -284,13 +232,5 @@ FROM (
     ) AS "p"
 ) AS "r"
 WHERE "r"."resourceType" = 'Observation'
-    AND coalesce(len(list_filter(json_transform("r"."code.coding", '["JSON"]'), lambda "j5_e": coalesce(left("j5_e", 1) = '{', false) AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j5_e", 1) = '"', false) THEN json_extract_string("j5_e", '$')
-        WHEN "j5_e" IS NULL THEN NULL
-        ELSE CAST("j5_e" AS VARCHAR)
-    END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j5_e", 1) = '"', false) THEN json_extract_string("j5_e", '$')
-        WHEN "j5_e" IS NULL THEN NULL
-        ELSE CAST("j5_e" AS VARCHAR)
-    END, '$."code"'), '$') = '85354-9')), 0) > 0;
+    AND coalesce(len(list_filter(json_transform("r"."code.coding", '["JSON"]'), lambda "j5_e": coalesce(left("j5_e", 1) = '{', false) AND json_extract_string(json_value(CASE WHEN coalesce(left("j5_e", 1) = '{', false) THEN CAST("j5_e" AS VARCHAR) END, '$."system"'), '$') = 'http://loinc.org' AND json_extract_string(json_value(CASE WHEN coalesce(left("j5_e", 1) = '{', false) THEN CAST("j5_e" AS VARCHAR) END, '$."code"'), '$') = '85354-9')), 0) > 0;
 

@@ -141,40 +141,16 @@ CROSS JOIN LATERAL (
             FROM (
                 SELECT
                     (
-                        SELECT json_extract_string(json_value(CASE "j4"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j4"."value" AS VARCHAR)
-                        END, '$."valueDecimal"'), '$')
+                        SELECT json_extract_string(json_value(CASE WHEN "j4"."type" = 'OBJECT' THEN CAST("j4"."value" AS VARCHAR) END, '$."valueDecimal"'), '$')
                         FROM json_each(CASE WHEN json_type("f1"."value", '$."extension"') = 'ARRAY' THEN "f1"."value" END, '$."extension"') AS "j3"
                         CROSS JOIN LATERAL json_each(CASE
-                            WHEN json_type(CASE "j3"."type"
-                                WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-                                WHEN 'NULL' THEN NULL
-                                ELSE CAST("j3"."value" AS VARCHAR)
-                            END, '$."extension"') = 'ARRAY' THEN CASE "j3"."type"
-                                WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-                                WHEN 'NULL' THEN NULL
-                                ELSE CAST("j3"."value" AS VARCHAR)
-                            END
+                            WHEN json_type(CASE WHEN "j3"."type" = 'OBJECT' THEN CAST("j3"."value" AS VARCHAR) END, '$."extension"') = 'ARRAY' THEN CASE WHEN "j3"."type" = 'OBJECT' THEN CAST("j3"."value" AS VARCHAR) END
                         END, '$."extension"') AS "j4"
                         WHERE "j3"."type" = 'OBJECT'
-                            AND json_extract_string(json_value(CASE "j3"."type"
-                                WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-                                WHEN 'NULL' THEN NULL
-                                ELSE CAST("j3"."value" AS VARCHAR)
-                            END, '$."url"'), '$') = 'http://hl7.org/fhir/StructureDefinition/geolocation'
+                            AND json_extract_string(json_value(CASE WHEN "j3"."type" = 'OBJECT' THEN CAST("j3"."value" AS VARCHAR) END, '$."url"'), '$') = 'http://hl7.org/fhir/StructureDefinition/geolocation'
                             AND "j4"."type" = 'OBJECT'
-                            AND json_extract_string(json_value(CASE "j4"."type"
-                                WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
-                                WHEN 'NULL' THEN NULL
-                                ELSE CAST("j4"."value" AS VARCHAR)
-                            END, '$."url"'), '$') = 'latitude'
-                            AND json_extract_string(json_value(CASE "j4"."type"
-                                WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
-                                WHEN 'NULL' THEN NULL
-                                ELSE CAST("j4"."value" AS VARCHAR)
-                            END, '$."valueDecimal"'), '$') IS NOT NULL
+                            AND json_extract_string(json_value(CASE WHEN "j4"."type" = 'OBJECT' THEN CAST("j4"."value" AS VARCHAR) END, '$."url"'), '$') = 'latitude'
+                            AND json_extract_string(json_value(CASE WHEN "j4"."type" = 'OBJECT' THEN CAST("j4"."value" AS VARCHAR) END, '$."valueDecimal"'), '$') IS NOT NULL
                         ORDER BY TRY_CAST("j3"."key" AS INTEGER), TRY_CAST("j4"."key" AS INTEGER)
                         LIMIT 1
                     ) AS "v"
@@ -188,40 +164,16 @@ CROSS JOIN LATERAL (
             FROM (
                 SELECT
                     (
-                        SELECT json_extract_string(json_value(CASE "j6"."type"
-                            WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
-                            WHEN 'NULL' THEN NULL
-                            ELSE CAST("j6"."value" AS VARCHAR)
-                        END, '$."valueDecimal"'), '$')
+                        SELECT json_extract_string(json_value(CASE WHEN "j6"."type" = 'OBJECT' THEN CAST("j6"."value" AS VARCHAR) END, '$."valueDecimal"'), '$')
                         FROM json_each(CASE WHEN json_type("f1"."value", '$."extension"') = 'ARRAY' THEN "f1"."value" END, '$."extension"') AS "j5"
                         CROSS JOIN LATERAL json_each(CASE
-                            WHEN json_type(CASE "j5"."type"
-                                WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
-                                WHEN 'NULL' THEN NULL
-                                ELSE CAST("j5"."value" AS VARCHAR)
-                            END, '$."extension"') = 'ARRAY' THEN CASE "j5"."type"
-                                WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
-                                WHEN 'NULL' THEN NULL
-                                ELSE CAST("j5"."value" AS VARCHAR)
-                            END
+                            WHEN json_type(CASE WHEN "j5"."type" = 'OBJECT' THEN CAST("j5"."value" AS VARCHAR) END, '$."extension"') = 'ARRAY' THEN CASE WHEN "j5"."type" = 'OBJECT' THEN CAST("j5"."value" AS VARCHAR) END
                         END, '$."extension"') AS "j6"
                         WHERE "j5"."type" = 'OBJECT'
-                            AND json_extract_string(json_value(CASE "j5"."type"
-                                WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
-                                WHEN 'NULL' THEN NULL
-                                ELSE CAST("j5"."value" AS VARCHAR)
-                            END, '$."url"'), '$') = 'http://hl7.org/fhir/StructureDefinition/geolocation'
+                            AND json_extract_string(json_value(CASE WHEN "j5"."type" = 'OBJECT' THEN CAST("j5"."value" AS VARCHAR) END, '$."url"'), '$') = 'http://hl7.org/fhir/StructureDefinition/geolocation'
                             AND "j6"."type" = 'OBJECT'
-                            AND json_extract_string(json_value(CASE "j6"."type"
-                                WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
-                                WHEN 'NULL' THEN NULL
-                                ELSE CAST("j6"."value" AS VARCHAR)
-                            END, '$."url"'), '$') = 'longitude'
-                            AND json_extract_string(json_value(CASE "j6"."type"
-                                WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
-                                WHEN 'NULL' THEN NULL
-                                ELSE CAST("j6"."value" AS VARCHAR)
-                            END, '$."valueDecimal"'), '$') IS NOT NULL
+                            AND json_extract_string(json_value(CASE WHEN "j6"."type" = 'OBJECT' THEN CAST("j6"."value" AS VARCHAR) END, '$."url"'), '$') = 'longitude'
+                            AND json_extract_string(json_value(CASE WHEN "j6"."type" = 'OBJECT' THEN CAST("j6"."value" AS VARCHAR) END, '$."valueDecimal"'), '$') IS NOT NULL
                         ORDER BY TRY_CAST("j5"."key" AS INTEGER), TRY_CAST("j6"."key" AS INTEGER)
                         LIMIT 1
                     ) AS "v"
@@ -229,11 +181,7 @@ CROSS JOIN LATERAL (
         ) AS "longitude"
     FROM (
         SELECT
-            CASE "j1"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j1"."value" AS VARCHAR)
-            END AS "value",
+            CASE WHEN "j1"."type" = 'OBJECT' THEN CAST("j1"."value" AS VARCHAR) END AS "value",
             CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j1"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
         FROM json_each(CASE WHEN json_type("r"."address", '$') = 'ARRAY' THEN "r"."address" END, '$') AS "j1"
         WHERE "j1"."type" = 'OBJECT'
@@ -253,11 +201,7 @@ CROSS JOIN LATERAL (
             SELECT 1
             FROM (
                 SELECT
-                    CASE "j1"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j1"."value" AS VARCHAR)
-                    END AS "value",
+                    CASE WHEN "j1"."type" = 'OBJECT' THEN CAST("j1"."value" AS VARCHAR) END AS "value",
                     CAST(trunc(row_number() OVER (ORDER BY TRY_CAST("j1"."key" AS INTEGER)) - 1) AS INTEGER) AS "row_index"
                 FROM json_each(CASE WHEN json_type("r"."address", '$') = 'ARRAY' THEN "r"."address" END, '$') AS "j1"
                 WHERE "j1"."type" = 'OBJECT'

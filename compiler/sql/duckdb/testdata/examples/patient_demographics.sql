@@ -79,19 +79,7 @@ SELECT
         WHEN length("r"."deceasedDateTime") > 64 THEN CAST(error(concat('fhirql: column "deceased" of view "patient_demographics" is sized for 64 characters but Patient/', "r"."id", ' has a value of ', length("r"."deceasedDateTime"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("r"."deceasedDateTime" AS VARCHAR)
     END AS "deceased",
-    list_extract(list_transform(list_filter(json_transform("r"."name", '["JSON"]'), lambda "j1_e": coalesce(left("j1_e", 1) = '{', false) AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
-        WHEN "j1_e" IS NULL THEN NULL
-        ELSE CAST("j1_e" AS VARCHAR)
-    END, '$."use"'), '$') = 'official' AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
-        WHEN "j1_e" IS NULL THEN NULL
-        ELSE CAST("j1_e" AS VARCHAR)
-    END, '$."family"'), '$') IS NOT NULL), lambda "j1_e": json_extract_string(json_value(CASE
-        WHEN coalesce(left("j1_e", 1) = '"', false) THEN json_extract_string("j1_e", '$')
-        WHEN "j1_e" IS NULL THEN NULL
-        ELSE CAST("j1_e" AS VARCHAR)
-    END, '$."family"'), '$')), 1) AS "family",
+    list_extract(list_transform(list_filter(json_transform("r"."name", '["JSON"]'), lambda "j1_e": coalesce(left("j1_e", 1) = '{', false) AND json_extract_string(json_value(CASE WHEN coalesce(left("j1_e", 1) = '{', false) THEN CAST("j1_e" AS VARCHAR) END, '$."use"'), '$') = 'official' AND json_extract_string(json_value(CASE WHEN coalesce(left("j1_e", 1) = '{', false) THEN CAST("j1_e" AS VARCHAR) END, '$."family"'), '$') IS NOT NULL), lambda "j1_e": json_extract_string(json_value(CASE WHEN coalesce(left("j1_e", 1) = '{', false) THEN CAST("j1_e" AS VARCHAR) END, '$."family"'), '$')), 1) AS "family",
     (
         SELECT string_agg(CAST(CASE "j3"."type"
             WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
@@ -100,22 +88,10 @@ SELECT
         END AS VARCHAR), ' ' ORDER BY TRY_CAST("j2"."key" AS INTEGER), TRY_CAST("j3"."key" AS INTEGER))
         FROM json_each(CASE WHEN json_type("r"."name", '$') = 'ARRAY' THEN "r"."name" END, '$') AS "j2"
         CROSS JOIN LATERAL json_each(CASE
-            WHEN json_type(CASE "j2"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j2"."value" AS VARCHAR)
-            END, '$."given"') = 'ARRAY' THEN CASE "j2"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j2"."value" AS VARCHAR)
-            END
+            WHEN json_type(CASE WHEN "j2"."type" = 'OBJECT' THEN CAST("j2"."value" AS VARCHAR) END, '$."given"') = 'ARRAY' THEN CASE WHEN "j2"."type" = 'OBJECT' THEN CAST("j2"."value" AS VARCHAR) END
         END, '$."given"') AS "j3"
         WHERE "j2"."type" = 'OBJECT'
-            AND json_extract_string(json_value(CASE "j2"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j2"."value" AS VARCHAR)
-            END, '$."use"'), '$') = 'official'
+            AND json_extract_string(json_value(CASE WHEN "j2"."type" = 'OBJECT' THEN CAST("j2"."value" AS VARCHAR) END, '$."use"'), '$') = 'official'
             AND "j3"."type" <> 'NULL' AND "j3"."type" <> 'ARRAY' AND "j3"."type" <> 'OBJECT'
     ) AS "given",
     concat('[', (
@@ -126,86 +102,30 @@ SELECT
         END AS VARCHAR)) AS VARCHAR) AS VARCHAR), ',' ORDER BY TRY_CAST("j4"."key" AS INTEGER), TRY_CAST("j5"."key" AS INTEGER))
         FROM json_each(CASE WHEN json_type("r"."name", '$') = 'ARRAY' THEN "r"."name" END, '$') AS "j4"
         CROSS JOIN LATERAL json_each(CASE
-            WHEN json_type(CASE "j4"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j4"."value" AS VARCHAR)
-            END, '$."given"') = 'ARRAY' THEN CASE "j4"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j4"."value" AS VARCHAR)
-            END
+            WHEN json_type(CASE WHEN "j4"."type" = 'OBJECT' THEN CAST("j4"."value" AS VARCHAR) END, '$."given"') = 'ARRAY' THEN CASE WHEN "j4"."type" = 'OBJECT' THEN CAST("j4"."value" AS VARCHAR) END
         END, '$."given"') AS "j5"
         WHERE "j4"."type" = 'OBJECT'
             AND "j5"."type" <> 'NULL' AND "j5"."type" <> 'ARRAY' AND "j5"."type" <> 'OBJECT'
     ), ']') AS "all_given",
-    list_extract(list_transform(list_value(list_extract(list_transform(list_filter(json_transform("r"."maritalStatus.coding", '["JSON"]'), lambda "j6_e": coalesce(left("j6_e", 1) = '{', false) AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j6_e", 1) = '"', false) THEN json_extract_string("j6_e", '$')
-        WHEN "j6_e" IS NULL THEN NULL
-        ELSE CAST("j6_e" AS VARCHAR)
-    END, '$."system"'), '$') = 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus' AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j6_e", 1) = '"', false) THEN json_extract_string("j6_e", '$')
-        WHEN "j6_e" IS NULL THEN NULL
-        ELSE CAST("j6_e" AS VARCHAR)
-    END, '$."code"'), '$') IS NOT NULL), lambda "j6_e": json_extract_string(json_value(CASE
-        WHEN coalesce(left("j6_e", 1) = '"', false) THEN json_extract_string("j6_e", '$')
-        WHEN "j6_e" IS NULL THEN NULL
-        ELSE CAST("j6_e" AS VARCHAR)
-    END, '$."code"'), '$')), 1)), lambda "b1.v": CASE
+    list_extract(list_transform(list_value(list_extract(list_transform(list_filter(json_transform("r"."maritalStatus.coding", '["JSON"]'), lambda "j6_e": coalesce(left("j6_e", 1) = '{', false) AND json_extract_string(json_value(CASE WHEN coalesce(left("j6_e", 1) = '{', false) THEN CAST("j6_e" AS VARCHAR) END, '$."system"'), '$') = 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus' AND json_extract_string(json_value(CASE WHEN coalesce(left("j6_e", 1) = '{', false) THEN CAST("j6_e" AS VARCHAR) END, '$."code"'), '$') IS NOT NULL), lambda "j6_e": json_extract_string(json_value(CASE WHEN coalesce(left("j6_e", 1) = '{', false) THEN CAST("j6_e" AS VARCHAR) END, '$."code"'), '$')), 1)), lambda "b1.v": CASE
         WHEN length("b1.v") > 256 THEN CAST(error(concat('fhirql: column "marital" of view "patient_demographics" is sized for 256 characters but Patient/', "r"."id", ' has a value of ', length("b1.v"), ': fix the data, or give the column a wider tsql/type tag (docs/sql.md, Column types and sizes)')) AS VARCHAR)
         ELSE CAST("b1.v" AS VARCHAR)
     END), 1) AS "marital",
     (
-        SELECT json_extract_string(json_value(CASE "j8"."type"
-            WHEN 'VARCHAR' THEN json_extract_string("j8"."value", '$')
-            WHEN 'NULL' THEN NULL
-            ELSE CAST("j8"."value" AS VARCHAR)
-        END, '$."valueString"'), '$')
+        SELECT json_extract_string(json_value(CASE WHEN "j8"."type" = 'OBJECT' THEN CAST("j8"."value" AS VARCHAR) END, '$."valueString"'), '$')
         FROM json_each(CASE WHEN json_type("r"."extension", '$') = 'ARRAY' THEN "r"."extension" END, '$') AS "j7"
         CROSS JOIN LATERAL json_each(CASE
-            WHEN json_type(CASE "j7"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j7"."value" AS VARCHAR)
-            END, '$."extension"') = 'ARRAY' THEN CASE "j7"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j7"."value" AS VARCHAR)
-            END
+            WHEN json_type(CASE WHEN "j7"."type" = 'OBJECT' THEN CAST("j7"."value" AS VARCHAR) END, '$."extension"') = 'ARRAY' THEN CASE WHEN "j7"."type" = 'OBJECT' THEN CAST("j7"."value" AS VARCHAR) END
         END, '$."extension"') AS "j8"
         WHERE "j7"."type" = 'OBJECT'
-            AND json_extract_string(json_value(CASE "j7"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j7"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j7"."value" AS VARCHAR)
-            END, '$."url"'), '$') = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race'
+            AND json_extract_string(json_value(CASE WHEN "j7"."type" = 'OBJECT' THEN CAST("j7"."value" AS VARCHAR) END, '$."url"'), '$') = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race'
             AND "j8"."type" = 'OBJECT'
-            AND json_extract_string(json_value(CASE "j8"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j8"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j8"."value" AS VARCHAR)
-            END, '$."url"'), '$') = 'text'
-            AND json_extract_string(json_value(CASE "j8"."type"
-                WHEN 'VARCHAR' THEN json_extract_string("j8"."value", '$')
-                WHEN 'NULL' THEN NULL
-                ELSE CAST("j8"."value" AS VARCHAR)
-            END, '$."valueString"'), '$') IS NOT NULL
+            AND json_extract_string(json_value(CASE WHEN "j8"."type" = 'OBJECT' THEN CAST("j8"."value" AS VARCHAR) END, '$."url"'), '$') = 'text'
+            AND json_extract_string(json_value(CASE WHEN "j8"."type" = 'OBJECT' THEN CAST("j8"."value" AS VARCHAR) END, '$."valueString"'), '$') IS NOT NULL
         ORDER BY TRY_CAST("j7"."key" AS INTEGER), TRY_CAST("j8"."key" AS INTEGER)
         LIMIT 1
     ) AS "race",
-    list_extract(list_transform(list_filter(json_transform("r"."identifier", '["JSON"]'), lambda "j9_e": coalesce(left("j9_e", 1) = '{', false) AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j9_e", 1) = '"', false) THEN json_extract_string("j9_e", '$')
-        WHEN "j9_e" IS NULL THEN NULL
-        ELSE CAST("j9_e" AS VARCHAR)
-    END, '$."system"'), '$') = 'http://hl7.org/fhir/sid/us-ssn' AND json_extract_string(json_value(CASE
-        WHEN coalesce(left("j9_e", 1) = '"', false) THEN json_extract_string("j9_e", '$')
-        WHEN "j9_e" IS NULL THEN NULL
-        ELSE CAST("j9_e" AS VARCHAR)
-    END, '$."value"'), '$') IS NOT NULL), lambda "j9_e": json_extract_string(json_value(CASE
-        WHEN coalesce(left("j9_e", 1) = '"', false) THEN json_extract_string("j9_e", '$')
-        WHEN "j9_e" IS NULL THEN NULL
-        ELSE CAST("j9_e" AS VARCHAR)
-    END, '$."value"'), '$')), 1) AS "ssn"
+    list_extract(list_transform(list_filter(json_transform("r"."identifier", '["JSON"]'), lambda "j9_e": coalesce(left("j9_e", 1) = '{', false) AND json_extract_string(json_value(CASE WHEN coalesce(left("j9_e", 1) = '{', false) THEN CAST("j9_e" AS VARCHAR) END, '$."system"'), '$') = 'http://hl7.org/fhir/sid/us-ssn' AND json_extract_string(json_value(CASE WHEN coalesce(left("j9_e", 1) = '{', false) THEN CAST("j9_e" AS VARCHAR) END, '$."value"'), '$') IS NOT NULL), lambda "j9_e": json_extract_string(json_value(CASE WHEN coalesce(left("j9_e", 1) = '{', false) THEN CAST("j9_e" AS VARCHAR) END, '$."value"'), '$')), 1) AS "ssn"
 FROM (
     SELECT
         CASE WHEN "p"."t" IS NOT NULL THEN "p"."doc" END AS "doc",

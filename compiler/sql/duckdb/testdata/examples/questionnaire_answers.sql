@@ -150,33 +150,17 @@ CROSS JOIN LATERAL (
         WITH RECURSIVE "tree1" ("value", "ord") AS (
             (
                 SELECT
-                    CASE "j1"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j1"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j1"."value" AS VARCHAR)
-                    END AS "value",
+                    CASE WHEN "j1"."type" = 'OBJECT' THEN CAST("j1"."value" AS VARCHAR) END AS "value",
                     CAST(concat('01', right(concat('0000000000', TRY_CAST("j1"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
                 FROM json_each(CASE WHEN json_type("r"."item", '$') = 'ARRAY' THEN "r"."item" END, '$') AS "j1"
                 WHERE "j1"."type" = 'OBJECT'
                 UNION ALL
                 SELECT
-                    CASE "j3"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j3"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j3"."value" AS VARCHAR)
-                    END AS "value",
+                    CASE WHEN "j3"."type" = 'OBJECT' THEN CAST("j3"."value" AS VARCHAR) END AS "value",
                     CAST(concat('02', right(concat('0000000000', TRY_CAST("j2"."key" AS INTEGER)), 10), right(concat('0000000000', TRY_CAST("j3"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
                 FROM json_each(CASE WHEN json_type("r"."answer", '$') = 'ARRAY' THEN "r"."answer" END, '$') AS "j2"
                 CROSS JOIN LATERAL json_each(CASE
-                    WHEN json_type(CASE "j2"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j2"."value" AS VARCHAR)
-                    END, '$."item"') = 'ARRAY' THEN CASE "j2"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j2"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j2"."value" AS VARCHAR)
-                    END
+                    WHEN json_type(CASE WHEN "j2"."type" = 'OBJECT' THEN CAST("j2"."value" AS VARCHAR) END, '$."item"') = 'ARRAY' THEN CASE WHEN "j2"."type" = 'OBJECT' THEN CAST("j2"."value" AS VARCHAR) END
                 END, '$."item"') AS "j3"
                 WHERE "j2"."type" = 'OBJECT'
                     AND "j3"."type" = 'OBJECT'
@@ -184,35 +168,19 @@ CROSS JOIN LATERAL (
             UNION ALL
             (
                 SELECT
-                    CASE "j4"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j4"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j4"."value" AS VARCHAR)
-                    END AS "value",
+                    CASE WHEN "j4"."type" = 'OBJECT' THEN CAST("j4"."value" AS VARCHAR) END AS "value",
                     CAST(concat("n1"."ord", '01', right(concat('0000000000', TRY_CAST("j4"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
                 FROM "tree1" AS "n1"
                 CROSS JOIN LATERAL json_each(CASE WHEN json_type("n1"."value", '$."item"') = 'ARRAY' THEN "n1"."value" END, '$."item"') AS "j4"
                 WHERE "j4"."type" = 'OBJECT'
                 UNION ALL
                 SELECT
-                    CASE "j6"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j6"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j6"."value" AS VARCHAR)
-                    END AS "value",
+                    CASE WHEN "j6"."type" = 'OBJECT' THEN CAST("j6"."value" AS VARCHAR) END AS "value",
                     CAST(concat("n1"."ord", '02', right(concat('0000000000', TRY_CAST("j5"."key" AS INTEGER)), 10), right(concat('0000000000', TRY_CAST("j6"."key" AS INTEGER)), 10)) AS VARCHAR) AS "ord"
                 FROM "tree1" AS "n1"
                 CROSS JOIN LATERAL json_each(CASE WHEN json_type("n1"."value", '$."answer"') = 'ARRAY' THEN "n1"."value" END, '$."answer"') AS "j5"
                 CROSS JOIN LATERAL json_each(CASE
-                    WHEN json_type(CASE "j5"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j5"."value" AS VARCHAR)
-                    END, '$."item"') = 'ARRAY' THEN CASE "j5"."type"
-                        WHEN 'VARCHAR' THEN json_extract_string("j5"."value", '$')
-                        WHEN 'NULL' THEN NULL
-                        ELSE CAST("j5"."value" AS VARCHAR)
-                    END
+                    WHEN json_type(CASE WHEN "j5"."type" = 'OBJECT' THEN CAST("j5"."value" AS VARCHAR) END, '$."item"') = 'ARRAY' THEN CASE WHEN "j5"."type" = 'OBJECT' THEN CAST("j5"."value" AS VARCHAR) END
                 END, '$."item"') AS "j6"
                 WHERE "j5"."type" = 'OBJECT'
                     AND "j6"."type" = 'OBJECT'
@@ -249,11 +217,7 @@ CROSS JOIN LATERAL (
         END AS "value_code"
     FROM (
         SELECT
-            unnest(list_transform(list_filter(json_transform(json_extract("f1"."value", '$."answer"'), '["JSON"]'), lambda "j7_e": coalesce(left("j7_e", 1) = '{', false)), lambda "j7_e": CASE
-                WHEN coalesce(left("j7_e", 1) = '"', false) THEN json_extract_string("j7_e", '$')
-                WHEN "j7_e" IS NULL THEN NULL
-                ELSE CAST("j7_e" AS VARCHAR)
-            END)) AS "value"
+            unnest(list_transform(list_filter(json_transform(json_extract("f1"."value", '$."answer"'), '["JSON"]'), lambda "j7_e": coalesce(left("j7_e", 1) = '{', false)), lambda "j7_e": CASE WHEN coalesce(left("j7_e", 1) = '{', false) THEN CAST("j7_e" AS VARCHAR) END)) AS "value"
     ) AS "f2"
     UNION ALL
     SELECT
@@ -265,11 +229,7 @@ CROSS JOIN LATERAL (
             SELECT 1
             FROM (
                 SELECT
-                    unnest(list_transform(list_filter(json_transform(json_extract("f1"."value", '$."answer"'), '["JSON"]'), lambda "j7_e": coalesce(left("j7_e", 1) = '{', false)), lambda "j7_e": CASE
-                        WHEN coalesce(left("j7_e", 1) = '"', false) THEN json_extract_string("j7_e", '$')
-                        WHEN "j7_e" IS NULL THEN NULL
-                        ELSE CAST("j7_e" AS VARCHAR)
-                    END)) AS "value"
+                    unnest(list_transform(list_filter(json_transform(json_extract("f1"."value", '$."answer"'), '["JSON"]'), lambda "j7_e": coalesce(left("j7_e", 1) = '{', false)), lambda "j7_e": CASE WHEN coalesce(left("j7_e", 1) = '{', false) THEN CAST("j7_e" AS VARCHAR) END)) AS "value"
             ) AS "e1"
         )
 ) AS "u1"
