@@ -72,6 +72,8 @@ func TestDirectAgrees(t *testing.T) {
 		`{"resourceType":"Condition","id":"i","subject":{"reference":"Encounter/1"}}`,
 		`{"resourceType":"Condition","id":"j","subject":{"reference":"http://x/fhir/Patient/7/_history/2"}}`,
 		`{"resourceType":"Condition","id":"k","subject":"Patient/1"}`,
+		`{"resourceType":"Condition","id":"l","clinicalStatus":{"coding":["x",true,{"code":"y"}]},"code":{"coding":[5,[{"code":"n"}],null,{"code":"c"}]}}`,
+		`{"resourceType":"Condition","id":"m","clinicalStatus":{"coding":["x"]},"code":{"coding":[{"code":{"a":1}},{"code":"c"}]}}`,
 	)
 	s := ndjson.NewScanner()
 	for _, v := range res.Views() {

@@ -165,6 +165,18 @@ var exprCases = []exprCase{
 	{"ofType resource", "", Call(Call(FT(this, "contained", "Resource", true), "ofType", T("Practitioner")), "getResourceKey"), `["c1"]`},
 	{"ofType on the resource", "", Call(Call(this, "ofType", T("Observation")), "count"), `[0]`},
 
+	// list elements of the wrong JSON kind are absent (docs/input.md): only
+	// objects in a list of a complex type, only strings, numbers and
+	// booleans in a list of a primitive; never arrays or nulls
+	{"odd elements: complex count", oddElems, Call(FT(this, "name", "HumanName", true), "count"), `[1]`},
+	{"odd elements: complex first", oddElems, F(Call(FT(this, "name", "HumanName", true), "first"), "family"), `["F"]`},
+	{"odd elements: primitive", oddElems, FT(FT(this, "name", "HumanName", true), "given", "string", true), `["g","3","true"]`},
+	{"odd elements: primitive join", oddElems, Call(FT(FT(this, "name", "HumanName", true), "given", "string", true), "join", S("|")), `["g|3|true"]`},
+	{"odd elements: none present", oddElems, Call(FT(this, "telecom", "ContactPoint", true), "exists"), `[false]`},
+	// a single scalar where a complex type is due is not a list element:
+	// it stays, as the SQL targets read it (docs/input.md, Known limits)
+	{"odd elements: a single complex value", oddElems, Call(FT(this, "maritalStatus", "CodeableConcept", false), "exists"), `[true]`},
+
 	// subsetting
 	{"single", "", Call(S("a"), "single"), `["a"]`},
 	{"single of many", "", Call(P("name.given"), "single"), `err:single()`},
@@ -311,6 +323,10 @@ var exprCases = []exprCase{
 	{"as filters", "", As(Op("|", S("a"), I("1")), "", "Integer"), `[1]`},
 	{"is on many", "", Is(P("name.given"), "", "string"), `err:3 values`},
 }
+
+// oddElems holds lists whose elements are of every JSON kind.
+const oddElems = `{"resourceType":"Patient","name":["str",5,true,null,[{"family":"N"}],{"family":"F","given":["g",{"x":1},[],null,3,true]}],` +
+	`"telecom":["t",[{"value":"1"}]],"maritalStatus":"M"}`
 
 func TestExpressions(t *testing.T) {
 	for _, tc := range exprCases {

@@ -240,7 +240,9 @@ func appendNode(out []item, v *value.Value, sk kind, t tid) []item {
 	if v.Kind == value.Null {
 		return out
 	}
-	if odd(v, sk) {
+	// A single scalar where a complex type is due stays (the SQL targets
+	// read it so too); the kind rule for complex types is for list elements.
+	if odd(v, sk) && !sk.complex() {
 		if v = asText(v, sk); v == nil {
 			return out
 		}
@@ -372,7 +374,7 @@ func appendNodeExt(out []item, v, ext *value.Value, sk kind, t tid) []item {
 	if ext != nil && ext.Kind != value.Object {
 		ext = nil
 	}
-	if odd(v, sk) {
+	if odd(v, sk) && !sk.complex() {
 		if v = asText(v, sk); v == nil {
 			return out
 		}

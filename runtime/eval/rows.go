@@ -435,7 +435,7 @@ func (c *compiler) direct(x plan.Expr) func(e *env, focus []item) (*value.Value,
 			}
 			return nil, true
 		}
-		if lastSK != kNone {
+		if lastSK != kNone && !lastSK.complex() {
 			if v = asText(v, lastSK); v == nil { // as appendNode
 				return nil, true
 			}
