@@ -502,6 +502,14 @@ func notLenient(line sql.Expr) sql.Expr {
 	}}
 }
 
+// readBufferBytes is the CSV reader's buffer: twice the line limit. DuckDB
+// (1.5.6) gives each thread a piece of max_line_size bytes of a buffer and
+// refuses a buffer smaller than that limit; with its default buffer (the
+// limit itself, one piece per buffer) it read a 256 MB file on one thread at
+// a time, while with two pieces per buffer two threads share the work. The
+// rows and their order are the same; the buffer costs memory only.
+const readBufferBytes = 2 * DefaultMaxObjectBytes
+
 // Lines reads the lines of one resource type's files as text (with the
 // file's name in column filename when named is set): a CSV read with one column, whose delimiter and quote (0x0b)
 // cannot occur in JSON text, as the T-SQL targets read the lake.
@@ -548,6 +556,7 @@ func (t *Target) linesFrom(pattern string, named, latin1 bool) sql.Source {
 		opt("strict_mode", &sql.Bare{K: "false"}),
 		opt("ignore_errors", &sql.Bare{K: "true"}),
 		opt("max_line_size", num(fmt.Sprint(DefaultMaxObjectBytes))),
+		opt("buffer_size", num(fmt.Sprint(readBufferBytes))),
 	}
 	if named {
 		args = append(args, opt("filename", &sql.Bare{K: "true"}))

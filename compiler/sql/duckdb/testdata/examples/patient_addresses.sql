@@ -30,6 +30,7 @@ FROM (
         strict_mode = false,
         ignore_errors = true,
         max_line_size = 67108864,
+        buffer_size = 134217728,
         filename = true
     ) AS "s"
     WHERE trim("s"."line", (' ' || chr(9) || chr(13))) <> ''
@@ -50,6 +51,7 @@ FROM (
         strict_mode = false,
         ignore_errors = true,
         max_line_size = 67108864,
+        buffer_size = 134217728,
         filename = true,
         encoding = 'latin-1'
     ) AS "s"
@@ -112,7 +114,8 @@ FROM (
                 new_line = '\n',
                 strict_mode = false,
                 ignore_errors = true,
-                max_line_size = 67108864
+                max_line_size = 67108864,
+                buffer_size = 134217728
             ) AS "s"
         ) AS "l"
     ) AS "p"
