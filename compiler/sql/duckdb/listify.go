@@ -42,11 +42,7 @@ func listSub(q sql.Query, m env) (sql.Expr, bool) {
 	if !ok || len(s.Items) != 1 || s.Distinct || len(s.GroupBy) > 0 || len(s.Having) > 0 || s.Offset != nil {
 		return nil, false
 	}
-	alias, p, list, ok := elements(s)
-	if !ok {
-		return nil, false
-	}
-	filtered, ok := filter(s.Where, alias, p, list, m)
+	alias, p, filtered, ok := filteredElements(s, m)
 	if !ok {
 		return nil, false
 	}
@@ -111,11 +107,7 @@ func listRows(q sql.Query, m env) (sql.Query, bool) {
 	if !ok || len(s.Items) == 0 || s.Top != nil || len(s.OrderBy) > 0 || len(s.GroupBy) > 0 || len(s.Having) > 0 || s.Offset != nil || s.Distinct {
 		return nil, false
 	}
-	alias, p, list, ok := elements(s)
-	if !ok {
-		return nil, false
-	}
-	filtered, ok := filter(s.Where, alias, p, list, m)
+	alias, p, filtered, ok := filteredElements(s, m)
 	if !ok {
 		return nil, false
 	}
@@ -136,11 +128,7 @@ func listExists(x *sql.Exists, m env) (sql.Expr, bool) {
 	if !ok || s.Top != nil || len(s.OrderBy) > 0 || len(s.GroupBy) > 0 || len(s.Having) > 0 || s.Offset != nil {
 		return nil, false
 	}
-	alias, p, list, ok := elements(s)
-	if !ok {
-		return nil, false
-	}
-	filtered, ok := filter(s.Where, alias, p, list, m)
+	_, _, filtered, ok := filteredElements(s, m)
 	if !ok {
 		return nil, false
 	}
@@ -184,6 +172,17 @@ func elements(s *sql.Select) (alias, p string, list sql.Expr, ok bool) {
 	}
 	alias = s.From[0].Alias
 	return alias, alias + "_e", call("json_transform", doc, &sql.Str{V: `["JSON"]`}), true
+}
+
+// filteredElements is the start every rewrite shares: the select's one
+// json_each source as a list, its WHERE applied to the list.
+func filteredElements(s *sql.Select, m env) (alias, p string, filtered sql.Expr, ok bool) {
+	alias, p, list, ok := elements(s)
+	if !ok {
+		return "", "", nil, false
+	}
+	filtered, ok = filter(s.Where, alias, p, list, m)
+	return alias, p, filtered, ok
 }
 
 // filter applies the WHERE conditions to the list.
