@@ -28,6 +28,15 @@ type Compiled struct {
 	Tests []Stmt
 }
 
+// HelperView names a helper view a target creates per resource type beside
+// the user's views: fhirql_<Type>_<kind>, kind "current" (the current
+// state over exports), "deleted" (ids an export's deletion lists remove)
+// or "rejects" (lines no view could read). One spelling for every
+// dialect, so that docs, scripts and verify name the same objects.
+func HelperView(resource, kind string) string {
+	return "fhirql_" + resource + "_" + kind
+}
+
 // ViewName is the name of the object a view becomes.
 func ViewName(v *plan.View) string {
 	return v.Name // lowering names views without one after their file

@@ -104,7 +104,7 @@ func (t *Target) Source(resource, alias string) (*sql.From, sql.Expr) {
 
 // RejectsName implements sql.Rejecter.
 func (t *Target) RejectsName(resource string) sql.ObjectName {
-	return sql.ObjectName{t.opts.Schema, "fhirql_" + resource + "_rejects"}
+	return sql.ObjectName{t.opts.Schema, sql.HelperView(resource, "rejects")}
 }
 
 // Rejects implements sql.Rejecter: the staging rows no view reads. COPY

@@ -21,7 +21,7 @@ const instantPattern = `[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.
 
 // CurrentName names the current-state view of one resource type.
 func (t *Target) CurrentName(resource string) sql.ObjectName {
-	name := "fhirql_" + resource + "_current"
+	name := sql.HelperView(resource, "current")
 	if t.opts.Schema == "" {
 		return sql.ObjectName{name}
 	}

@@ -577,7 +577,7 @@ const utf8Pattern = `(?:[\x{00}-\x{7F}]|[\x{C2}-\x{DF}][\x{80}-\x{BF}]|\x{E0}[\x
 // RejectsName implements sql.Rejecter: fhirql_<Resource>_rejects, or
 // fhirql_rejects when every view reads the same Files.
 func (t *Target) RejectsName(resource string) sql.ObjectName {
-	name := "fhirql_" + resource + "_rejects"
+	name := sql.HelperView(resource, "rejects")
 	if len(t.opts.Files) > 0 {
 		name = "fhirql_rejects"
 	}

@@ -11,7 +11,7 @@ import (
 // DeletedName names the view of the ids one resource type's deletion
 // lists remove (in the export folders of Options.Exports).
 func (t *Target) DeletedName(resource string) sql.ObjectName {
-	name := "fhirql_" + resource + "_deleted"
+	name := sql.HelperView(resource, "deleted")
 	if t.opts.Schema == "" {
 		return sql.ObjectName{name}
 	}

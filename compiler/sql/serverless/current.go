@@ -18,7 +18,7 @@ import (
 
 // CurrentName names the current-state view of one resource type.
 func (t *Target) CurrentName(resource string) sql.ObjectName {
-	return sql.ObjectName{t.opts.Schema, "fhirql_" + resource + "_current"}
+	return sql.ObjectName{t.opts.Schema, sql.HelperView(resource, "current")}
 }
 
 // rowset is OPENROWSET over path with the line options (rowTerm 0x0a: one

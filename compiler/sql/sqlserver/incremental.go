@@ -20,12 +20,12 @@ import (
 
 // CurrentName names the view of the export's current lines of a type.
 func (t *Target) CurrentName(resource string) sql.ObjectName {
-	return sql.ObjectName{t.opts.Schema, "fhirql_" + resource + "_current"}
+	return sql.ObjectName{t.opts.Schema, sql.HelperView(resource, "current")}
 }
 
 // DeletedName names the view of the ids the export's deletion lists remove.
 func (t *Target) DeletedName(resource string) sql.ObjectName {
-	return sql.ObjectName{t.opts.Schema, "fhirql_" + resource + "_deleted"}
+	return sql.ObjectName{t.opts.Schema, sql.HelperView(resource, "deleted")}
 }
 
 // IncrementalScript applies the export in Options.Table (and its deletion
